@@ -1,0 +1,36 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import DistrictPolicy, Unit, User, WorkerHeartbeat
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "code", "parent", "district", "city"]
+    list_filter = ["kind", "city"]
+    search_fields = ["name", "code"]
+    autocomplete_fields = ["parent"]
+    list_select_related = ["parent", "district", "city"]
+
+
+@admin.register(DistrictPolicy)
+class DistrictPolicyAdmin(admin.ModelAdmin):
+    list_display = ["district", "pass_threshold_percent", "pass_rate_basis", "first_batch_month",
+                    "second_batch_month", "expedited_notice_working_days"]
+    list_select_related = ["district"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "first_name", "last_name", "role", "unit", "is_active"]
+    list_filter = ["role", "is_active", "unit__city"]
+    autocomplete_fields = ["unit"]
+    list_select_related = ["unit"]
+    fieldsets = (*BaseUserAdmin.fieldsets, (_("Unit and role"), {"fields": ("unit", "role")}))
+    add_fieldsets = (*BaseUserAdmin.add_fieldsets, (_("Unit and role"), {"fields": ("unit", "role")}))
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(admin.ModelAdmin):
+    list_display = ["hostname", "beat_at"]

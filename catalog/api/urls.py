@@ -1,0 +1,18 @@
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter()
+router.register("cities", views.CityViewSet, basename="city")
+router.register("districts", views.DistrictViewSet, basename="district")
+router.register("streets", views.StreetViewSet, basename="street")
+router.register("communities", views.CommunityViewSet, basename="community")
+router.register("departments", views.DepartmentViewSet, basename="department")
+router.register("users", views.UserViewSet, basename="user")
+router.register("policies", views.DistrictPolicyViewSet, basename="policy")
+
+urlpatterns = [
+    path("me/", views.MeView.as_view(), name="me"),
+    *router.urls,
+]

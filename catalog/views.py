@@ -1,0 +1,68 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from . import selectors, services
+from .choices import Role, UnitKind
+from .forms import DistrictPolicyForm
+from .models import Unit
+
+
+def landing(request):
+    districts = Unit.objects.districts().select_related("parent").order_by("parent__name", "name")
+    return render(request, "catalog/landing.html", {"districts": districts})
+
+
+@login_required
+def home(request):
+    user = request.user
+    unit = user.unit
+    context = {"unit": unit, "role": Role(user.role)}
+    if user.role == Role.ADMIN:
+        context["cities"] = selectors.units_public(kind=UnitKind.CITY)
+        context["heartbeat"] = selectors.last_heartbeat()
+    elif user.role == Role.OVERSEER:
+        context["districts"] = selectors.city_overview(city=unit)
+    else:
+        district = unit.district
+        context["district"] = district
+        context["policy"] = district.policy
+        context["can_edit_policy"] = services.can_edit_policy(user, district)
+        if user.role in (Role.CIVIL_AFFAIRS, Role.AUDITOR):
+            context["overview"] = selectors.district_overview(district=district)
+            context["streets"] = Unit.objects.streets().filter(district=district).order_by("name")
+            context["departments"] = Unit.objects.departments().filter(district=district).order_by("name")
+        elif user.role == Role.STREET_STAFF:
+            context["communities"] = unit.children.filter(kind=UnitKind.COMMUNITY).order_by("name")
+    context["colleagues"] = selectors.users_visible_to(user)[:50]
+    return render(request, "catalog/home.html", context)
+
+
+def org_index(request):
+    cities = Unit.objects.cities().order_by("name").prefetch_related("children")
+    return render(request, "catalog/org_index.html", {"cities": cities})
+
+
+def org_unit(request, pk: int):
+    unit = get_object_or_404(Unit.objects.select_related("parent", "district", "city"), pk=pk)
+    children = Paginator(unit.children.order_by("kind", "name"), 100).get_page(request.GET.get("page"))
+    return render(request, "catalog/org_unit.html", {"unit": unit, "children": children})
+
+
+@login_required
+def policy_detail(request, district_id: int):
+    # Out of scope is "not found": another district's rules are not even confirmed to exist.
+    policy = get_object_or_404(selectors.policies_visible_to(request.user), district_id=district_id)
+    can_edit = services.can_edit_policy(request.user, policy.district)
+    form = DistrictPolicyForm(request.POST or None, instance=policy) if can_edit else None
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        if form.is_valid():
+            services.policy_update(policy=policy, actor=request.user, **form.cleaned_data)
+            messages.success(request, _("The district policy was saved."))
+            return redirect("policy", district_id=district_id)
+    return render(request, "catalog/policy.html", {"policy": policy, "form": form, "can_edit": can_edit})
