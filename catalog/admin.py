@@ -16,8 +16,14 @@ class UnitAdmin(admin.ModelAdmin):
 
 @admin.register(DistrictPolicy)
 class DistrictPolicyAdmin(admin.ModelAdmin):
-    list_display = ["district", "pass_threshold_percent", "pass_rate_basis", "first_batch_month",
-                    "second_batch_month", "expedited_notice_working_days"]
+    list_display = [
+        "district",
+        "pass_threshold_percent",
+        "pass_rate_basis",
+        "first_batch_month",
+        "second_batch_month",
+        "expedited_notice_working_days",
+    ]
     list_select_related = ["district"]
 
 

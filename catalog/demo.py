@@ -8,8 +8,14 @@ from .models import Unit, User
 DEMO_PASSWORD = "demo-2026"
 
 DEPARTMENTS = [
-    "区民政局", "区财政局", "区审计局", "区卫生健康局", "区市场监督管理局",
-    "区城市管理局", "区人力资源和社会保障局", "区退役军人事务局",
+    "区民政局",
+    "区财政局",
+    "区审计局",
+    "区卫生健康局",
+    "区市场监督管理局",
+    "区城市管理局",
+    "区人力资源和社会保障局",
+    "区退役军人事务局",
 ]
 
 # city (code) → district (code) → street → communities

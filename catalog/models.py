@@ -44,12 +44,22 @@ class Unit(models.Model):
         "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
     district = models.ForeignKey(
-        "self", verbose_name=_("district"), null=True, blank=True, editable=False,
-        on_delete=models.PROTECT, related_name="+",
+        "self",
+        verbose_name=_("district"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     city = models.ForeignKey(
-        "self", verbose_name=_("city"), null=True, blank=True, editable=False,
-        on_delete=models.PROTECT, related_name="+",
+        "self",
+        verbose_name=_("city"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     objects = UnitQuerySet.as_manager()
@@ -62,7 +72,8 @@ class Unit(models.Model):
             models.UniqueConstraint(fields=["parent", "kind", "name"], name="unit_unique_name_under_parent"),
             models.UniqueConstraint(fields=["code"], condition=~Q(code=""), name="unit_unique_code"),
             models.CheckConstraint(
-                condition=Q(kind=UnitKind.CITY, parent__isnull=True) | (~Q(kind=UnitKind.CITY) & Q(parent__isnull=False)),
+                condition=Q(kind=UnitKind.CITY, parent__isnull=True)
+                | (~Q(kind=UnitKind.CITY) & Q(parent__isnull=False)),
                 name="unit_only_cities_have_no_parent",
             ),
         ]
@@ -70,6 +81,18 @@ class Unit(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        creating = self.pk is None
+        self.district, self.city = self._ancestors()
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if self.kind in (UnitKind.DISTRICT, UnitKind.CITY) and (self.district_id is None or self.city_id is None):
+                # A district is its own district and a city its own city; both need the primary key first.
+                self.district, self.city = self._ancestors()
+                Unit.objects.filter(pk=self.pk).update(district=self.district, city=self.city)
+            if creating and self.kind == UnitKind.DISTRICT:
+                DistrictPolicy.objects.create(district=self)  # every district has its rules, with the defaults
 
     @property
     def full_name(self) -> str:
@@ -87,21 +110,11 @@ class Unit(models.Model):
             if expected is None:
                 raise ValidationError({"parent": _("A city has no parent unit.")})
             raise ValidationError(
-                {"parent": _("A %(kind)s must belong to a %(parent)s.")
-                 % {"kind": UnitKind(self.kind).label, "parent": UnitKind(expected).label}}
+                {
+                    "parent": _("A %(kind)s must belong to a %(parent)s.")
+                    % {"kind": UnitKind(self.kind).label, "parent": UnitKind(expected).label}
+                }
             )
-
-    def save(self, *args, **kwargs):
-        creating = self.pk is None
-        self.district, self.city = self._ancestors()
-        with transaction.atomic():
-            super().save(*args, **kwargs)
-            if self.kind in (UnitKind.DISTRICT, UnitKind.CITY) and (self.district_id is None or self.city_id is None):
-                # A district is its own district and a city its own city; both need the primary key first.
-                self.district, self.city = self._ancestors()
-                Unit.objects.filter(pk=self.pk).update(district=self.district, city=self.city)
-            if creating and self.kind == UnitKind.DISTRICT:
-                DistrictPolicy.objects.create(district=self)  # every district has its rules, with the defaults
 
     def _ancestors(self):
         if self.kind == UnitKind.CITY:
@@ -115,11 +128,17 @@ class DistrictPolicy(models.Model):
     """A district's rules for the access gate; defaults follow the Qingdao Shibei scheme."""
 
     district = models.OneToOneField(
-        Unit, verbose_name=_("district"), on_delete=models.CASCADE, related_name="policy",
+        Unit,
+        verbose_name=_("district"),
+        on_delete=models.CASCADE,
+        related_name="policy",
         limit_choices_to={"kind": UnitKind.DISTRICT},
     )
     pass_threshold_percent = models.DecimalField(
-        _("consultation pass threshold (%)"), max_digits=5, decimal_places=2, default=Decimal("60.00"),
+        _("consultation pass threshold (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("60.00"),
         validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
         help_text=_("An application passes consultation when its pass rate reaches this value (inclusive)."),
     )
@@ -133,7 +152,9 @@ class DistrictPolicy(models.Model):
         _("second batch month"), default=7, validators=[MinValueValidator(1), MaxValueValidator(12)]
     )
     expedited_notice_working_days = models.PositiveSmallIntegerField(
-        _("expedited notice (working days)"), default=3, validators=[MinValueValidator(1), MaxValueValidator(30)],
+        _("expedited notice (working days)"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
         help_text=_("An urgent major item must be filed at least this many working days before it starts."),
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -192,8 +213,10 @@ class User(AbstractUser):
         expected = ROLE_UNIT_KIND.get(self.role)
         if expected and (self.unit is None or self.unit.kind != expected):
             raise ValidationError(
-                {"unit": _("A %(role)s must belong to a %(kind)s.")
-                 % {"role": Role(self.role).label, "kind": UnitKind(expected).label}}
+                {
+                    "unit": _("A %(role)s must belong to a %(kind)s.")
+                    % {"role": Role(self.role).label, "kind": UnitKind(expected).label}
+                }
             )
 
     @property

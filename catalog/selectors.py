@@ -25,13 +25,15 @@ def district_scope_q(user: User, *, field: str = "district") -> Q:
 
 def units_public(*, kind: UnitKind) -> QuerySet[Unit]:
     """The organisation tree is public: anyone may see which units exist."""
-    return Unit.objects.filter(kind=kind).select_related("parent__parent__parent").order_by("city_id", "district_id", "name")
+    return (
+        Unit.objects.filter(kind=kind)
+        .select_related("parent__parent__parent")
+        .order_by("city_id", "district_id", "name")
+    )
 
 
 def users_visible_to(user: User) -> QuerySet[User]:
-    qs = User.objects.select_related("unit__parent__parent__parent").order_by(
-        "unit__name", "username"
-    )
+    qs = User.objects.select_related("unit__parent__parent__parent").order_by("unit__name", "username")
     if not user.is_authenticated:
         return qs.none()
     if user.role == Role.ADMIN:
@@ -56,8 +58,11 @@ def policies_visible_to(user: User) -> QuerySet[DistrictPolicy]:
 
 def district_overview(*, district: Unit) -> dict:
     counts = dict(
-        Unit.objects.filter(district=district).exclude(pk=district.pk)
-        .values_list("kind").annotate(n=Count("id")).values_list("kind", "n")
+        Unit.objects.filter(district=district)
+        .exclude(pk=district.pk)
+        .values_list("kind")
+        .annotate(n=Count("id"))
+        .values_list("kind", "n")
     )
     return {
         "streets": counts.get(UnitKind.STREET, 0),
@@ -70,11 +75,15 @@ def district_overview(*, district: Unit) -> dict:
 def city_overview(*, city: Unit) -> list[dict]:
     """Per district of a city: its streets, communities and departments, in one query."""
     return list(
-        Unit.objects.districts().filter(city=city).order_by("name").annotate(
+        Unit.objects.districts()
+        .filter(city=city)
+        .order_by("name")
+        .annotate(
             streets=Count("children", filter=Q(children__kind=UnitKind.STREET), distinct=True),
             departments=Count("children", filter=Q(children__kind=UnitKind.DEPARTMENT), distinct=True),
             communities=Count("children__children", filter=Q(children__children__kind=UnitKind.COMMUNITY)),
-        ).values("id", "name", "streets", "departments", "communities")
+        )
+        .values("id", "name", "streets", "departments", "communities")
     )
 
 

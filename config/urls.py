@@ -4,6 +4,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
+from .health import healthz
+
 api_v1 = [
     path("", include("catalog.api.urls")),
     path("auth/token/", obtain_auth_token, name="api-token"),
@@ -18,4 +20,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
 ]

@@ -28,8 +28,14 @@ class DistrictPolicySerializer(serializers.ModelSerializer):
     class Meta:
         model = DistrictPolicy
         fields = [
-            "district", "district_name", "pass_threshold_percent", "pass_rate_basis", "first_batch_month",
-            "second_batch_month", "expedited_notice_working_days", "updated_at",
+            "district",
+            "district_name",
+            "pass_threshold_percent",
+            "pass_rate_basis",
+            "first_batch_month",
+            "second_batch_month",
+            "expedited_notice_working_days",
+            "updated_at",
         ]
         read_only_fields = ["district", "district_name", "updated_at"]
 

@@ -70,7 +70,9 @@ def test_the_openapi_schema_generates_and_docs_are_served(client):
     response = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     paths = response.json()["paths"]
-    assert {"/api/v1/districts/", "/api/v1/streets/", "/api/v1/communities/", "/api/v1/policies/{district}/"} <= set(paths)
+    assert {"/api/v1/districts/", "/api/v1/streets/", "/api/v1/communities/", "/api/v1/policies/{district}/"} <= set(
+        paths
+    )
     assert client.get("/api/v1/docs/").status_code == 200
 
 

@@ -8,7 +8,11 @@ JINJIANG = {"minzheng", "jiedao", "bumen", "shuji", "shenji"}
 
 # username → (users they may see, districts whose rules they may read, may they change 锦江区's rules)
 SCOPES = {
-    "admin": ({"admin", "shiju", "minzheng_jn", "minzheng_sb", "shuji_sb"} | JINJIANG, {"锦江区", "金牛区", "市北区"}, True),
+    "admin": (
+        {"admin", "shiju", "minzheng_jn", "minzheng_sb", "shuji_sb"} | JINJIANG,
+        {"锦江区", "金牛区", "市北区"},
+        True,
+    ),
     "shiju": ({"shiju", "minzheng_jn"} | JINJIANG, {"锦江区", "金牛区"}, False),
     "minzheng": (JINJIANG, {"锦江区"}, True),
     "shenji": (JINJIANG, {"锦江区"}, False),
@@ -95,8 +99,13 @@ def test_policy_page_refuses_a_post_from_a_reader(username, client, world):
 def test_civil_affairs_changes_the_rules_in_the_browser_form(client, world):
     client.force_login(world.user("minzheng"))
     jinjiang = world.unit("锦江区")
-    form = {"pass_threshold_percent": "65", "pass_rate_basis": "votes_cast", "first_batch_month": "1",
-            "second_batch_month": "7", "expedited_notice_working_days": "3"}
+    form = {
+        "pass_threshold_percent": "65",
+        "pass_rate_basis": "votes_cast",
+        "first_batch_month": "1",
+        "second_batch_month": "7",
+        "expedited_notice_working_days": "3",
+    }
     response = client.post(f"/districts/{jinjiang.pk}/policy/", form, follow=True)
     assert response.status_code == 200
     jinjiang.policy.refresh_from_db()
@@ -106,8 +115,13 @@ def test_civil_affairs_changes_the_rules_in_the_browser_form(client, world):
 def test_bad_batch_months_get_a_clear_error_and_change_nothing(client, world):
     client.force_login(world.user("minzheng"))
     jinjiang = world.unit("锦江区")
-    form = {"pass_threshold_percent": "65", "pass_rate_basis": "consulted", "first_batch_month": "7",
-            "second_batch_month": "1", "expedited_notice_working_days": "3"}
+    form = {
+        "pass_threshold_percent": "65",
+        "pass_rate_basis": "consulted",
+        "first_batch_month": "7",
+        "second_batch_month": "1",
+        "expedited_notice_working_days": "3",
+    }
     response = client.post(f"/districts/{jinjiang.pk}/policy/", form)
     assert response.status_code == 200
     assert "second_batch_month" in response.context["form"].errors
