@@ -43,3 +43,55 @@ PARENT_KIND = {
 class PassRateBasis(models.TextChoices):
     CONSULTED = "consulted", _("Agreeing units ÷ units consulted")
     VOTES_CAST = "votes_cast", _("Agreeing units ÷ votes cast")
+
+
+class ItemList(models.TextChoices):
+    """The four lists of a district's catalogue."""
+
+    DUTIES = "duties", _("Duties")  # 社区履职清单: the community must do these
+    ASSISTANCE = "assistance", _("Assistance")  # 社区协助工作清单: 费随事转, the delegating unit pays
+    WITHDRAWN = "withdrawn", _("Withdrawn")  # 社区退出事务清单: the negative list
+    ASSESSMENTS = "assessments", _("Assessments")  # 社区考核准入清单
+
+
+class ItemType(models.TextChoices):
+    WORK_TASK = "work_task", _("Work task")  # 工作事项
+    LEDGER = "ledger", _("Ledger or report")  # 台账报表
+    CERTIFICATE = "certificate", _("Certificate or stamp")  # 证明盖章
+    INSPECTION = "inspection", _("Inspection or evaluation")  # 检查评比
+    PLAQUE = "plaque", _("Plaque or body")  # 机构牌子
+
+
+class IssuingLevel(models.TextChoices):
+    """Who requires an assessment; only province level or above may be admitted."""
+
+    NATIONAL = "national", _("National")  # 国家
+    PROVINCE = "province", _("Province")  # 省
+    CITY = "city", _("City")  # 市
+    DISTRICT = "district", _("District")  # 区
+
+
+ADMISSIBLE_ISSUING_LEVELS = (IssuingLevel.NATIONAL, IssuingLevel.PROVINCE)
+
+
+class VersionState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+
+
+class ItemSource(models.TextChoices):
+    REFORM = "reform", _("Reform document")  # 减负文件
+    APPLICATION = "application", _("Approved application")  # 准入审批
+    MANUAL = "manual", _("Entered by civil-affairs staff")
+
+
+class Verdict(models.TextChoices):
+    """The answer of the check: may a community be given this work?"""
+
+    MUST_DO = "must_do", _("Must do: on the duties list")
+    ASSIST_FUNDED = "assist_funded", _("Assist, funded: a funding contract is in force")
+    ASSIST_UNFUNDED = "assist_unfunded", _("Assist, but unfunded: no funding contract is in force")
+    REFUSE = "refuse", _("Refuse: on the withdrawn list")
+    ASSESSMENT_ALLOWED = "assessment_allowed", _("Assessment allowed")
+    ASSESSMENT_LIMIT_REACHED = "assessment_limit_reached", _("Assessment limit reached: may be refused")
+    NOT_LISTED = "not_listed", _("Not listed: may be refused")

@@ -1,5 +1,7 @@
 """Demo organisations and one login per role, from the places named in the reform reports."""
 
+import uuid
+
 from django.db import transaction
 
 from .choices import Role, UnitKind
@@ -91,4 +93,32 @@ def load_demo() -> dict:
             user.is_staff = user.is_superuser = role == Role.ADMIN
             user.save()
             created.append(username)
-    return {"units": Unit.objects.count(), "users_created": created}
+    return {"units": Unit.objects.count(), "users_created": created, "catalogues": load_demo_catalogues()}
+
+
+def load_demo_catalogues() -> list[str]:
+    """Publish the demo catalogues of districts that have none yet; returns the versions created."""
+    from datetime import date
+
+    from .demo_catalogue import CATALOGUES
+    from .models import CatalogueItem, CatalogueVersion
+    from .services import draft_start, items_replace, version_publish
+
+    admin = User.objects.get(username="admin")
+    created = []
+    for district_name, versions in CATALOGUES.items():
+        district = Unit.objects.get(kind=UnitKind.DISTRICT, name=district_name)
+        if CatalogueVersion.objects.filter(district=district).exists():
+            continue
+        introduced_by = {}  # an item keeps the document that first put it on the list
+        for effective, title, rows in versions:
+            draft = draft_start(district=district, actor=admin)
+            items = []
+            for n, row in enumerate(rows, start=1):
+                source = introduced_by.setdefault(row["code"], title)
+                key = uuid.uuid5(uuid.NAMESPACE_URL, f"demo/{district_name}/{row['code']}")
+                items.append((n, CatalogueItem(key=key, source="reform", source_reference=source, **row)))
+            items_replace(draft=draft, actor=admin, rows=items)
+            version_publish(draft=draft, actor=admin, effective_from=date.fromisoformat(effective), title=title)
+            created.append(title)
+    return created

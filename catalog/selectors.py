@@ -1,9 +1,14 @@
 """Reads, scoped by who is asking. Every page and API response goes through these."""
 
-from django.db.models import Count, Q, QuerySet
+from datetime import date
 
-from .choices import Role, UnitKind
-from .models import DistrictPolicy, Unit, User, WorkerHeartbeat
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connection
+from django.db.models import Count, F, Q, QuerySet
+
+from .choices import ItemList, ItemType, Role, UnitKind, VersionState
+from .models import CatalogueItem, CatalogueVersion, DistrictPolicy, Unit, User, WorkerHeartbeat
+from .search import query_tokens
 
 
 def district_scope_q(user: User, *, field: str = "district") -> Q:
@@ -89,3 +94,85 @@ def city_overview(*, city: Unit) -> list[dict]:
 
 def last_heartbeat() -> WorkerHeartbeat | None:
     return WorkerHeartbeat.objects.order_by("-beat_at").first()
+
+
+# --- The catalogue ------------------------------------------------------------------------------------
+
+
+def version_in_force(*, district_id: int, on: date) -> CatalogueVersion | None:
+    """The published version a district had in force on a date (the latest one that had started)."""
+    return (
+        CatalogueVersion.objects.filter(district_id=district_id, state=VersionState.PUBLISHED, effective_from__lte=on)
+        .order_by("-effective_from")
+        .first()
+    )
+
+
+def versions_of(*, district_id: int) -> QuerySet[CatalogueVersion]:
+    return CatalogueVersion.objects.filter(district_id=district_id).order_by(
+        F("effective_from").desc(nulls_first=True), "-number"
+    )
+
+
+def item_counts(*, version: CatalogueVersion) -> dict:
+    """Counts per list and per type, and the total, of one version: {"lists": {...}, "types": {...}, "total": n}."""
+    rows = version.items.values_list("list", "type").annotate(n=Count("id")).values_list("list", "type", "n")
+    lists = {value: 0 for value in ItemList.values}
+    types = {value: 0 for value in ItemType.values}
+    grid = {(lst, typ): 0 for lst in ItemList.values for typ in ItemType.values}
+    for lst, typ, n in rows:
+        lists[lst] += n
+        types[typ] += n
+        grid[(lst, typ)] = n
+    return {"lists": lists, "types": types, "grid": grid, "total": sum(lists.values())}
+
+
+def versions_diff(*, old: CatalogueVersion, new: CatalogueVersion) -> dict:
+    """Items added, removed and changed (with each changed field's old and new value) from `old` to `new`."""
+    before = {item.key: item for item in old.items.all()}
+    after = {item.key: item for item in new.items.all()}
+    changed = []
+    for key in before.keys() & after.keys():
+        old_values, new_values = before[key].diff_values(), after[key].diff_values()
+        fields = [
+            {"field": field, "old": old_values[field], "new": new_values[field]}
+            for field in CatalogueItem.DIFF_FIELDS
+            if old_values[field] != new_values[field]
+        ]
+        if fields:
+            changed.append({"item": after[key], "changes": fields})
+    by_title = lambda item: (item.list, item.title)  # noqa: E731
+    return {
+        "added": sorted((after[k] for k in after.keys() - before.keys()), key=by_title),
+        "removed": sorted((before[k] for k in before.keys() - after.keys()), key=by_title),
+        "changed": sorted(changed, key=lambda row: by_title(row["item"])),
+    }
+
+
+def items_search(*, items: QuerySet[CatalogueItem], q: str, limit: int | None = None) -> list[CatalogueItem]:
+    """Items ranked by how well they match a Chinese query; each result carries `.score`.
+
+    On PostgreSQL the match uses the GIN full-text index over the segmented tokens; elsewhere the same
+    tokens are scored in Python.
+    """
+    tokens = query_tokens(q)
+    if not tokens:
+        return []
+    if connection.vendor == "postgresql":
+        query = SearchQuery(" | ".join(f"'{t}'" for t in tokens if "'" not in t), search_type="raw", config="simple")
+        vector = SearchVector("search_tokens", config="simple")
+        qs = (
+            items.annotate(document=vector, score=SearchRank(vector, query))
+            .filter(document=query)
+            .order_by("-score", "list", "title")
+        )
+        return list(qs[:limit] if limit else qs)
+    results = []
+    for item in items:
+        words = item.search_tokens.split()
+        score = sum(words.count(token) for token in tokens) / (1 + len(words) / 50)
+        if score:
+            item.score = score
+            results.append(item)
+    results.sort(key=lambda item: (-item.score, item.list, item.title))
+    return results[:limit] if limit else results

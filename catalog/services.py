@@ -1,11 +1,19 @@
 """Writes. Each one checks who acts, validates, and saves atomically."""
 
+import uuid
+from datetime import date
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .choices import Role, UnitKind
-from .models import DistrictPolicy, Unit, User
+from . import io
+from .choices import ItemSource, Role, UnitKind, VersionState
+from .io import ImportRejected, RowError
+from .models import CatalogueItem, CatalogueVersion, DistrictPolicy, Unit, User
+from .search import item_tokens
 
 POLICY_FIELDS = (
     "pass_threshold_percent",
@@ -16,12 +24,16 @@ POLICY_FIELDS = (
 )
 
 
-def can_edit_policy(user: User, district: Unit) -> bool:
+def can_manage_district(user: User, district: Unit) -> bool:
+    """Civil-affairs staff keep their own district's rules and catalogue; administrators any district's."""
     if not user.is_authenticated:
         return False
     if user.role == Role.ADMIN:
         return True
     return user.role == Role.CIVIL_AFFAIRS and user.unit.district_id == district.pk
+
+
+can_edit_policy = can_manage_district
 
 
 def policy_update(*, policy: DistrictPolicy, actor: User, **changes) -> DistrictPolicy:
@@ -45,3 +57,149 @@ def unit_create(*, kind: UnitKind, name: str, parent: Unit | None, code: str = "
     unit.full_clean()
     unit.save()
     return unit
+
+
+# --- The catalogue: drafts, items, publication ---------------------------------------------------
+
+
+class CatalogueError(Exception):
+    """A catalogue change that the rules do not allow; the message says why."""
+
+
+def _require_manager(actor: User, district: Unit) -> None:
+    if not can_manage_district(actor, district):
+        raise PermissionDenied(_("Only the district's civil-affairs staff may change its catalogue."))
+
+
+def draft_start(*, district: Unit, actor: User) -> CatalogueVersion:
+    """The district's open draft; a new one starts as a copy of the latest published version."""
+    _require_manager(actor, district)
+    with transaction.atomic():
+        Unit.objects.select_for_update().get(pk=district.pk)  # two people opening a draft at once get one draft
+        draft = CatalogueVersion.objects.filter(district=district, state=VersionState.DRAFT).first()
+        if draft:
+            return draft
+        draft = CatalogueVersion.objects.create(district=district, created_by=actor)
+        latest = (
+            CatalogueVersion.objects.filter(district=district, state=VersionState.PUBLISHED)
+            .order_by("-effective_from").first()
+        )
+        if latest:
+            copies = []
+            for item in latest.items.all():
+                item.pk = None
+                item.version = draft
+                copies.append(item)
+            CatalogueItem.objects.bulk_create(copies)
+            draft.title = latest.title
+            draft.save(update_fields=["title"])
+    return draft
+
+
+def _require_draft(version: CatalogueVersion) -> None:
+    if not version.is_draft:
+        raise CatalogueError(_("Version %(version)s is published and never changes; edit the draft.") % {
+            "version": version.number
+        })
+
+
+def item_save(*, draft: CatalogueVersion, actor: User, item: CatalogueItem | None = None, **fields) -> CatalogueItem:
+    _require_manager(actor, draft.district)
+    _require_draft(draft)
+    item = item or CatalogueItem(version=draft)
+    if item.version_id != draft.pk:
+        raise CatalogueError(_("This item belongs to another version."))
+    for field, value in fields.items():
+        setattr(item, field, value)
+    item.full_clean(exclude=["version", "search_tokens"])
+    item.save()
+    return item
+
+
+def item_delete(*, item: CatalogueItem, actor: User) -> None:
+    _require_manager(actor, item.version.district)
+    _require_draft(item.version)
+    item.delete()
+
+
+def version_publish(
+    *, draft: CatalogueVersion, actor: User, effective_from: date, title: str = "", note: str = ""
+) -> CatalogueVersion:
+    """Publish the draft as the next version, in force from `effective_from`; it never changes again."""
+    _require_manager(actor, draft.district)
+    with transaction.atomic():
+        draft = CatalogueVersion.objects.select_for_update().get(pk=draft.pk)
+        _require_draft(draft)
+        published = CatalogueVersion.objects.filter(district=draft.district, state=VersionState.PUBLISHED)
+        latest = published.order_by("-effective_from").first()
+        if latest and effective_from <= latest.effective_from:
+            raise CatalogueError(
+                _("The new version must come into force after version %(number)s (in force from %(date)s).")
+                % {"number": latest.number, "date": latest.effective_from}
+            )
+        if not draft.items.exists():
+            raise CatalogueError(_("The draft has no items; an empty catalogue cannot be published."))
+        draft.state = VersionState.PUBLISHED
+        draft.number = (published.aggregate(n=Max("number"))["n"] or 0) + 1
+        draft.effective_from = effective_from
+        draft.title = title or draft.title
+        draft.note = note
+        draft.published_at = timezone.now()
+        draft.published_by = actor
+        draft.save()
+    return draft
+
+
+def items_replace(
+    *, draft: CatalogueVersion, actor: User, rows: list[tuple[int, CatalogueItem]], lists: set[str] | None = None
+) -> int:
+    """Replace the draft's items on `lists` (all lists if None) with `rows`, all or nothing.
+
+    Each row is (row number for error messages, unsaved item). Raises ImportRejected listing every error.
+    """
+    _require_manager(actor, draft.district)
+    _require_draft(draft)
+    errors, seen = [], {}
+    for number, item in rows:
+        item.version = draft
+        try:
+            item.full_clean(exclude=["version", "search_tokens"], validate_unique=False)
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors.extend(RowError(number, io.header_of(field) if field in io.FIELDS else field, m) for m in messages)
+        if item.key in seen:
+            errors.append(RowError(number, io.header_of("key"), _("The same item appears again in row %(row)s.") % {
+                "row": seen[item.key]}))
+        seen.setdefault(item.key, number)
+    if errors:
+        raise ImportRejected(errors)
+    for _number, item in rows:
+        item.allowed_months = sorted(set(item.allowed_months or []))
+        item.search_tokens = item_tokens(item)
+    with transaction.atomic():
+        CatalogueVersion.objects.select_for_update().get(pk=draft.pk)
+        existing = draft.items.all() if lists is None else draft.items.filter(list__in=lists)
+        existing.delete()
+        CatalogueItem.objects.bulk_create([item for _number, item in rows])
+    return len(rows)
+
+
+def items_import(*, draft: CatalogueVersion, actor: User, upload, filename: str) -> int:
+    """Import a district's spreadsheet into its draft: the lists in the file are replaced, all or nothing."""
+    _require_manager(actor, draft.district)
+    _require_draft(draft)
+    table = io.read_table(upload, filename)
+    known = {(item.list, item.title): item.key for item in draft.items.only("list", "title", "key")}
+    rows, errors = [], []
+    for number, raw in table:
+        values, row_errors = io.parse_row(number, raw)
+        errors.extend(row_errors)
+        values.setdefault("key", None)
+        if values["key"] is None:
+            # Keep an item's key when it is re-imported under the same list and title, so versions diff cleanly.
+            values["key"] = known.get((values.get("list"), values.get("title"))) or uuid.uuid4()
+        values["source"] = values.get("source") or ItemSource.REFORM
+        rows.append((number, CatalogueItem(**values)))
+    if errors:
+        raise ImportRejected(errors)
+    return items_replace(draft=draft, actor=actor, rows=rows, lists={item.list for _n, item in rows})

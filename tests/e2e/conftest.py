@@ -51,4 +51,3 @@ def open_page(new_context, live_server):
 @pytest.fixture
 def desktop_page(open_page) -> Page:
     return open_page("desktop")
-

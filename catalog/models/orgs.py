@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import PARENT_KIND, ROLE_UNIT_KIND, PassRateBasis, Role, UnitKind
+from ..choices import PARENT_KIND, ROLE_UNIT_KIND, PassRateBasis, Role, UnitKind
 
 
 class UnitQuerySet(models.QuerySet):
