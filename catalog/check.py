@@ -67,7 +67,11 @@ def check_demand(
     version = version_in_force(district_id=community.district_id, on=on)
     if version is None:
         return CheckResult(
-            community, on, q, None, Verdict.NOT_LISTED,
+            community,
+            on,
+            q,
+            None,
+            Verdict.NOT_LISTED,
             _("No catalogue was in force in this district on %(date)s, so nothing may be required of the community.")
             % {"date": on},
         )
@@ -81,9 +85,7 @@ def check_demand(
     if candidates:
         best = candidates[0]
         return CheckResult(community, on, q or item.title, version, best.verdict, best.reason, candidates)
-    covered = next(
-        (cover for provider in _providers["expedited"] if (cover := provider(community, q, on))), None
-    )
+    covered = next((cover for provider in _providers["expedited"] if (cover := provider(community, q, on))), None)
     if covered:
         reason = _("Not in the catalogue, but an approved urgent item covers it: %(item)s.") % {"item": covered}
     else:
@@ -118,28 +120,43 @@ def _verdict(item: CatalogueItem, on: date, funded: set, held: dict) -> Candidat
         return Candidate(item, Verdict.REFUSE, reason, score)
     if item.list == ItemList.ASSISTANCE:
         if item.key in funded:
-            return Candidate(item, Verdict.ASSIST_FUNDED, _("On the assistance list, and a funding contract is in force."), score)
+            return Candidate(
+                item, Verdict.ASSIST_FUNDED, _("On the assistance list, and a funding contract is in force."), score
+            )
         return Candidate(
-            item, Verdict.ASSIST_UNFUNDED,
-            _("On the assistance list, but no funding contract is in force for this community: "
-              "%(unit)s must fund it (谁委托谁出钱).") % {"unit": item.delegating_unit or _("the delegating unit")},
+            item,
+            Verdict.ASSIST_UNFUNDED,
+            _(
+                "On the assistance list, but no funding contract is in force for this community: "
+                "%(unit)s must fund it (谁委托谁出钱)."
+            )
+            % {"unit": item.delegating_unit or _("the delegating unit")},
             score,
         )
     count = held.get(item.key, 0)
     if item.allowed_months and on.month not in item.allowed_months:
         months = "、".join(str(m) for m in item.allowed_months)
         return Candidate(
-            item, Verdict.ASSESSMENT_LIMIT_REACHED,
-            _("This assessment may only be held in months %(months)s.") % {"months": months}, score, count,
+            item,
+            Verdict.ASSESSMENT_LIMIT_REACHED,
+            _("This assessment may only be held in months %(months)s.") % {"months": months},
+            score,
+            count,
         )
     if item.max_per_year and count >= item.max_per_year:
         return Candidate(
-            item, Verdict.ASSESSMENT_LIMIT_REACHED,
-            _("Already held %(count)s times this year; at most %(max)s are allowed.") % {"count": count, "max": item.max_per_year},
-            score, count,
+            item,
+            Verdict.ASSESSMENT_LIMIT_REACHED,
+            _("Already held %(count)s times this year; at most %(max)s are allowed.")
+            % {"count": count, "max": item.max_per_year},
+            score,
+            count,
         )
     return Candidate(
-        item, Verdict.ASSESSMENT_ALLOWED,
-        _("On the assessment list: held %(count)s of at most %(max)s times this year.") % {"count": count, "max": item.max_per_year},
-        score, count,
+        item,
+        Verdict.ASSESSMENT_ALLOWED,
+        _("On the assessment list: held %(count)s of at most %(max)s times this year.")
+        % {"count": count, "max": item.max_per_year},
+        score,
+        count,
     )

@@ -1,7 +1,7 @@
 import django_filters
 
-from .choices import Role
-from .models import Unit, User
+from .choices import ItemList, ItemType, Role
+from .models import CatalogueItem, Unit, User
 
 
 class UnitFilter(django_filters.FilterSet):
@@ -29,3 +29,12 @@ class UserFilter(django_filters.FilterSet):
     class Meta:
         model = User
         fields = ["role", "unit", "district"]
+
+
+class CatalogueItemFilter(django_filters.FilterSet):
+    list = django_filters.ChoiceFilter(choices=ItemList.choices)
+    type = django_filters.ChoiceFilter(choices=ItemType.choices)
+
+    class Meta:
+        model = CatalogueItem
+        fields = ["list", "type"]

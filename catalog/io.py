@@ -40,11 +40,25 @@ FIELDS = [field for field, _zh, _en in COLUMNS]
 HEADER_TO_FIELD = {name.strip().lower(): field for field, zh, en in COLUMNS for name in (zh, en, field)}
 
 SHORT_NAMES = {
-    "list": {"履职": ItemList.DUTIES, "协助": ItemList.ASSISTANCE, "退出": ItemList.WITHDRAWN, "考核": ItemList.ASSESSMENTS},
-    "type": {"工作事项": ItemType.WORK_TASK, "台账报表": ItemType.LEDGER, "证明盖章": ItemType.CERTIFICATE,
-             "检查评比": ItemType.INSPECTION, "机构牌子": ItemType.PLAQUE},
-    "issuing_level": {"国家": IssuingLevel.NATIONAL, "省": IssuingLevel.PROVINCE, "市": IssuingLevel.CITY,
-                      "区": IssuingLevel.DISTRICT},
+    "list": {
+        "履职": ItemList.DUTIES,
+        "协助": ItemList.ASSISTANCE,
+        "退出": ItemList.WITHDRAWN,
+        "考核": ItemList.ASSESSMENTS,
+    },
+    "type": {
+        "工作事项": ItemType.WORK_TASK,
+        "台账报表": ItemType.LEDGER,
+        "证明盖章": ItemType.CERTIFICATE,
+        "检查评比": ItemType.INSPECTION,
+        "机构牌子": ItemType.PLAQUE,
+    },
+    "issuing_level": {
+        "国家": IssuingLevel.NATIONAL,
+        "省": IssuingLevel.PROVINCE,
+        "市": IssuingLevel.CITY,
+        "区": IssuingLevel.DISTRICT,
+    },
 }
 CHOICES = {"list": ItemList, "type": ItemType, "issuing_level": IssuingLevel}
 MAX_ROWS = 5000
@@ -59,7 +73,9 @@ class RowError:
 
     def __str__(self):
         return _("Row %(row)s, column “%(column)s”: %(message)s") % {
-            "row": self.row, "column": self.column, "message": self.message
+            "row": self.row,
+            "column": self.column,
+            "message": self.message,
         }
 
 
@@ -94,7 +110,7 @@ def read_table(upload, filename: str) -> list[tuple[int, dict]]:
         raise ImportRejected([RowError(1, "", _("The file is empty."))])
     header, *body = table
     fields, errors = [], []
-    for index, name in enumerate(header):
+    for name in header:
         field = HEADER_TO_FIELD.get(str(name or "").strip().lower())
         if name not in (None, "") and field is None:
             errors.append(RowError(1, str(name), _("Unknown column; use the headers of the template.")))
@@ -150,8 +166,13 @@ def parse_row(number: int, raw: dict) -> tuple[dict, list[RowError]]:
             )
             if choice is None:
                 allowed = "、".join(SHORT_NAMES[field])
-                errors.append(RowError(number, column, _("“%(value)s” is not one of: %(allowed)s.") % {
-                    "value": text, "allowed": allowed}))
+                errors.append(
+                    RowError(
+                        number,
+                        column,
+                        _("“%(value)s” is not one of: %(allowed)s.") % {"value": text, "allowed": allowed},
+                    )
+                )
             else:
                 values[field] = choice.value
         elif field == "standard_funding":
@@ -160,7 +181,13 @@ def parse_row(number: int, raw: dict) -> tuple[dict, list[RowError]]:
                 if values[field] is not None and (values[field] < 0 or values[field].as_tuple().exponent < -2):
                     raise InvalidOperation
             except InvalidOperation:
-                errors.append(RowError(number, column, _("“%(value)s” is not an amount in yuan ≥ 0 with at most two decimals.") % {"value": text}))
+                errors.append(
+                    RowError(
+                        number,
+                        column,
+                        _("“%(value)s” is not an amount in yuan ≥ 0 with at most two decimals.") % {"value": text},
+                    )
+                )
         elif field == "max_per_year":
             if text and not text.isdigit():
                 errors.append(RowError(number, column, _("“%(value)s” is not a whole number.") % {"value": text}))
@@ -169,7 +196,9 @@ def parse_row(number: int, raw: dict) -> tuple[dict, list[RowError]]:
         elif field == "allowed_months":
             parts = [p for p in text.replace("、", ",").replace("，", ",").split(",") if p.strip()]
             if any(not p.strip().isdigit() or not 1 <= int(p) <= 12 for p in parts):
-                errors.append(RowError(number, column, _("“%(value)s” must list months 1–12, e.g. 3,6,9.") % {"value": text}))
+                errors.append(
+                    RowError(number, column, _("“%(value)s” must list months 1–12, e.g. 3,6,9.") % {"value": text})
+                )
             else:
                 values[field] = [int(p) for p in parts]
         elif field == "key":
@@ -177,7 +206,9 @@ def parse_row(number: int, raw: dict) -> tuple[dict, list[RowError]]:
                 try:
                     values[field] = uuid.UUID(text)
                 except ValueError:
-                    errors.append(RowError(number, column, _("“%(value)s” is not an item key from an export.") % {"value": text}))
+                    errors.append(
+                        RowError(number, column, _("“%(value)s” is not an item key from an export.") % {"value": text})
+                    )
         else:
             values[field] = text
     return values, errors
@@ -240,14 +271,39 @@ def template_xlsx() -> bytes:
     from types import SimpleNamespace
 
     examples = [
-        {"code": "LZ-01", "list": "duties", "type": "work_task", "title": "召开居民会议和居民代表会议",
-         "basis_document": "中华人民共和国城市居民委员会组织法", "basis_article": "第九条"},
-        {"code": "XZ-01", "list": "assistance", "type": "work_task", "title": "协助做好最低生活保障对象的调查核实",
-         "delegating_unit": "区民政局", "standard_funding": "3000.00"},
-        {"code": "TC-01", "list": "withdrawn", "type": "work_task", "title": "招商引资",
-         "withdrawal_reason": "经济职能已从社区剥离", "belongs_to": "区级产业功能区"},
-        {"code": "KH-01", "list": "assessments", "type": "inspection", "title": "省级文明社区测评",
-         "issuing_level": "province", "max_per_year": 1, "allowed_months": [11]},
+        {
+            "code": "LZ-01",
+            "list": "duties",
+            "type": "work_task",
+            "title": "召开居民会议和居民代表会议",
+            "basis_document": "中华人民共和国城市居民委员会组织法",
+            "basis_article": "第九条",
+        },
+        {
+            "code": "XZ-01",
+            "list": "assistance",
+            "type": "work_task",
+            "title": "协助做好最低生活保障对象的调查核实",
+            "delegating_unit": "区民政局",
+            "standard_funding": "3000.00",
+        },
+        {
+            "code": "TC-01",
+            "list": "withdrawn",
+            "type": "work_task",
+            "title": "招商引资",
+            "withdrawal_reason": "经济职能已从社区剥离",
+            "belongs_to": "区级产业功能区",
+        },
+        {
+            "code": "KH-01",
+            "list": "assessments",
+            "type": "inspection",
+            "title": "省级文明社区测评",
+            "issuing_level": "province",
+            "max_per_year": 1,
+            "allowed_months": [11],
+        },
     ]
     items = [SimpleNamespace(**{field: example.get(field, "") for field in FIELDS}) for example in examples]
     return xlsx_bytes(items, title="导入模板")

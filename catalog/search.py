@@ -11,16 +11,40 @@ from functools import cache
 import jieba
 
 DOMAIN_WORDS = [
-    "协税护税", "招商引资", "经济创收", "拆迁拆违", "环境整治", "城市管理", "一票否决", "台账报表", "证明盖章",
-    "检查评比", "机构牌子", "费随事转", "权随责走", "政府购买服务", "食品安全", "居民委员会", "网格化",
-    "低保", "残疾人", "退役军人", "计划生育", "流动人口", "消防安全", "居住证明", "养老服务",
+    "协税护税",
+    "招商引资",
+    "经济创收",
+    "拆迁拆违",
+    "环境整治",
+    "城市管理",
+    "一票否决",
+    "台账报表",
+    "证明盖章",
+    "检查评比",
+    "机构牌子",
+    "费随事转",
+    "权随责走",
+    "政府购买服务",
+    "食品安全",
+    "居民委员会",
+    "网格化",
+    "低保",
+    "残疾人",
+    "退役军人",
+    "计划生育",
+    "流动人口",
+    "消防安全",
+    "居住证明",
+    "养老服务",
 ]
 
-STOP_WORDS = frozenset(
+# A line of words reads better than 80 quoted strings.
+_STOP_TEXT = (
     "社区 工作 街道 我们 你们 他们 要求 需要 帮忙 帮助 负责 开展 进行 相关 有关 一个 一些 这个 那个 这些 那些 "
     "让 做 的 了 和 与 及 在 是 对 把 被 给 等 由 为 也 都 就 要 请 把 从 向 将 并 或 一下 一次 今天 明天 每周 每月 "
-    "the a an of to and for in on with".split()
+    "the a an of to and for in on with"
 )
+STOP_WORDS = frozenset(_STOP_TEXT.split())
 
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _WORD = re.compile(r"[\w\u4e00-\u9fff]+")

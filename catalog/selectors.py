@@ -176,3 +176,79 @@ def items_search(*, items: QuerySet[CatalogueItem], q: str, limit: int | None = 
             results.append(item)
     results.sort(key=lambda item: (-item.score, item.list, item.title))
     return results[:limit] if limit else results
+
+
+def versions_visible_to(user: User) -> QuerySet[CatalogueVersion]:
+    """Published versions are public; drafts only to the staff who read that district."""
+    visible = Q(state=VersionState.PUBLISHED)
+    if user.is_authenticated and user.role in (Role.ADMIN, Role.OVERSEER, Role.CIVIL_AFFAIRS, Role.AUDITOR):
+        visible |= district_scope_q(user)
+    return CatalogueVersion.objects.filter(visible).select_related("district__parent")
+
+
+def city_comparison(*, city: Unit, on: date) -> dict:
+    """Every district of a city side by side on a date: counts per list and type, and conflicts
+    where one district withdrew an item that another still assigns (matched on segmented title words)."""
+    districts = list(Unit.objects.districts().filter(city=city).order_by("name"))
+    in_force = {d.pk: version_in_force(district_id=d.pk, on=on) for d in districts}
+    items = list(
+        CatalogueItem.objects.filter(version__in=[v for v in in_force.values() if v])
+        .only("id", "version_id", "list", "type", "title", "search_tokens")
+        .select_related(None)
+    )
+    version_district = {v.pk: d for d, v in in_force.items() if v}
+    counts = {
+        d.pk: {"lists": dict.fromkeys(ItemList.values, 0), "types": dict.fromkeys(ItemType.values, 0)}
+        for d in districts
+    }
+    for item in items:
+        row = counts[version_district[item.version_id]]
+        row["lists"][item.list] += 1
+        row["types"][item.type] += 1
+    names = {d.pk: d.name for d in districts}
+    withdrawn = [i for i in items if i.list == ItemList.WITHDRAWN]
+    assigned = [i for i in items if i.list in (ItemList.DUTIES, ItemList.ASSISTANCE, ItemList.ASSESSMENTS)]
+    conflicts = []
+    for w in withdrawn:
+        words = set(query_tokens(w.title))
+        for a in assigned:
+            if version_district[a.version_id] == version_district[w.version_id] or not words:
+                continue
+            if w.title == a.title or words <= set(a.search_tokens.split()):
+                conflicts.append(
+                    {
+                        "withdrawn_in": names[version_district[w.version_id]],
+                        "withdrawn": w,
+                        "assigned_in": names[version_district[a.version_id]],
+                        "assigned": a,
+                    }
+                )
+    return {
+        "districts": [{"district": d, "version": in_force[d.pk], **counts[d.pk]} for d in districts],
+        "conflicts": conflicts,
+    }
+
+
+def burden_history(*, district_ids: list[int]) -> list[dict]:
+    """Items per list and type of every published version of the districts: the reform story over time."""
+    rows = (
+        CatalogueItem.objects.filter(version__district_id__in=district_ids, version__state=VersionState.PUBLISHED)
+        .values("version_id", "version__district__name", "version__number", "version__effective_from", "list")
+        .annotate(n=Count("id"))
+        .order_by("version__district__name", "version__effective_from")
+    )
+    history: dict[int, dict] = {}
+    for row in rows:
+        entry = history.setdefault(
+            row["version_id"],
+            {
+                "district": row["version__district__name"],
+                "number": row["version__number"],
+                "effective_from": row["version__effective_from"],
+                "lists": dict.fromkeys(ItemList.values, 0),
+                "total": 0,
+            },
+        )
+        entry["lists"][row["list"]] += row["n"]
+        entry["total"] += row["n"]
+    return list(history.values())

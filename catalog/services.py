@@ -82,7 +82,8 @@ def draft_start(*, district: Unit, actor: User) -> CatalogueVersion:
         draft = CatalogueVersion.objects.create(district=district, created_by=actor)
         latest = (
             CatalogueVersion.objects.filter(district=district, state=VersionState.PUBLISHED)
-            .order_by("-effective_from").first()
+            .order_by("-effective_from")
+            .first()
         )
         if latest:
             copies = []
@@ -98,9 +99,9 @@ def draft_start(*, district: Unit, actor: User) -> CatalogueVersion:
 
 def _require_draft(version: CatalogueVersion) -> None:
     if not version.is_draft:
-        raise CatalogueError(_("Version %(version)s is published and never changes; edit the draft.") % {
-            "version": version.number
-        })
+        raise CatalogueError(
+            _("Version %(version)s is published and never changes; edit the draft.") % {"version": version.number}
+        )
 
 
 def item_save(*, draft: CatalogueVersion, actor: User, item: CatalogueItem | None = None, **fields) -> CatalogueItem:
@@ -166,10 +167,17 @@ def items_replace(
             item.full_clean(exclude=["version", "search_tokens"], validate_unique=False)
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
-                errors.extend(RowError(number, io.header_of(field) if field in io.FIELDS else field, m) for m in messages)
+                errors.extend(
+                    RowError(number, io.header_of(field) if field in io.FIELDS else field, m) for m in messages
+                )
         if item.key in seen:
-            errors.append(RowError(number, io.header_of("key"), _("The same item appears again in row %(row)s.") % {
-                "row": seen[item.key]}))
+            errors.append(
+                RowError(
+                    number,
+                    io.header_of("key"),
+                    _("The same item appears again in row %(row)s.") % {"row": seen[item.key]},
+                )
+            )
         seen.setdefault(item.key, number)
     if errors:
         raise ImportRejected(errors)

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from ..models import DistrictPolicy, Unit, User
+from ..models import CatalogueItem, CatalogueVersion, DistrictPolicy, Unit, User
 
 
 class UnitSerializer(serializers.ModelSerializer):
@@ -46,4 +46,120 @@ class DistrictPolicySerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(
                 {"second_batch_month": "The second batch month must come after the first (e.g. 1 and 7)."}
             )
+        return attrs
+
+
+class CatalogueVersionSerializer(serializers.ModelSerializer):
+    district_name = serializers.CharField(source="district.name", read_only=True)
+
+    class Meta:
+        model = CatalogueVersion
+        fields = [
+            "id",
+            "district",
+            "district_name",
+            "number",
+            "state",
+            "effective_from",
+            "title",
+            "note",
+            "published_at",
+        ]
+        read_only_fields = fields
+
+
+class CatalogueItemSerializer(serializers.ModelSerializer):
+    list_label = serializers.CharField(source="get_list_display", read_only=True)
+    type_label = serializers.CharField(source="get_type_display", read_only=True)
+    basis = serializers.CharField(source="basis_display", read_only=True)
+    allowed_months = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=12), required=False)
+
+    class Meta:
+        model = CatalogueItem
+        fields = [
+            "id",
+            "key",
+            "version",
+            "code",
+            "list",
+            "list_label",
+            "type",
+            "type_label",
+            "title",
+            "description",
+            "basis",
+            "basis_document",
+            "basis_number",
+            "basis_article",
+            "responsible_department",
+            "delegating_unit",
+            "standard_funding",
+            "issuing_level",
+            "max_per_year",
+            "allowed_months",
+            "withdrawal_reason",
+            "belongs_to",
+            "source",
+            "source_reference",
+        ]
+        read_only_fields = ["id", "key", "version"]
+
+
+class PublishSerializer(serializers.Serializer):
+    effective_from = serializers.DateField()
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class FieldChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    old = serializers.JSONField()
+    new = serializers.JSONField()
+
+
+class ChangedItemSerializer(serializers.Serializer):
+    item = CatalogueItemSerializer()
+    changes = FieldChangeSerializer(many=True)
+
+
+class DiffSerializer(serializers.Serializer):
+    old = CatalogueVersionSerializer()
+    new = CatalogueVersionSerializer()
+    added = CatalogueItemSerializer(many=True)
+    removed = CatalogueItemSerializer(many=True)
+    changed = ChangedItemSerializer(many=True)
+
+
+class CheckCandidateSerializer(serializers.Serializer):
+    verdict = serializers.CharField()
+    verdict_label = serializers.SerializerMethodField()
+    reason = serializers.CharField()
+    score = serializers.FloatField()
+    held_this_year = serializers.IntegerField(allow_null=True)
+    item = CatalogueItemSerializer()
+
+    def get_verdict_label(self, candidate) -> str:
+        return str(candidate.verdict.label)
+
+
+class CheckResultSerializer(serializers.Serializer):
+    community = UnitSerializer()
+    date = serializers.DateField(source="on")
+    query = serializers.CharField()
+    version = CatalogueVersionSerializer(allow_null=True)
+    verdict = serializers.CharField()
+    reason = serializers.CharField()
+    covered_by = serializers.CharField(allow_null=True)
+    candidates = CheckCandidateSerializer(many=True)
+
+
+class CheckQuerySerializer(serializers.Serializer):
+    community = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.communities())
+    q = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    item = serializers.IntegerField(required=False)
+    date = serializers.DateField(required=False)
+
+    def validate(self, attrs):
+        if not attrs.get("q") and not attrs.get("item"):
+            raise serializers.ValidationError({"q": "Describe the demand in `q`, or give a catalogue `item` id."})
         return attrs

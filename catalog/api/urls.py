@@ -11,8 +11,11 @@ router.register("communities", views.CommunityViewSet, basename="community")
 router.register("departments", views.DepartmentViewSet, basename="department")
 router.register("users", views.UserViewSet, basename="user")
 router.register("policies", views.DistrictPolicyViewSet, basename="policy")
+router.register("versions", views.CatalogueVersionViewSet, basename="version")
+router.register("items", views.CatalogueItemViewSet, basename="item")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
+    path("check/", views.CheckView.as_view(), name="check"),
     *router.urls,
 ]

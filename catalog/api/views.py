@@ -1,12 +1,33 @@
+from datetime import date
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, permissions, viewsets
+from rest_framework.decorators import action
 from rest_framework.generics import RetrieveAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from .. import selectors, services
-from ..choices import UnitKind
-from ..filters import CommunityFilter, UnitFilter, UserFilter
-from .serializers import DistrictPolicySerializer, UnitSerializer, UserSerializer
+from ..check import check_demand
+from ..choices import Role, UnitKind, VersionState
+from ..filters import CatalogueItemFilter, CommunityFilter, UnitFilter, UserFilter
+from ..io import ImportRejected
+from ..models import CatalogueItem, Unit
+from ..models.catalogue import PublishedVersionError
+from .serializers import (
+    CatalogueItemSerializer,
+    CatalogueVersionSerializer,
+    CheckQuerySerializer,
+    CheckResultSerializer,
+    DiffSerializer,
+    DistrictPolicySerializer,
+    PublishSerializer,
+    UnitSerializer,
+    UserSerializer,
+)
 
 
 class UnitViewSet(viewsets.ReadOnlyModelViewSet):
@@ -76,11 +97,165 @@ class DistrictPolicyViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewS
         return selectors.policies_visible_to(self.request.user)
 
     def perform_update(self, serializer):
-        try:
-            serializer.instance = services.policy_update(
-                policy=serializer.instance, actor=self.request.user, **serializer.validated_data
+        serializer.instance = _domain_errors(
+            services.policy_update, policy=serializer.instance, actor=self.request.user, **serializer.validated_data
+        )
+
+
+def _domain_errors(func, *args, **kwargs):
+    """Run a service; turn its domain errors into the API's 400/403 answers."""
+    try:
+        return func(*args, **kwargs)
+    except DjangoPermissionDenied as exc:
+        raise exceptions.PermissionDenied(str(exc)) from exc
+    except (services.CatalogueError, PublishedVersionError) as exc:
+        raise exceptions.ValidationError({"detail": str(exc)}) from exc
+    except ImportRejected as exc:
+        raise exceptions.ValidationError({"errors": [str(e) for e in exc.errors]}) from exc
+    except DjangoValidationError as exc:
+        raise exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages) from exc
+
+
+class CatalogueVersionViewSet(viewsets.ReadOnlyModelViewSet):
+    """Catalogue versions. Published ones are public; drafts are seen by the district's staff only."""
+
+    serializer_class = CatalogueVersionSerializer
+    permission_classes = [permissions.AllowAny]
+    filterset_fields = ["district", "state"]
+    ordering_fields = ["effective_from", "number"]
+
+    def get_queryset(self):
+        return selectors.versions_visible_to(self.request.user).order_by("district_id", "-effective_from", "-number")
+
+    @extend_schema(
+        parameters=[OpenApiParameter("against", int, description="the older version to compare with")],
+        responses=DiffSerializer,
+    )
+    @action(detail=True)
+    def diff(self, request, pk=None):
+        """Added, removed and changed items between `against` (default: the previous version) and this one."""
+        new = self.get_object()
+        against = request.query_params.get("against")
+        versions = self.get_queryset().filter(district_id=new.district_id)
+        if against:
+            if not against.isdigit():
+                raise exceptions.ValidationError({"against": "Give the id of another version of the same district."})
+            old = versions.filter(pk=against).first()
+        else:
+            old = (
+                versions.filter(state=VersionState.PUBLISHED)
+                .exclude(pk=new.pk)
+                .filter(effective_from__lt=new.effective_from or date.max)
+                .order_by("-effective_from")
+                .first()
             )
-        except DjangoPermissionDenied as exc:
-            raise exceptions.PermissionDenied(str(exc)) from exc
-        except DjangoValidationError as exc:
-            raise exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages) from exc
+        if old is None:
+            raise exceptions.NotFound("There is no such version of this district to compare with.")
+        diff = selectors.versions_diff(old=old, new=new)
+        return Response(DiffSerializer({"old": old, "new": new, **diff}).data)
+
+    @extend_schema(request=PublishSerializer, responses=CatalogueVersionSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def publish(self, request, pk=None):
+        """Publish the draft as a version in force from `effective_from`."""
+        draft = self.get_object()
+        params = PublishSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        version = _domain_errors(services.version_publish, draft=draft, actor=request.user, **params.validated_data)
+        return Response(CatalogueVersionSerializer(version).data)
+
+
+class CatalogueItemViewSet(viewsets.ModelViewSet):
+    """Items of a version (`?version=`), or in force in a district on a date (`?district=&date=`).
+
+    `?q=` ranks by a Chinese full-text match. Writes go to the district's draft only.
+    """
+
+    serializer_class = CatalogueItemSerializer
+    filterset_class = CatalogueItemFilter
+    search_fields = []
+    ordering_fields = ["code", "title"]
+
+    def get_permissions(self):
+        if self.action in ("list", "retrieve"):
+            return [permissions.AllowAny()]
+        return [permissions.IsAuthenticated()]
+
+    def get_queryset(self):
+        visible = selectors.versions_visible_to(self.request.user)
+        qs = CatalogueItem.objects.filter(version__in=visible).select_related("version")
+        if self.action != "list" or getattr(self, "swagger_fake_view", False):
+            return qs
+        params = self.request.query_params
+        if params.get("version"):
+            return qs.filter(version_id=params["version"] if params["version"].isdigit() else 0)
+        if not params.get("district", "").isdigit():
+            raise exceptions.ValidationError({"district": "Give a district id (or a version id) to list items."})
+        on = _date_param(params.get("date"))
+        version = selectors.version_in_force(district_id=int(params["district"]), on=on)
+        return qs.filter(version=version) if version else qs.none()
+
+    def list(self, request, *args, **kwargs):
+        q = request.query_params.get("q", "").strip()
+        if not q:
+            return super().list(request, *args, **kwargs)
+        ranked = selectors.items_search(items=self.filter_queryset(self.get_queryset()), q=q)
+        page = self.paginate_queryset(ranked)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def perform_create(self, serializer):
+        draft = _domain_errors(
+            services.draft_start, district=_district_of_request(self.request), actor=self.request.user
+        )
+        serializer.instance = _domain_errors(
+            services.item_save, draft=draft, actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        item = serializer.instance
+        serializer.instance = _domain_errors(
+            services.item_save, draft=item.version, actor=self.request.user, item=item, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        _domain_errors(services.item_delete, item=instance, actor=self.request.user)
+
+
+def _date_param(value: str | None) -> date:
+    if not value:
+        return timezone.localdate()
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise exceptions.ValidationError({"date": f"“{value}” is not a date; use YYYY-MM-DD."}) from exc
+
+
+def _district_of_request(request) -> Unit:
+    district_id = request.query_params.get("district") or request.data.get("district")
+    if request.user.is_authenticated and request.user.role == Role.CIVIL_AFFAIRS and not district_id:
+        return request.user.unit.district
+    district = Unit.objects.districts().filter(pk=district_id if str(district_id).isdigit() else 0).first()
+    if district is None:
+        raise exceptions.ValidationError({"district": "Give the id of the district whose draft this item joins."})
+    return district
+
+
+class CheckView(APIView):
+    """The check: may this demand be put on this community? Ranked candidates, each with a verdict."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(parameters=[CheckQuerySerializer], responses=CheckResultSerializer)
+    def get(self, request):
+        params = CheckQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        community = data["community"]
+        on = data.get("date") or timezone.localdate()
+        item = None
+        if data.get("item"):
+            item = CatalogueItem.objects.filter(pk=data["item"], version__district_id=community.district_id).first()
+            if item is None:
+                raise exceptions.ValidationError({"item": "No such item in this community's district catalogue."})
+        result = check_demand(community=community, on=on, q=data.get("q", ""), item=item)
+        return Response(CheckResultSerializer(result).data)

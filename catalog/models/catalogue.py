@@ -24,7 +24,10 @@ class PublishedVersionError(Exception):
 
 class CatalogueVersion(models.Model):
     district = models.ForeignKey(
-        Unit, verbose_name=_("district"), on_delete=models.PROTECT, related_name="catalogue_versions",
+        Unit,
+        verbose_name=_("district"),
+        on_delete=models.PROTECT,
+        related_name="catalogue_versions",
         limit_choices_to={"kind": UnitKind.DISTRICT},
     )
     number = models.PositiveIntegerField(_("version number"), null=True, blank=True)
@@ -34,13 +37,21 @@ class CatalogueVersion(models.Model):
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("published by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -54,7 +65,8 @@ class CatalogueVersion(models.Model):
             ),
             models.UniqueConstraint(fields=["district", "number"], name="catalogue_unique_number"),
             models.UniqueConstraint(
-                fields=["district", "effective_from"], condition=Q(state=VersionState.PUBLISHED),
+                fields=["district", "effective_from"],
+                condition=Q(state=VersionState.PUBLISHED),
                 name="catalogue_unique_effective_date",
             ),
             models.CheckConstraint(
@@ -69,7 +81,9 @@ class CatalogueVersion(models.Model):
         if self.state == VersionState.DRAFT:
             return _("%(district)s draft") % {"district": self.district}
         return _("%(district)s v%(number)s (from %(date)s)") % {
-            "district": self.district, "number": self.number, "date": self.effective_from
+            "district": self.district,
+            "number": self.number,
+            "date": self.effective_from,
         }
 
     @property
@@ -96,8 +110,12 @@ class CatalogueItem(models.Model):
     # 协助: 谁委托谁出钱
     delegating_unit = models.CharField(_("delegating department"), max_length=100, blank=True)
     standard_funding = models.DecimalField(
-        _("standard funding per community per year (yuan)"), max_digits=12, decimal_places=2, null=True,
-        blank=True, validators=[MinValueValidator(Decimal("0"))],
+        _("standard funding per community per year (yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
     )
     # 考核
     issuing_level = models.CharField(_("issuing level"), max_length=16, choices=IssuingLevel.choices, blank=True)
@@ -113,9 +131,24 @@ class CatalogueItem(models.Model):
     search_tokens = models.TextField(_("search tokens"), blank=True, editable=False)
 
     DIFF_FIELDS = (
-        "code", "list", "type", "title", "description", "basis_document", "basis_number", "basis_article",
-        "responsible_department", "delegating_unit", "standard_funding", "issuing_level", "max_per_year",
-        "allowed_months", "withdrawal_reason", "belongs_to", "source", "source_reference",
+        "code",
+        "list",
+        "type",
+        "title",
+        "description",
+        "basis_document",
+        "basis_number",
+        "basis_article",
+        "responsible_department",
+        "delegating_unit",
+        "standard_funding",
+        "issuing_level",
+        "max_per_year",
+        "allowed_months",
+        "withdrawal_reason",
+        "belongs_to",
+        "source",
+        "source_reference",
     )
 
     class Meta:
@@ -138,11 +171,30 @@ class CatalogueItem(models.Model):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        if (
+            self.version_id
+            and not CatalogueVersion.objects.filter(pk=self.version_id, state=VersionState.DRAFT).exists()
+        ):
+            raise PublishedVersionError(_("A published catalogue version never changes."))
+        from ..search import item_tokens  # the segmenter loads its dictionary on first use
+
+        self.allowed_months = sorted(set(self.allowed_months or []))
+        self.search_tokens = item_tokens(self)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if not self.version.is_draft:
+            raise PublishedVersionError(_("A published catalogue version never changes."))
+        return super().delete(*args, **kwargs)
+
     def clean(self):
         errors = {}
         if self.list == ItemList.ASSISTANCE:
             if not self.delegating_unit:
-                errors["delegating_unit"] = _("An assistance item needs the department that delegates it (谁委托谁出钱).")
+                errors["delegating_unit"] = _(
+                    "An assistance item needs the department that delegates it (谁委托谁出钱)."
+                )
             if self.standard_funding is None:
                 errors["standard_funding"] = _("An assistance item needs its standard funding per community per year.")
         if self.list == ItemList.ASSESSMENTS:
@@ -157,20 +209,6 @@ class CatalogueItem(models.Model):
             errors["allowed_months"] = _("Months must be whole numbers from 1 to 12.")
         if errors:
             raise ValidationError(errors)
-
-    def save(self, *args, **kwargs):
-        if self.version_id and not CatalogueVersion.objects.filter(pk=self.version_id, state=VersionState.DRAFT).exists():
-            raise PublishedVersionError(_("A published catalogue version never changes."))
-        from ..search import item_tokens  # the segmenter loads its dictionary on first use
-
-        self.allowed_months = sorted(set(self.allowed_months or []))
-        self.search_tokens = item_tokens(self)
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        if not self.version.is_draft:
-            raise PublishedVersionError(_("A published catalogue version never changes."))
-        return super().delete(*args, **kwargs)
 
     def basis_display(self) -> str:
         parts = [self.basis_document, self.basis_number, self.basis_article]
