@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-8)
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test setup lint messages browser clean
+.PHONY: run test setup lint messages fonts browser clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -22,16 +22,21 @@ messages: $(STAMP)
 
 # Runs web (port 8000), Celery worker and Celery beat together; Ctrl-C stops all three.
 run: export DJANGO_DEBUG ?= 1
-run: messages
+run: messages fonts
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/honcho -f Procfile.dev start
 
-# Debian's Chromium for the end-to-end tests (Playwright's own browser download does not work here).
-browser:
-	@command -v /usr/bin/chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
-	@command -v docker-compose >/dev/null || apt-get install -y -qq docker-compose || true
+# System packages, installed only where missing: a Chinese font and Pango for the PDF reply slips,
+# Debian's Chromium for the browser tests (Playwright's own download does not work), docker-compose.
+APT_INSTALL = { apt-get update -qq || true; } && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
+fonts:
+	@fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || $(APT_INSTALL) fonts-wqy-microhei libpango-1.0-0 libpangoft2-1.0-0
+
+browser: fonts
+	@test -x /usr/bin/chromium || $(APT_INSTALL) chromium
+	@command -v docker-compose >/dev/null || $(APT_INSTALL) docker-compose
 
 test: export DJANGO_TESTING ?= 1
 test: export DJANGO_SECRET_KEY ?= test-only-not-secret

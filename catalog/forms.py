@@ -1,6 +1,9 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
-from .models import DistrictPolicy
+from .models import CatalogueItem, DistrictPolicy
+
+MONTHS = [(m, _("Month %(m)s") % {"m": m}) for m in range(1, 13)]
 
 
 class DistrictPolicyForm(forms.ModelForm):
@@ -13,3 +16,58 @@ class DistrictPolicyForm(forms.ModelForm):
             "second_batch_month",
             "expedited_notice_working_days",
         ]
+
+
+class CatalogueItemForm(forms.ModelForm):
+    allowed_months = forms.TypedMultipleChoiceField(
+        label=_("months allowed"), choices=MONTHS, coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = CatalogueItem
+        fields = [
+            "code",
+            "list",
+            "type",
+            "title",
+            "description",
+            "basis_document",
+            "basis_number",
+            "basis_article",
+            "responsible_department",
+            "delegating_unit",
+            "standard_funding",
+            "issuing_level",
+            "max_per_year",
+            "allowed_months",
+            "withdrawal_reason",
+            "belongs_to",
+            "source",
+            "source_reference",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "withdrawal_reason": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+class PublishForm(forms.Form):
+    effective_from = forms.DateField(label=_("in force from"), widget=forms.DateInput(attrs={"type": "date"}))
+    title = forms.CharField(label=_("title"), max_length=200, required=False)
+    note = forms.CharField(label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("XLSX or CSV file"), help_text=_("The lists present in the file replace the draft's.")
+    )
+
+
+class CheckForm(forms.Form):
+    q = forms.CharField(
+        label=_("What were you asked to do?"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("e.g. 街道让我们帮忙统计辖区企业")}),
+    )
+    date = forms.DateField(label=_("On"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

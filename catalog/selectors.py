@@ -135,7 +135,12 @@ def versions_diff(*, old: CatalogueVersion, new: CatalogueVersion) -> dict:
     for key in before.keys() & after.keys():
         old_values, new_values = before[key].diff_values(), after[key].diff_values()
         fields = [
-            {"field": field, "old": old_values[field], "new": new_values[field]}
+            {
+                "field": field,
+                "label": str(CatalogueItem._meta.get_field(field).verbose_name),
+                "old": old_values[field],
+                "new": new_values[field],
+            }
             for field in CatalogueItem.DIFF_FIELDS
             if old_values[field] != new_values[field]
         ]

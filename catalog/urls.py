@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import views
+from .views import catalogue, check
+from .views import org as views
 
 urlpatterns = [
     path("", views.landing, name="landing"),
@@ -8,4 +9,27 @@ urlpatterns = [
     path("org/", views.org_index, name="org-index"),
     path("org/<int:pk>/", views.org_unit, name="org-unit"),
     path("districts/<int:district_id>/policy/", views.policy_detail, name="policy"),
+    # Public: the lists in force, search, exports, history
+    path("catalogue/", catalogue.catalogue_index, name="catalogue-index"),
+    path("catalogue/template.xlsx", catalogue.import_template, name="catalogue-template"),
+    path("catalogue/compare/", catalogue.city_comparison, name="catalogue-compare"),
+    path("catalogue/dashboard/", catalogue.burden_dashboard, name="catalogue-dashboard"),
+    path("catalogue/<int:district_id>/", catalogue.district_catalogue, name="district-catalogue"),
+    path("catalogue/<int:district_id>/items/<int:item_id>/", catalogue.item_detail, name="catalogue-item"),
+    path("catalogue/<int:district_id>/versions/", catalogue.version_history, name="catalogue-versions"),
+    path("catalogue/<int:district_id>/versions/<int:version_id>/diff/", catalogue.version_diff, name="catalogue-diff"),
+    path("catalogue/<int:district_id>/export.<str:fmt>", catalogue.export, name="catalogue-export"),
+    # Civil-affairs: the draft
+    path("catalogue/<int:district_id>/draft/", catalogue.draft_edit, name="catalogue-draft"),
+    path("catalogue/<int:district_id>/draft/items/new/", catalogue.draft_item, name="catalogue-draft-new"),
+    path("catalogue/<int:district_id>/draft/items/<int:item_id>/", catalogue.draft_item, name="catalogue-draft-item"),
+    path(
+        "catalogue/<int:district_id>/draft/items/<int:item_id>/delete/",
+        catalogue.draft_item_delete,
+        name="catalogue-draft-delete",
+    ),
+    path("catalogue/<int:district_id>/draft/import/", catalogue.draft_import, name="catalogue-draft-import"),
+    # The check
+    path("check/", check.check_page, name="check"),
+    path("check/slip.pdf", check.reply_slip, name="check-slip"),
 ]

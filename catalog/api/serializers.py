@@ -113,6 +113,7 @@ class PublishSerializer(serializers.Serializer):
 
 class FieldChangeSerializer(serializers.Serializer):
     field = serializers.CharField()
+    label = serializers.CharField()
     old = serializers.JSONField()
     new = serializers.JSONField()
 

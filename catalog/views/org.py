@@ -5,10 +5,10 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from . import selectors, services
-from .choices import Role, UnitKind
-from .forms import DistrictPolicyForm
-from .models import Unit
+from .. import selectors, services
+from ..choices import Role, UnitKind
+from ..forms import DistrictPolicyForm
+from ..models import Unit
 
 
 def landing(request):

@@ -1,0 +1,41 @@
+from django import template
+
+from ..choices import ItemList, ItemType, Verdict
+
+register = template.Library()
+
+
+@register.filter
+def get(mapping, key):
+    """{{ counts.lists|get:value }}: a dictionary value by a variable key."""
+    try:
+        return mapping.get(key, "")
+    except AttributeError:
+        return ""
+
+
+@register.filter
+def cell(grid, pair):
+    """{{ counts.grid|cell:"duties,ledger" }}: one count of the list × type grid."""
+    lst, typ = pair.split(",")
+    return grid.get((lst, typ), 0)
+
+
+@register.filter
+def list_label(value):
+    return ItemList(value).label if value in ItemList.values else value
+
+
+@register.filter
+def type_label(value):
+    return ItemType(value).label if value in ItemType.values else value
+
+
+@register.filter
+def verdict_label(value):
+    return Verdict(value).label if value in Verdict.values else value
+
+
+@register.filter
+def months(value):
+    return "、".join(str(m) for m in value or [])

@@ -1,0 +1,312 @@
+"""The published catalogue (public), the draft editor (civil-affairs) and the city views (overseer)."""
+
+import json
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .. import io, selectors, services
+from ..api.serializers import CatalogueItemSerializer, CatalogueVersionSerializer
+from ..choices import ItemList, ItemType, Role, VersionState
+from ..forms import CatalogueItemForm, ImportForm, PublishForm
+from ..models import CatalogueItem, CatalogueVersion, Unit
+
+PAGE_SIZE = 100
+
+
+def _date_from(request) -> date:
+    try:
+        return date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        return timezone.localdate()
+
+
+def _district(district_id: int) -> Unit:
+    return get_object_or_404(Unit.objects.districts().select_related("parent"), pk=district_id)
+
+
+def catalogue_index(request):
+    districts = Unit.objects.districts().select_related("parent").order_by("parent__name", "name")
+    return render(request, "catalog/catalogue_index.html", {"districts": districts})
+
+
+def district_catalogue(request, district_id: int):
+    """A district's four lists in force on a date, by list and type, searchable, with counts."""
+    district = _district(district_id)
+    on = _date_from(request)
+    version = selectors.version_in_force(district_id=district.pk, on=on)
+    chosen_list = request.GET.get("list") if request.GET.get("list") in ItemList.values else ""
+    chosen_type = request.GET.get("type") if request.GET.get("type") in ItemType.values else ""
+    q = request.GET.get("q", "").strip()[:200]
+    items, counts = [], None
+    if version:
+        counts = selectors.item_counts(version=version)
+        qs = version.items.all()
+        if chosen_list:
+            qs = qs.filter(list=chosen_list)
+        if chosen_type:
+            qs = qs.filter(type=chosen_type)
+        items = selectors.items_search(items=qs, q=q) if q else qs.order_by("list", "code", "title")
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    versions = selectors.versions_of(district_id=district.pk).filter(state=VersionState.PUBLISHED)
+    return render(
+        request,
+        "catalog/district_catalogue.html",
+        {
+            "district": district,
+            "on": on,
+            "version": version,
+            "versions": versions,
+            "counts": counts,
+            "page": page,
+            "q": q,
+            "chosen_list": chosen_list,
+            "chosen_type": chosen_type,
+            "lists": ItemList.choices,
+            "types": ItemType.choices,
+            "can_manage": services.can_manage_district(request.user, district),
+        },
+    )
+
+
+def item_detail(request, district_id: int, item_id: int):
+    visible = selectors.versions_visible_to(request.user).filter(district_id=district_id)
+    item = get_object_or_404(CatalogueItem.objects.select_related("version__district"), pk=item_id, version__in=visible)
+    return render(request, "catalog/item_detail.html", {"item": item, "district": item.version.district})
+
+
+def version_history(request, district_id: int):
+    district = _district(district_id)
+    versions = selectors.versions_visible_to(request.user).filter(district=district).order_by("-effective_from")
+    history = {row["number"]: row for row in selectors.burden_history(district_ids=[district.pk])}
+    rows = [{"version": v, "totals": history.get(v.number)} for v in versions]
+    return render(request, "catalog/version_history.html", {"district": district, "rows": rows})
+
+
+def version_diff(request, district_id: int, version_id: int):
+    visible = selectors.versions_visible_to(request.user).filter(district_id=district_id)
+    new = get_object_or_404(visible, pk=version_id)
+    against = request.GET.get("against", "")
+    older = visible.filter(state=VersionState.PUBLISHED).exclude(pk=new.pk)
+    if against.isdigit():
+        old = get_object_or_404(visible, pk=against)
+    else:
+        old = older.filter(effective_from__lt=new.effective_from or date.max).order_by("-effective_from").first()
+    diff = selectors.versions_diff(old=old, new=new) if old else None
+    return render(
+        request,
+        "catalog/version_diff.html",
+        {
+            "district": new.district,
+            "new": new,
+            "old": old,
+            "diff": diff,
+            "choices": older.order_by("-effective_from"),
+        },
+    )
+
+
+def export(request, district_id: int, fmt: str):
+    """The lists in force on a date as CSV (streamed), XLSX or JSON, in the import format."""
+    district = _district(district_id)
+    on = _date_from(request)
+    version = selectors.version_in_force(district_id=district.pk, on=on)
+    if version is None:
+        raise Http404(_("No catalogue was in force in this district on that date."))
+    items = version.items.order_by("list", "code", "title")
+    filename = f"catalogue-{district.pk}-v{version.number}"
+    if fmt == "csv":
+        response = StreamingHttpResponse(io.csv_lines(items.iterator()), content_type="text/csv; charset=utf-8")
+    elif fmt == "xlsx":
+        response = HttpResponse(
+            io.xlsx_bytes(items, title=district.name),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    elif fmt == "json":
+        body = {
+            "district": {"id": district.pk, "name": district.name},
+            "version": CatalogueVersionSerializer(version).data,
+            "items": CatalogueItemSerializer(items, many=True).data,
+        }
+        response = HttpResponse(
+            json.dumps(body, ensure_ascii=False, default=str, indent=1), content_type="application/json; charset=utf-8"
+        )
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return response
+
+
+def import_template(request):
+    response = HttpResponse(
+        io.template_xlsx(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = 'attachment; filename="catalogue-template.xlsx"'
+    return response
+
+
+# --- Civil-affairs: the draft -------------------------------------------------------------------------
+
+
+def _managed_district(request, district_id: int) -> Unit:
+    # Another district's draft is "not found"; a reader of this district gets "forbidden".
+    district = get_object_or_404(
+        Unit.objects.districts().filter(selectors.district_scope_q(request.user, field="district")), pk=district_id
+    )
+    if not services.can_manage_district(request.user, district):
+        raise PermissionDenied
+    return district
+
+
+def _draft(request, district: Unit) -> CatalogueVersion:
+    draft = CatalogueVersion.objects.filter(district=district, state=VersionState.DRAFT).first()
+    if draft is None:
+        raise Http404(_("The district has no open draft; start one from the draft page."))
+    return draft
+
+
+@login_required
+def draft_edit(request, district_id: int):
+    district = _managed_district(request, district_id)
+    draft = CatalogueVersion.objects.filter(district=district, state=VersionState.DRAFT).first()
+    if request.method == "POST" and request.POST.get("action") == "start":
+        services.draft_start(district=district, actor=request.user)
+        return redirect("catalogue-draft", district_id=district.pk)
+    if draft is None:
+        latest = selectors.version_in_force(district_id=district.pk, on=date.max)
+        return render(request, "catalog/draft_start.html", {"district": district, "latest": latest})
+    publish_form = PublishForm(
+        request.POST if request.POST.get("action") == "publish" else None, initial={"title": draft.title}
+    )
+    if request.method == "POST" and request.POST.get("action") == "publish" and publish_form.is_valid():
+        try:
+            version = services.version_publish(draft=draft, actor=request.user, **publish_form.cleaned_data)
+        except services.CatalogueError as exc:
+            publish_form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Version %(number)s is published.") % {"number": version.number})
+            return redirect("district-catalogue", district_id=district.pk)
+    items = Paginator(draft.items.order_by("list", "code", "title"), PAGE_SIZE).get_page(request.GET.get("page"))
+    latest = selectors.version_in_force(district_id=district.pk, on=date.max)
+    diff = selectors.versions_diff(old=latest, new=draft) if latest else None
+    return render(
+        request,
+        "catalog/draft.html",
+        {
+            "district": district,
+            "draft": draft,
+            "page": items,
+            "publish_form": publish_form,
+            "import_form": ImportForm(),
+            "latest": latest,
+            "diff": diff,
+            "counts": selectors.item_counts(version=draft),
+        },
+    )
+
+
+@login_required
+def draft_item(request, district_id: int, item_id: int | None = None):
+    district = _managed_district(request, district_id)
+    draft = _draft(request, district)
+    item = get_object_or_404(draft.items, pk=item_id) if item_id else None
+    form = CatalogueItemForm(request.POST or None, instance=item)
+    if request.method == "POST" and form.is_valid():
+        services.item_save(draft=draft, actor=request.user, item=item, **form.cleaned_data)
+        messages.success(request, _("The draft is saved."))
+        return redirect("catalogue-draft", district_id=district.pk)
+    return render(request, "catalog/draft_item.html", {"district": district, "form": form, "item": item})
+
+
+@login_required
+@require_POST
+def draft_item_delete(request, district_id: int, item_id: int):
+    district = _managed_district(request, district_id)
+    item = get_object_or_404(_draft(request, district).items, pk=item_id)
+    services.item_delete(item=item, actor=request.user)
+    messages.success(request, _("“%(title)s” was removed from the draft.") % {"title": item.title})
+    return redirect("catalogue-draft", district_id=district.pk)
+
+
+@login_required
+@require_POST
+def draft_import(request, district_id: int):
+    district = _managed_district(request, district_id)
+    draft = _draft(request, district)
+    form = ImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose an .xlsx or .csv file to import."))
+        return redirect("catalogue-draft", district_id=district.pk)
+    upload = form.cleaned_data["file"]
+    try:
+        count = services.items_import(draft=draft, actor=request.user, upload=upload, filename=upload.name)
+    except io.ImportRejected as exc:
+        return render(
+            request,
+            "catalog/import_errors.html",
+            {"district": district, "errors": exc.errors, "filename": upload.name},
+            status=400,
+        )
+    messages.success(request, _("%(count)s items imported into the draft.") % {"count": count})
+    return redirect("catalogue-draft", district_id=district.pk)
+
+
+# --- Across districts -----------------------------------------------------------------------------------
+
+
+@login_required
+def city_comparison(request):
+    """Every district of the overseer's city side by side (administrators choose the city)."""
+    user = request.user
+    if user.role == Role.ADMIN:
+        city = (
+            get_object_or_404(Unit.objects.cities(), pk=request.GET.get("city"))
+            if request.GET.get("city")
+            else Unit.objects.cities().order_by("name").first()
+        )
+    elif user.role == Role.OVERSEER:
+        city = user.unit
+    else:
+        raise PermissionDenied
+    on = _date_from(request)
+    comparison = selectors.city_comparison(city=city, on=on) if city else {"districts": [], "conflicts": []}
+    return render(
+        request,
+        "catalog/city_comparison.html",
+        {
+            "city": city,
+            "on": on,
+            "lists": ItemList.choices,
+            "types": ItemType.choices,
+            "cities": Unit.objects.cities().order_by("name") if user.role == Role.ADMIN else None,
+            **comparison,
+        },
+    )
+
+
+@login_required
+def burden_dashboard(request):
+    """Items per list across versions: the reform story, as a chart (civil-affairs, auditors, overseers)."""
+    district_ids = list(
+        Unit.objects.districts()
+        .filter(selectors.district_scope_q(request.user, field="district"))
+        .values_list("pk", flat=True)
+    )
+    if not district_ids:
+        raise PermissionDenied
+    history = selectors.burden_history(district_ids=district_ids)
+    peak = max((row["total"] for row in history), default=0) or 1
+    for row in history:
+        row["bars"] = [
+            {"list": value, "label": label, "n": row["lists"][value], "percent": 100 * row["lists"][value] / peak}
+            for value, label in ItemList.choices
+        ]
+    return render(request, "catalog/burden_dashboard.html", {"history": history, "lists": ItemList.choices})

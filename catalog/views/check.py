@@ -1,0 +1,83 @@
+"""The check for community secretaries and the public: may this be put on my community?"""
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from ..check import check_demand
+from ..choices import Role
+from ..forms import CheckForm
+from ..models import CatalogueItem, Unit
+
+
+def _community_choice(request):
+    """The community asked about: ?community=, else the secretary's own; and the district to choose in."""
+    community = None
+    if request.GET.get("community", "").isdigit():
+        community = (
+            Unit.objects.communities().select_related("parent", "district").filter(pk=request.GET["community"]).first()
+        )
+    elif request.user.is_authenticated and request.user.role == Role.SECRETARY:
+        community = request.user.unit
+    district_id = request.GET.get("district")
+    district = (
+        community.district
+        if community
+        else Unit.objects.districts().filter(pk=district_id if str(district_id).isdigit() else 0).first()
+    )
+    return community, district
+
+
+def _run_check(request):
+    community, district = _community_choice(request)
+    form = CheckForm(request.GET or None)
+    result = None
+    if community and form.is_valid() and (form.cleaned_data["q"] or request.GET.get("item", "").isdigit()):
+        on = form.cleaned_data["date"] or timezone.localdate()
+        item = None
+        if request.GET.get("item", "").isdigit():
+            item = CatalogueItem.objects.filter(
+                pk=request.GET["item"], version__district_id=community.district_id
+            ).first()
+        result = check_demand(community=community, on=on, q=form.cleaned_data["q"], item=item)
+    return community, district, form, result
+
+
+def check_page(request):
+    community, district, form, result = _run_check(request)
+    communities = (
+        Unit.objects.communities().filter(district=district).select_related("parent").order_by("parent__name", "name")
+        if district
+        else []
+    )
+    return render(
+        request,
+        "catalog/check.html",
+        {
+            "community": community,
+            "district": district,
+            "form": form,
+            "result": result,
+            "communities": communities,
+            "districts": Unit.objects.districts().select_related("parent").order_by("parent__name", "name"),
+        },
+    )
+
+
+def reply_slip(request):
+    """The verdict as a one-page PDF to hand to whoever made the demand."""
+    from weasyprint import HTML  # heavy import, only for this page
+
+    community, _district, _form, result = _run_check(request)
+    if result is None:
+        return HttpResponse(
+            "Give a community and describe the demand (community=…&q=…).",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    html = render_to_string("catalog/reply_slip.html", {"result": result, "now": timezone.localtime()}, request)
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="reply-slip-{community.pk}.pdf"'
+    return response
