@@ -160,25 +160,7 @@ def items_replace(
     """
     _require_manager(actor, draft.district)
     _require_draft(draft)
-    errors, seen = [], {}
-    for number, item in rows:
-        item.version = draft
-        try:
-            item.full_clean(exclude=["version", "search_tokens"], validate_unique=False)
-        except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                errors.extend(
-                    RowError(number, io.header_of(field) if field in io.FIELDS else field, m) for m in messages
-                )
-        if item.key in seen:
-            errors.append(
-                RowError(
-                    number,
-                    io.header_of("key"),
-                    _("The same item appears again in row %(row)s.") % {"row": seen[item.key]},
-                )
-            )
-        seen.setdefault(item.key, number)
+    errors = _row_errors(draft, rows)
     if errors:
         raise ImportRejected(errors)
     for _number, item in rows:
@@ -190,6 +172,30 @@ def items_replace(
         existing.delete()
         CatalogueItem.objects.bulk_create([item for _number, item in rows])
     return len(rows)
+
+
+def _row_errors(draft: CatalogueVersion, rows: list[tuple[int, CatalogueItem]], skip=frozenset()) -> list[RowError]:
+    """Every model-rule error of every row (fields in `skip` already failed to parse), and repeated items."""
+    errors, seen = [], {}
+    for number, item in rows:
+        item.version = draft
+        try:
+            item.full_clean(exclude=["version", "search_tokens"], validate_unique=False)
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                column = io.header_of(field) if field in io.FIELDS else field
+                if (number, column) not in skip:
+                    errors.extend(RowError(number, column, m) for m in messages)
+        if item.key in seen:
+            errors.append(
+                RowError(
+                    number,
+                    io.header_of("key"),
+                    _("The same item appears again in row %(row)s.") % {"row": seen[item.key]},
+                )
+            )
+        seen.setdefault(item.key, number)
+    return errors
 
 
 def items_import(*, draft: CatalogueVersion, actor: User, upload, filename: str) -> int:
@@ -208,6 +214,7 @@ def items_import(*, draft: CatalogueVersion, actor: User, upload, filename: str)
             values["key"] = known.get((values.get("list"), values.get("title"))) or uuid.uuid4()
         values["source"] = values.get("source") or ItemSource.REFORM
         rows.append((number, CatalogueItem(**values)))
+    errors += _row_errors(draft, rows, skip={(e.row, e.column) for e in errors})
     if errors:
-        raise ImportRejected(errors)
+        raise ImportRejected(sorted(errors, key=lambda e: e.row))
     return items_replace(draft=draft, actor=actor, rows=rows, lists={item.list for _n, item in rows})
