@@ -37,6 +37,7 @@ fonts:
 browser: fonts
 	@test -x /usr/bin/chromium || $(APT_INSTALL) chromium
 	@command -v docker-compose >/dev/null || $(APT_INSTALL) docker-compose
+	@command -v pdffonts >/dev/null || $(APT_INSTALL) poppler-utils
 
 test: export DJANGO_TESTING ?= 1
 test: export DJANGO_SECRET_KEY ?= test-only-not-secret

@@ -155,7 +155,9 @@ class CheckResultSerializer(serializers.Serializer):
 
 
 class CheckQuerySerializer(serializers.Serializer):
-    community = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.communities())
+    community = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.communities().select_related("parent__parent__parent")
+    )
     q = serializers.CharField(required=False, allow_blank=True, max_length=500)
     item = serializers.IntegerField(required=False)
     date = serializers.DateField(required=False)

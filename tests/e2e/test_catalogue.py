@@ -1,0 +1,364 @@
+"""Journeys through the public catalogue, the check, the draft editor and the city views, in headless Chromium.
+
+Assertions lean on data-testid hooks, URLs and the (stable) Chinese demo data rather than on interface copy,
+which is still being translated.
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from catalog.models import CatalogueItem, CatalogueVersion
+
+from .test_journeys import assert_no_horizontal_overflow, log_in, url
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+PHONE_WIDTH = 390
+
+# The demo catalogues of 锦江区 (catalog/demo_catalogue.py): items per list in each version.
+JINJIANG_V1_COUNTS = {"duties": 9, "assistance": 5, "withdrawn": 12, "assessments": 2}
+JINJIANG_V2_COUNTS = {"duties": 10, "assistance": 6, "withdrawn": 13, "assessments": 3}
+JINJIANG_V1_TITLE = "锦江区社区工作目录清单（2015年版）"
+JINJIANG_V2_TITLE = "锦江区社区工作目录清单（2021年修订）"
+ADDED_IN_2021 = "组织社区志愿服务"  # a duty from 2021 on
+DROPPED_IN_2021 = "路口交通执勤"  # withdrawn in 2015, no longer listed in 2021
+
+
+def version_number(n: int) -> re.Pattern:
+    """The version line mentions number n as a number of its own (not inside a date or a year)."""
+    return re.compile(rf"(?<![\d-]){n}(?![\d-])")
+
+
+def assert_counts(page: Page, counts: dict[str, int]) -> None:
+    section = page.get_by_test_id("counts")
+    for value, n in counts.items():
+        expect(section.locator(f".count.list-{value} strong")).to_have_text(str(n))
+
+
+def item_titles(scope) -> object:
+    """The title of every item row under `scope` (a locator)."""
+    return scope.locator("li.item > a > strong")
+
+
+def show(page: Page) -> None:
+    """Submit the catalogue's filter form (search box, list, type and date)."""
+    page.locator("form[role=search] button[type=submit]").click()
+
+
+# --- 1 and 2: the public catalogue ----------------------------------------------------------------------------
+
+
+def test_public_catalogue_by_list_and_by_date_on_a_phone(world, open_page):
+    jinjiang = world.unit("锦江区")
+    page = open_page("phone")
+
+    page.goto("/catalogue/")
+    expect(page.get_by_test_id("who")).to_have_count(0)  # nobody is logged in
+    assert_no_horizontal_overflow(page, PHONE_WIDTH)
+    page.locator("ul.tiles a", has_text="锦江区").click()
+
+    # Today (2026) the 2021 version is in force: counts, then the items grouped under the four lists.
+    expect(page).to_have_url(url(f"/catalogue/{jinjiang.pk}/"))
+    expect(page.get_by_test_id("version")).to_contain_text(JINJIANG_V2_TITLE)
+    expect(page.get_by_test_id("version")).to_contain_text("2021-01-01")
+    expect(page.get_by_test_id("version")).to_have_text(version_number(2))
+    expect(page.get_by_test_id("counts")).to_be_visible()
+    assert_counts(page, JINJIANG_V2_COUNTS)
+    sections = page.locator("section.list-section")
+    expect(sections).to_have_count(4)
+    for value, n in JINJIANG_V2_COUNTS.items():
+        expect(item_titles(page.locator(f"section.list-section.list-{value}").get_by_test_id("items"))).to_have_count(n)
+    expect(item_titles(page.locator("section.list-duties"))).to_contain_text([ADDED_IN_2021])
+    expect(item_titles(page.locator("section.list-withdrawn"))).to_contain_text(["协税护税"])
+    assert_no_horizontal_overflow(page, PHONE_WIDTH)
+
+    # Only the withdrawn list.
+    page.locator("form[role=search] select[name=list]").select_option("withdrawn")
+    show(page)
+    expect(page).to_have_url(re.compile(r"[?&]list=withdrawn(&|$)"))
+    expect(sections).to_have_count(1)
+    expect(page.locator("section.list-section.list-withdrawn")).to_have_count(1)
+    withdrawn = item_titles(page.get_by_test_id("items"))
+    expect(withdrawn).to_have_count(JINJIANG_V2_COUNTS["withdrawn"])
+    expect(withdrawn).to_contain_text(["协税护税", "辖区企业登记统计"])
+    expect(withdrawn.filter(has_text=DROPPED_IN_2021)).to_have_count(0)
+    expect(page.get_by_test_id("counts").locator(".count.list-withdrawn")).to_have_class(re.compile(r"\bcurrent\b"))
+    assert_counts(page, JINJIANG_V2_COUNTS)  # the counts are of the whole version, not of the filter
+    assert_no_horizontal_overflow(page, PHONE_WIDTH)
+
+    # An earlier date: version 1 (2015) was in force, still filtered on the withdrawn list.
+    page.locator("form[role=search] input[name=date]").fill("2016-01-01")
+    show(page)
+    expect(page).to_have_url(re.compile(r"[?&]date=2016-01-01(&|$)"))
+    expect(page.get_by_test_id("version")).to_contain_text(JINJIANG_V1_TITLE)
+    expect(page.get_by_test_id("version")).to_contain_text("2015-01-01")
+    expect(page.get_by_test_id("version")).to_have_text(version_number(1))
+    assert_counts(page, JINJIANG_V1_COUNTS)
+    expect(withdrawn).to_have_count(JINJIANG_V1_COUNTS["withdrawn"])
+    expect(withdrawn.filter(has_text=DROPPED_IN_2021)).to_have_count(1)
+    assert_no_horizontal_overflow(page, PHONE_WIDTH)
+
+    # All lists on that date: 2021's new duty is not there yet.
+    page.locator("form[role=search] select[name=list]").select_option("")
+    show(page)
+    expect(page).to_have_url(re.compile(r"[?&]date=2016-01-01(&|$)"))
+    expect(sections).to_have_count(4)
+    expect(page.get_by_test_id("version")).to_contain_text(JINJIANG_V1_TITLE)
+    duties = item_titles(page.locator("section.list-duties"))
+    expect(duties).to_have_count(JINJIANG_V1_COUNTS["duties"])
+    expect(duties).to_contain_text(["召开居民会议和居民代表会议"])
+    expect(page.get_by_test_id("items").filter(has_text=ADDED_IN_2021)).to_have_count(0)
+    expect(page.locator("main")).not_to_contain_text(ADDED_IN_2021)
+    assert_no_horizontal_overflow(page, PHONE_WIDTH)
+
+
+def test_public_search_puts_the_best_match_first_on_a_phone(world, open_page):
+    jinjiang = world.unit("锦江区")
+    page = open_page("phone")
+    page.goto(f"/catalogue/{jinjiang.pk}/")
+    expect(page.get_by_test_id("search-summary")).to_have_count(0)
+
+    box = page.locator("form[role=search] input[name=q]")
+    box.fill("协税")
+    box.press("Enter")
+
+    expect(page).to_have_url(re.compile(r"[?&]q=%E5%8D%8F%E7%A8%8E(&|$)"))  # q=协税
+    expect(page.get_by_test_id("search-summary")).to_be_visible()
+    expect(page.get_by_test_id("search-summary")).to_contain_text("协税")
+    results = item_titles(page.get_by_test_id("items"))
+    expect(results.first).to_have_text("协税护税")
+    expect(page.locator("section.list-section")).to_have_count(0)  # results are ranked, not grouped
+    expect(box).to_have_value("协税")
+    assert_no_horizontal_overflow(page, PHONE_WIDTH)
+
+
+# --- 3 and 4: the check ----------------------------------------------------------------------------------------
+
+
+def ask(page: Page, demand: str) -> None:
+    """Describe a demand in the check form and submit it."""
+    form = page.get_by_test_id("check-form")
+    form.locator("textarea[name=q]").fill(demand)
+    form.locator("button[type=submit]").click()
+
+
+def test_anonymous_check_refuses_withdrawn_work_and_prints_a_slip_on_a_phone(world, open_page):
+    jinjiang = world.unit("锦江区")
+    niushalu = world.unit("牛沙路社区")
+    page = open_page("phone")
+
+    page.goto("/check/")
+    chooser = page.get_by_test_id("choose-community")
+    expect(page.get_by_test_id("check-form")).to_have_count(0)
+    assert_no_horizontal_overflow(page, PHONE_WIDTH)
+    chooser.locator("select#district").select_option(label="成都市 锦江区")
+    chooser.locator("button[type=submit]").click()
+
+    expect(page).to_have_url(re.compile(rf"/check/\?district={jinjiang.pk}$"))
+    expect(chooser.locator("select#community option", has_text="牛沙路社区")).to_have_count(1)
+    expect(chooser.locator("select#community option", has_text="金沙公园北社区")).to_have_count(0)  # 金牛区
+    assert_no_horizontal_overflow(page, PHONE_WIDTH)
+    chooser.locator("select#community").select_option(label="牛沙路社区")
+    chooser.locator("button[type=submit]").click()
+
+    expect(page).to_have_url(re.compile(rf"/check/\?district={jinjiang.pk}&community={niushalu.pk}$"))
+    expect(page.get_by_test_id("community")).to_contain_text("牛沙路社区")
+    assert_no_horizontal_overflow(page, PHONE_WIDTH)
+
+    # Counting the district's enterprises was withdrawn from communities.
+    ask(page, "街道让我们帮忙统计辖区企业")
+    verdict = page.get_by_test_id("verdict")
+    expect(verdict).to_have_attribute("data-verdict", "refuse")
+    candidates = page.get_by_test_id("candidates").locator("li")
+    expect(candidates.first).to_have_attribute("data-verdict", "refuse")
+    expect(candidates.filter(has_text="辖区企业登记统计")).to_have_count(1)
+    expect(candidates.filter(has_text="辖区企业登记统计")).to_have_attribute("data-verdict", "refuse")
+    assert_no_horizontal_overflow(page, PHONE_WIDTH)
+
+    # Organising a square-dance contest is a cultural and sports activity: a duty.
+    ask(page, "组织跳广场舞比赛")
+    expect(verdict).to_have_attribute("data-verdict", "must_do")
+    expect(page.get_by_test_id("candidates").locator("li").first).to_have_attribute("data-verdict", "must_do")
+    expect(page.get_by_test_id("community")).to_contain_text("牛沙路社区")
+    assert_no_horizontal_overflow(page, PHONE_WIDTH)
+
+    # The reply slip is a PDF of this verdict.
+    slip = page.get_by_test_id("slip")
+    expect(slip).to_be_visible()
+    href = slip.get_attribute("href")
+    assert href and href.startswith("/check/slip.pdf?"), href
+    assert f"community={niushalu.pk}" in href, href
+    response = page.request.get(href)
+    assert response.status == 200, (response.status, response.text()[:500])
+    assert response.headers["content-type"] == "application/pdf", response.headers
+    assert response.body().startswith(b"%PDF"), response.body()[:20]
+
+
+def test_secretary_checks_against_their_own_community_on_a_phone(world, open_page):
+    page = open_page("phone")
+    log_in(page, "shuji")
+    expect(page).to_have_url(url("/home/"))
+
+    page.goto("/check/")
+    expect(page.get_by_test_id("choose-community")).to_have_count(0)  # no district or community to choose
+    expect(page.get_by_test_id("community")).to_contain_text("牛沙路社区")
+    assert_no_horizontal_overflow(page, PHONE_WIDTH)
+
+    ask(page, "低保入户调查")
+    expect(page.get_by_test_id("verdict")).to_have_attribute("data-verdict", "assist_unfunded")
+    best = page.get_by_test_id("candidates").locator("li").first
+    expect(best).to_have_attribute("data-verdict", "assist_unfunded")
+    expect(best).to_contain_text("协助做好最低生活保障对象的调查核实")
+    expect(page.get_by_test_id("community")).to_contain_text("牛沙路社区")
+    assert_no_horizontal_overflow(page, PHONE_WIDTH)
+
+
+# --- 5: the draft editor -------------------------------------------------------------------------------------
+
+NEW_ITEM = "协助开展老年人能力综合评估"
+
+
+def test_civil_affairs_edits_imports_and_publishes_a_draft_on_a_desktop(world, open_page, tmp_path: Path):
+    jinjiang = world.unit("锦江区")
+    draft_path = f"/catalogue/{jinjiang.pk}/draft/"
+    page = open_page("desktop")
+    log_in(page, "minzheng")
+    expect(page).to_have_url(url("/home/"))
+
+    # No draft yet: start one, a copy of version 2.
+    page.goto(draft_path)
+    page.locator("form:has(input[name=action][value=start]) button[type=submit]").click()
+    expect(page).to_have_url(url(draft_path))
+    rows = page.get_by_test_id("draft-items").locator("tbody tr")
+    start_count = sum(JINJIANG_V2_COUNTS.values())
+    expect(rows).to_have_count(start_count)
+    expect(page.get_by_test_id("draft-counts").locator(".count.list-assistance strong")).to_have_text(
+        str(JINJIANG_V2_COUNTS["assistance"])
+    )
+
+    # An assistance item without the delegating department and the funding is refused, field by field.
+    page.locator(f"a[href='{draft_path}items/new/']").click()
+    expect(page).to_have_url(url(f"{draft_path}items/new/"))
+    page.locator("#id_code").fill("XZ-07")
+    page.locator("#id_list").select_option("assistance")
+    page.locator("#id_type").select_option("work_task")
+    page.locator("#id_title").fill(NEW_ITEM)
+    page.locator("#id_description").fill("协助区民政局开展辖区老年人能力综合评估。")
+    page.locator("main form button[type=submit]").click()
+
+    expect(page).to_have_url(url(f"{draft_path}items/new/"))
+    for field in ("delegating_unit", "standard_funding"):
+        wrapper = page.locator(f"div.field:has(#id_{field})")
+        expect(wrapper).to_have_class(re.compile(r"\binvalid\b"))
+        expect(wrapper.locator("p.error[role=alert]")).to_have_count(1)
+    expect(page.locator("div.field.invalid")).to_have_count(2)
+    expect(page.locator("#id_title")).to_have_value(NEW_ITEM)  # what was typed is kept
+    assert not CatalogueItem.objects.filter(title=NEW_ITEM).exists()
+
+    # With them, it is saved into the draft.
+    page.locator("#id_delegating_unit").fill("区民政局")
+    page.locator("#id_standard_funding").fill("2000")
+    page.locator("main form button[type=submit]").click()
+
+    expect(page).to_have_url(url(draft_path))
+    expect(rows).to_have_count(start_count + 1)
+    expect(rows.filter(has_text=NEW_ITEM)).to_have_count(1)
+    expect(page.get_by_test_id("draft-counts").locator(".count.list-assistance strong")).to_have_text(
+        str(JINJIANG_V2_COUNTS["assistance"] + 1)
+    )
+    expect(page.get_by_test_id("diff").locator("li.added", has_text=NEW_ITEM)).to_have_count(1)
+
+    # A broken spreadsheet is refused as a whole, with each problem's row and column.
+    broken = tmp_path / "broken.csv"
+    broken.write_text(
+        "序号,清单,类型,事项名称,委托单位,每社区每年经费（元）\n"
+        "LZ-99,履职,工作事项,组织邻里节活动,,\n"
+        "XZ-99,不存在,工作事项,协助开展某项调查,区统计局,三千元\n",
+        encoding="utf-8",
+    )
+    page.locator("#id_file").set_input_files(str(broken))
+    page.locator(f"form[action='{draft_path}import/'] button[type=submit]").click()
+
+    expect(page).to_have_url(url(f"{draft_path}import/"))
+    errors = page.get_by_test_id("import-errors").locator("tbody tr")
+    for column in ("清单", "每社区每年经费（元）"):
+        row = errors.filter(has=page.locator("td:nth-child(2)", has_text=column))
+        expect(row).to_have_count(1)
+        expect(row.locator("td").nth(0)).to_have_text("3")
+        expect(row.locator("td").nth(1)).to_have_text(column)
+    expect(errors.filter(has=page.locator("td:nth-child(1)", has_text=re.compile(r"^2$")))).to_have_count(0)
+
+    page.goto(draft_path)
+    expect(rows).to_have_count(start_count + 1)  # nothing was imported, not even the valid row
+    expect(rows.filter(has_text="组织邻里节活动")).to_have_count(0)
+    expect(rows.filter(has_text=NEW_ITEM)).to_have_count(1)
+
+    # Publish, in force from 2027-01-01.
+    publish = page.locator("form:has(input[name=action][value=publish])")
+    publish.locator("#id_effective_from").fill("2027-01-01")
+    publish.locator("button[type=submit]").click()
+    expect(page).to_have_url(url(f"/catalogue/{jinjiang.pk}/"))
+    published = CatalogueVersion.objects.get(district=jinjiang, effective_from="2027-01-01")
+    assert (published.state, published.number) == ("published", 3)
+
+    # Until then the 2021 version stays in force (today is before 2027) ...
+    expect(page.get_by_test_id("version")).to_contain_text("2021-01-01")
+    expect(page.get_by_test_id("items").filter(has_text=NEW_ITEM)).to_have_count(0)
+
+    # ... and from then on, version 3 with the new item. The public sees it without logging in.
+    anon = open_page("desktop")  # a fresh browser context: nobody is logged in
+    anon.goto(f"/catalogue/{jinjiang.pk}/?date=2027-01-02")
+    expect(anon.get_by_test_id("who")).to_have_count(0)
+    expect(anon.get_by_test_id("version")).to_contain_text("2027-01-01")
+    expect(anon.get_by_test_id("version")).to_have_text(version_number(3))
+    assistance = item_titles(anon.locator("section.list-assistance"))
+    expect(assistance).to_have_count(JINJIANG_V2_COUNTS["assistance"] + 1)
+    expect(assistance.filter(has_text=NEW_ITEM)).to_have_count(1)
+    expect(anon.locator("section.list-assistance li.item", has_text=NEW_ITEM)).to_contain_text("区民政局")
+    expect(anon.get_by_test_id("counts").locator(".count.list-assistance strong")).to_have_text(
+        str(JINJIANG_V2_COUNTS["assistance"] + 1)
+    )
+
+
+# --- 6: the city views ---------------------------------------------------------------------------------------
+
+
+def test_overseer_compares_districts_and_sees_the_burden_chart_on_a_desktop(world, desktop_page):
+    page = desktop_page
+    log_in(page, "shiju")
+    expect(page).to_have_url(url("/home/"))
+
+    page.goto("/catalogue/compare/")
+    comparison = page.get_by_test_id("comparison").locator("tbody tr")
+    expect(comparison).to_have_count(2)  # the overseer's city: 成都市 only
+    jinjiang = comparison.filter(has=page.locator("td:first-child", has_text="锦江区"))
+    jinniu = comparison.filter(has=page.locator("td:first-child", has_text="金牛区"))
+    expect(jinjiang).to_have_count(1)
+    expect(jinniu).to_have_count(1)
+    expect(jinjiang.locator("td").nth(1)).to_have_text("v2 (2021-01-01)")
+    expect(jinniu.locator("td").nth(1)).to_have_text("v1 (2015-01-01)")
+    expect(page.get_by_test_id("comparison")).not_to_contain_text("市北区")
+
+    conflicts = page.get_by_test_id("conflicts").locator("tbody tr")
+    conflict = conflicts.filter(has_text="辖区企业登记统计").filter(
+        has=page.locator("td:nth-child(1)", has_text="锦江区")
+    )
+    expect(conflict).to_have_count(1)
+    expect(conflict.locator("td").nth(0)).to_have_text("锦江区")
+    expect(conflict.locator("td").nth(1)).to_have_text("辖区企业登记统计")
+    expect(conflict.locator("td").nth(2)).to_have_text("金牛区")
+    expect(conflict.locator("td").nth(3)).to_contain_text("辖区企业登记统计")
+
+    page.goto("/catalogue/dashboard/")
+    chart = page.get_by_test_id("chart")
+    expect(chart).to_be_visible()
+    bars = chart.locator(".bar-row")
+    expect(bars).to_have_count(3)  # 锦江区 v1 and v2, 金牛区 v1
+    expect(bars.filter(has_text="锦江区 v1")).to_have_count(1)
+    expect(bars.filter(has_text="锦江区 v2")).to_have_count(1)
+    expect(bars.filter(has_text="金牛区 v1")).to_have_count(1)
+    expect(bars.filter(has_text="锦江区 v2").locator(".bar-total")).to_have_text(str(sum(JINJIANG_V2_COUNTS.values())))
+    expect(chart).not_to_contain_text("市北区")
