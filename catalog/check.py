@@ -24,6 +24,8 @@ AssessmentCounts = Callable[[Unit, list[CatalogueItem], date], dict]
 # (community, text, on) → a short description of the approved expedited item covering it, or None
 ExpeditedCover = Callable[[Unit, str, date], str | None]
 
+RELEVANCE_FLOOR = 0.3  # candidates below this share of the best match's score are not shown
+
 _providers: dict[str, list] = {"funded": [], "assessments": [], "expedited": []}
 
 
@@ -81,6 +83,8 @@ def check_demand(
             match.score = 1.0
     else:
         matches = items_search(items=version.items.all(), q=q, limit=limit)
+        # Weak matches on a single common word only distract from the answer.
+        matches = [m for m in matches if m.score >= RELEVANCE_FLOOR * matches[0].score]
     candidates = _verdicts(community, matches, on)
     if candidates:
         best = candidates[0]

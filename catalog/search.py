@@ -40,7 +40,8 @@ DOMAIN_WORDS = [
 
 # A line of words reads better than 80 quoted strings.
 _STOP_TEXT = (
-    "社区 工作 任务 事项 街道 我们 你们 他们 要求 需要 帮忙 帮助 负责 开展 进行 相关 有关 一个 一些 这个 那个 这些 那些 "
+    "社区 工作 任务 事项 街道 我们 你们 他们 要求 需要 帮忙 帮助 负责 开展 进行 相关 有关 "
+    "一个 一些 这个 那个 这些 那些 "
     "让 做 的 了 和 与 及 在 是 对 把 被 给 等 由 为 也 都 就 要 请 把 从 向 将 并 或 一下 一次 今天 明天 每周 每月 "
     "the a an of to and for in on with"
 )

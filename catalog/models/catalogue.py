@@ -91,6 +91,16 @@ class CatalogueVersion(models.Model):
         return self.state == VersionState.DRAFT
 
 
+class CatalogueItemQuerySet(models.QuerySet):
+    def in_list_order(self):
+        """Duties, assistance, withdrawn, assessments (the order of the published catalogue), then number."""
+        order = models.Case(
+            *(models.When(list=value, then=index) for index, value in enumerate(ItemList.values)),
+            output_field=models.IntegerField(),
+        )
+        return self.order_by(order, "code", "title")
+
+
 class CatalogueItem(models.Model):
     """One item of one version. `key` follows the same item from version to version."""
 
@@ -129,6 +139,8 @@ class CatalogueItem(models.Model):
     source = models.CharField(_("source"), max_length=16, choices=ItemSource.choices, default=ItemSource.MANUAL)
     source_reference = models.CharField(_("source reference"), max_length=300, blank=True)
     search_tokens = models.TextField(_("search tokens"), blank=True, editable=False)
+
+    objects = CatalogueItemQuerySet.as_manager()
 
     DIFF_FIELDS = (
         "code",

@@ -54,7 +54,7 @@ def district_catalogue(request, district_id: int):
             qs = qs.filter(list=chosen_list)
         if chosen_type:
             qs = qs.filter(type=chosen_type)
-        items = selectors.items_search(items=qs, q=q) if q else qs.order_by("list", "code", "title")
+        items = selectors.items_search(items=qs, q=q) if q else qs.in_list_order()
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     versions = selectors.versions_of(district_id=district.pk).filter(state=VersionState.PUBLISHED)
     return render(
@@ -121,7 +121,7 @@ def export(request, district_id: int, fmt: str):
     version = selectors.version_in_force(district_id=district.pk, on=on)
     if version is None:
         raise Http404(_("No catalogue was in force in this district on that date."))
-    items = version.items.order_by("list", "code", "title")
+    items = version.items.in_list_order()
     filename = f"catalogue-{district.pk}-v{version.number}"
     if fmt == "csv":
         response = StreamingHttpResponse(io.csv_lines(items.iterator()), content_type="text/csv; charset=utf-8")
@@ -194,7 +194,7 @@ def draft_edit(request, district_id: int):
         else:
             messages.success(request, _("Version %(number)s is published.") % {"number": version.number})
             return redirect("district-catalogue", district_id=district.pk)
-    items = Paginator(draft.items.order_by("list", "code", "title"), PAGE_SIZE).get_page(request.GET.get("page"))
+    items = Paginator(draft.items.in_list_order(), PAGE_SIZE).get_page(request.GET.get("page"))
     latest = selectors.version_in_force(district_id=district.pk, on=date.max)
     diff = selectors.versions_diff(old=latest, new=draft) if latest else None
     return render(

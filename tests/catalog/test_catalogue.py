@@ -222,7 +222,7 @@ def test_a_broken_workbook_is_refused_clearly(jinjiang, minzheng):
     draft = services.draft_start(district=jinjiang, actor=minzheng)
     with pytest.raises(catalogue_io.ImportRejected, match="XLSX"):
         services.items_import(draft=draft, actor=minzheng, upload=io.BytesIO(b"PK\x03\x04broken"), filename="a.xlsx")
-    with pytest.raises(catalogue_io.ImportRejected, match=".xlsx"):
+    with pytest.raises(catalogue_io.ImportRejected, match=r"\.xlsx"):
         services.items_import(draft=draft, actor=minzheng, upload=io.BytesIO(b"x"), filename="a.pdf")
 
 

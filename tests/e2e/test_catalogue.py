@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from catalog.models import CatalogueItem, CatalogueVersion
 
@@ -38,7 +38,7 @@ def assert_counts(page: Page, counts: dict[str, int]) -> None:
         expect(section.locator(f".count.list-{value} strong")).to_have_text(str(n))
 
 
-def item_titles(scope) -> object:
+def item_titles(scope: Locator) -> Locator:
     """The title of every item row under `scope` (a locator)."""
     return scope.locator("li.item > a > strong")
 
@@ -65,7 +65,6 @@ def test_public_catalogue_by_list_and_by_date_on_a_phone(world, open_page):
     expect(page.get_by_test_id("version")).to_contain_text(JINJIANG_V2_TITLE)
     expect(page.get_by_test_id("version")).to_contain_text("2021-01-01")
     expect(page.get_by_test_id("version")).to_have_text(version_number(2))
-    print("VERSION:", page.get_by_test_id("version").inner_text())
     expect(page.get_by_test_id("counts")).to_be_visible()
     assert_counts(page, JINJIANG_V2_COUNTS)
     sections = page.locator("section.list-section")
@@ -186,7 +185,6 @@ def test_anonymous_check_refuses_withdrawn_work_and_prints_a_slip_on_a_phone(wor
     expect(page.get_by_test_id("community")).to_contain_text("牛沙路社区")
     assert_no_horizontal_overflow(page, PHONE_WIDTH)
 
-    print("CANDS:", page.get_by_test_id("candidates").inner_text())
     # The reply slip is a PDF of this verdict.
     slip = page.get_by_test_id("slip")
     expect(slip).to_be_visible()
@@ -212,7 +210,6 @@ def test_secretary_checks_against_their_own_community_on_a_phone(world, open_pag
     ask(page, "低保入户调查")
     expect(page.get_by_test_id("verdict")).to_have_attribute("data-verdict", "assist_unfunded")
     best = page.get_by_test_id("candidates").locator("li").first
-    print("CANDS2:", page.get_by_test_id("candidates").inner_text())
     expect(best).to_have_attribute("data-verdict", "assist_unfunded")
     expect(best).to_contain_text("协助做好最低生活保障对象的调查核实")
     expect(page.get_by_test_id("community")).to_contain_text("牛沙路社区")
