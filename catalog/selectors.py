@@ -238,7 +238,7 @@ def burden_history(*, district_ids: list[int]) -> list[dict]:
     """Items per list and type of every published version of the districts: the reform story over time."""
     rows = (
         CatalogueItem.objects.filter(version__district_id__in=district_ids, version__state=VersionState.PUBLISHED)
-        .values("version_id", "version__district__name", "version__number", "version__effective_from", "list")
+        .values("version_id", "version__district__name", "version__number", "version__effective_from", "list", "type")
         .annotate(n=Count("id"))
         .order_by("version__district__name", "version__effective_from")
     )
@@ -251,9 +251,11 @@ def burden_history(*, district_ids: list[int]) -> list[dict]:
                 "number": row["version__number"],
                 "effective_from": row["version__effective_from"],
                 "lists": dict.fromkeys(ItemList.values, 0),
+                "types": dict.fromkeys(ItemType.values, 0),
                 "total": 0,
             },
         )
         entry["lists"][row["list"]] += row["n"]
+        entry["types"][row["type"]] += row["n"]
         entry["total"] += row["n"]
     return list(history.values())

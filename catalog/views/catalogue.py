@@ -309,4 +309,8 @@ def burden_dashboard(request):
             {"list": value, "label": label, "n": row["lists"][value], "percent": 100 * row["lists"][value] / peak}
             for value, label in ItemList.choices
         ]
-    return render(request, "catalog/burden_dashboard.html", {"history": history, "lists": ItemList.choices})
+    return render(
+        request,
+        "catalog/burden_dashboard.html",
+        {"history": history, "lists": ItemList.choices, "types": ItemType.choices},
+    )

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from .. import selectors
 from ..check import check_demand
 from ..choices import Role
 from ..forms import CheckForm
@@ -46,6 +47,9 @@ def _run_check(request):
 
 def check_page(request):
     community, district, form, result = _run_check(request)
+    version = (
+        selectors.version_in_force(district_id=community.district_id, on=timezone.localdate()) if community else None
+    )
     communities = (
         Unit.objects.communities().filter(district=district).select_related("parent").order_by("parent__name", "name")
         if district
@@ -60,6 +64,8 @@ def check_page(request):
             "form": form,
             "result": result,
             "communities": communities,
+            "pickable": version.items.in_list_order().only("id", "title", "list", "version_id") if version else [],
+            "picked": request.GET.get("item", ""),
             "districts": Unit.objects.districts().select_related("parent").order_by("parent__name", "name"),
         },
     )

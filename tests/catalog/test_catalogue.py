@@ -255,3 +255,10 @@ def test_item_keys_are_stable_uuids(jinjiang):
     v1, v2 = CatalogueVersion.objects.filter(district=jinjiang).order_by("number")
     shared = set(v1.items.values_list("key", flat=True)) & set(v2.items.values_list("key", flat=True))
     assert len(shared) == 27 and all(isinstance(k, uuid.UUID) for k in shared)
+
+
+def test_the_burden_dashboard_counts_lists_and_types_per_version(client, world):
+    client.force_login(world.user("minzheng"))
+    history = client.get("/catalogue/dashboard/").context["history"]
+    assert [(row["number"], row["total"]) for row in history] == [(1, 28), (2, 32)]
+    assert history[1]["lists"]["withdrawn"] == 13 and history[1]["types"]["certificate"] == 3

@@ -237,3 +237,13 @@ def test_only_civil_affairs_of_the_district_open_its_draft(client, world):
 def test_the_comparison_is_for_overseers(client, world):
     client.force_login(world.user("minzheng"))
     assert client.get("/catalogue/compare/").status_code == 403
+
+
+def test_a_secretary_can_pick_an_item_instead_of_typing(client, world, community):
+    client.force_login(world.user("shuji"))
+    page = client.get("/check/")
+    titles = {item.title for item in page.context["pickable"]}
+    assert {"招商引资", "调解民间纠纷"} <= titles
+    item = next(item for item in page.context["pickable"] if item.title == "招商引资")
+    response = client.get("/check/", {"community": community.pk, "item": item.pk})
+    assert response.context["result"].verdict == "refuse"

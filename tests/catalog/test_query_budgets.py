@@ -19,16 +19,27 @@ def urls(world):
     community = world.unit("牛沙路社区")
     return {
         "pages": [
-            "/", "/catalogue/", f"/catalogue/{jinjiang.pk}/", f"/catalogue/{jinjiang.pk}/items/{item.pk}/",
-            f"/catalogue/{jinjiang.pk}/versions/", f"/catalogue/{jinjiang.pk}/versions/{v2.pk}/diff/",
-            f"/catalogue/{jinjiang.pk}/versions/{v2.pk}/diff/?against={v1.pk}", "/check/",
-            f"/check/?district={jinjiang.pk}", f"/check/?community={community.pk}&q=协税",
-            f"/catalogue/{jinjiang.pk}/export.xlsx", f"/catalogue/{jinjiang.pk}/export.json", "/org/",
+            "/",
+            "/catalogue/",
+            f"/catalogue/{jinjiang.pk}/",
+            f"/catalogue/{jinjiang.pk}/items/{item.pk}/",
+            f"/catalogue/{jinjiang.pk}/versions/",
+            f"/catalogue/{jinjiang.pk}/versions/{v2.pk}/diff/",
+            f"/catalogue/{jinjiang.pk}/versions/{v2.pk}/diff/?against={v1.pk}",
+            "/check/",
+            f"/check/?district={jinjiang.pk}",
+            f"/check/?community={community.pk}&q=协税",
+            f"/catalogue/{jinjiang.pk}/export.xlsx",
+            f"/catalogue/{jinjiang.pk}/export.json",
+            "/org/",
             f"/org/{jinjiang.pk}/",
         ],
         "api": [
-            "/api/v1/versions/", f"/api/v1/versions/{v2.pk}/", f"/api/v1/items/?district={jinjiang.pk}",
-            f"/api/v1/items/?version={v1.pk}", f"/api/v1/items/{item.pk}/",
+            "/api/v1/versions/",
+            f"/api/v1/versions/{v2.pk}/",
+            f"/api/v1/items/?district={jinjiang.pk}",
+            f"/api/v1/items/?version={v1.pk}",
+            f"/api/v1/items/{item.pk}/",
         ],
     }
 
