@@ -25,26 +25,7 @@ class CatalogueItemForm(forms.ModelForm):
 
     class Meta:
         model = CatalogueItem
-        fields = [
-            "code",
-            "list",
-            "type",
-            "title",
-            "description",
-            "basis_document",
-            "basis_number",
-            "basis_article",
-            "responsible_department",
-            "delegating_unit",
-            "standard_funding",
-            "issuing_level",
-            "max_per_year",
-            "allowed_months",
-            "withdrawal_reason",
-            "belongs_to",
-            "source",
-            "source_reference",
-        ]
+        fields = CatalogueItem.CONTENT_FIELDS  # what staff edit is what versions compare
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "withdrawal_reason": forms.Textarea(attrs={"rows": 2}),

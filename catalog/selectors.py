@@ -141,7 +141,7 @@ def versions_diff(*, old: CatalogueVersion, new: CatalogueVersion) -> dict:
                 "old": old_values[field],
                 "new": new_values[field],
             }
-            for field in CatalogueItem.DIFF_FIELDS
+            for field in CatalogueItem.CONTENT_FIELDS
             if old_values[field] != new_values[field]
         ]
         if fields:

@@ -76,32 +76,7 @@ class CatalogueItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CatalogueItem
-        fields = [
-            "id",
-            "key",
-            "version",
-            "code",
-            "list",
-            "list_label",
-            "type",
-            "type_label",
-            "title",
-            "description",
-            "basis",
-            "basis_document",
-            "basis_number",
-            "basis_article",
-            "responsible_department",
-            "delegating_unit",
-            "standard_funding",
-            "issuing_level",
-            "max_per_year",
-            "allowed_months",
-            "withdrawal_reason",
-            "belongs_to",
-            "source",
-            "source_reference",
-        ]
+        fields = ["id", "key", "version", "list_label", "type_label", "basis", *CatalogueItem.CONTENT_FIELDS]
         read_only_fields = ["id", "key", "version"]
 
 

@@ -142,7 +142,8 @@ class CatalogueItem(models.Model):
 
     objects = CatalogueItemQuerySet.as_manager()
 
-    DIFF_FIELDS = (
+    # An item's content: what staff edit, what imports carry, what versions compare.
+    CONTENT_FIELDS = [
         "code",
         "list",
         "type",
@@ -161,7 +162,7 @@ class CatalogueItem(models.Model):
         "belongs_to",
         "source",
         "source_reference",
-    )
+    ]
 
     class Meta:
         verbose_name = _("catalogue item")
@@ -227,4 +228,4 @@ class CatalogueItem(models.Model):
         return " ".join(part for part in parts if part)
 
     def diff_values(self) -> dict:
-        return {field: getattr(self, field) for field in self.DIFF_FIELDS}
+        return {field: getattr(self, field) for field in self.CONTENT_FIELDS}
