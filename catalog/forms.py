@@ -15,6 +15,9 @@ class DistrictPolicyForm(forms.ModelForm):
             "first_batch_month",
             "second_batch_month",
             "expedited_notice_working_days",
+            "intake_close_day",
+            "consultation_end_day",
+            "committee_day",
         ]
 
 

@@ -8,7 +8,7 @@ from django.db.models import Count, F, Q, QuerySet
 
 from .choices import ItemList, ItemType, Role, UnitKind, VersionState
 from .models import CatalogueItem, CatalogueVersion, DistrictPolicy, Unit, User, WorkerHeartbeat
-from .search import query_tokens
+from .search import index_tokens, query_tokens
 
 
 def district_scope_q(user: User, *, field: str = "district") -> Q:
@@ -191,6 +191,24 @@ def versions_visible_to(user: User) -> QuerySet[CatalogueVersion]:
     return CatalogueVersion.objects.filter(visible).select_related("district__parent")
 
 
+def same_work(withdrawn_title: str, other_tokens: str) -> bool:
+    """Whether text (given as its indexed tokens) is about the work a withdrawn item names: every word of the
+    withdrawn title appears in it."""
+    words = set(query_tokens(withdrawn_title))
+    return bool(words) and words <= set(other_tokens.split())
+
+
+def withdrawn_matches(*, version: CatalogueVersion, text: str) -> list[CatalogueItem]:
+    """Withdrawn items of a version that a proposed piece of work is about (the negative list refuses it)."""
+    tokens = " ".join(index_tokens(text))
+    words = set(query_tokens(text))
+    return [
+        item
+        for item in version.items.filter(list=ItemList.WITHDRAWN)
+        if same_work(item.title, tokens) or (words and words <= set(item.search_tokens.split()))
+    ]
+
+
 def city_comparison(*, city: Unit, on: date) -> dict:
     """Every district of a city side by side on a date: counts per list and type, and conflicts
     where one district withdrew an item that another still assigns (matched on segmented title words)."""
@@ -215,11 +233,10 @@ def city_comparison(*, city: Unit, on: date) -> dict:
     assigned = [i for i in items if i.list in (ItemList.DUTIES, ItemList.ASSISTANCE, ItemList.ASSESSMENTS)]
     conflicts = []
     for w in withdrawn:
-        words = set(query_tokens(w.title))
         for a in assigned:
-            if version_district[a.version_id] == version_district[w.version_id] or not words:
+            if version_district[a.version_id] == version_district[w.version_id]:
                 continue
-            if w.title == a.title or words <= set(a.search_tokens.split()):
+            if w.title == a.title or same_work(w.title, a.search_tokens):
                 conflicts.append(
                     {
                         "withdrawn_in": names[version_district[w.version_id]],

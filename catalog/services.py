@@ -21,6 +21,9 @@ POLICY_FIELDS = (
     "first_batch_month",
     "second_batch_month",
     "expedited_notice_working_days",
+    "intake_close_day",
+    "consultation_end_day",
+    "committee_day",
 )
 
 

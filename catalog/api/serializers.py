@@ -35,6 +35,9 @@ class DistrictPolicySerializer(serializers.ModelSerializer):
             "first_batch_month",
             "second_batch_month",
             "expedited_notice_working_days",
+            "intake_close_day",
+            "consultation_end_day",
+            "committee_day",
             "updated_at",
         ]
         read_only_fields = ["district", "district_name", "updated_at"]

@@ -157,6 +157,16 @@ class DistrictPolicy(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(30)],
         help_text=_("An urgent major item must be filed at least this many working days before it starts."),
     )
+    # When, in a batch month, intake closes, consultation ends and the committee meets (集中办理).
+    intake_close_day = models.PositiveSmallIntegerField(
+        _("intake closes on day"), default=5, validators=[MinValueValidator(1), MaxValueValidator(28)]
+    )
+    consultation_end_day = models.PositiveSmallIntegerField(
+        _("consultation ends on day"), default=20, validators=[MinValueValidator(1), MaxValueValidator(28)]
+    )
+    committee_day = models.PositiveSmallIntegerField(
+        _("committee meets on day"), default=28, validators=[MinValueValidator(1), MaxValueValidator(28)]
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -176,12 +186,27 @@ class DistrictPolicy(models.Model):
             models.CheckConstraint(
                 condition=Q(expedited_notice_working_days__gte=1), name="policy_expedited_notice_positive"
             ),
+            models.CheckConstraint(
+                condition=Q(intake_close_day__gte=1)
+                & Q(intake_close_day__lt=models.F("consultation_end_day"))
+                & Q(consultation_end_day__lt=models.F("committee_day"))
+                & Q(committee_day__lte=28),
+                name="policy_batch_days_ordered",
+            ),
         ]
 
     def __str__(self):
         return str(self.district)
 
     def clean(self):
+        if not self.intake_close_day < self.consultation_end_day < self.committee_day:
+            raise ValidationError(
+                {
+                    "consultation_end_day": _(
+                        "Intake must close before consultation ends, and that before the committee meets."
+                    )
+                }
+            )
         if self.first_batch_month and self.second_batch_month and self.first_batch_month >= self.second_batch_month:
             raise ValidationError({"second_batch_month": _("The second batch month must come after the first.")})
 

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ApprovalsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "approvals"
+    verbose_name = _("Approvals")
+
+    def ready(self):
+        from catalog.check import register_expedited_provider
+
+        from .selectors import expedited_cover
+
+        # The check asks us whether an approved urgent item covers work that is not in the catalogue.
+        register_expedited_provider(expedited_cover)
