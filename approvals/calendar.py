@@ -69,7 +69,7 @@ def seed_from_package() -> int:
     for day, name in chinese_calendar.holidays.items():
         if day.weekday() < 5 and day.year not in admin_years:
             rows[day] = CalendarDay(date=day, is_working_day=False, name=_holiday_name(name))
-    for day, name in chinese_calendar.workdays.items():
+    for day in chinese_calendar.workdays:
         if day.weekday() >= 5 and day.year not in admin_years:
             rows[day] = CalendarDay(date=day, is_working_day=True, name="调休上班")
     CalendarDay.objects.bulk_create(

@@ -62,7 +62,11 @@ def _finish(application: Application, action: str, actor: User | None, note: str
     application.state = TRANSITIONS[action][1]
     application.save()
     ApplicationEvent.objects.create(
-        application=application, action=action, from_state=from_state, to_state=application.state, actor=actor,
+        application=application,
+        action=action,
+        from_state=from_state,
+        to_state=application.state,
+        actor=actor,
         note=note,
     )
     return application
@@ -98,9 +102,24 @@ def _require(condition: bool, message: str) -> None:
 # --- Filing ------------------------------------------------------------------------------------------------
 
 APPLICATION_FIELDS = [
-    "title", "reason", "basis_document", "basis_number", "basis_article", "requested_list", "item_type", "scope",
-    "workload", "start_date", "end_date", "payer", "amount_per_community", "issuing_level", "max_per_year",
-    "is_urgent", "urgency_justification", "regularises",
+    "title",
+    "reason",
+    "basis_document",
+    "basis_number",
+    "basis_article",
+    "requested_list",
+    "item_type",
+    "scope",
+    "workload",
+    "start_date",
+    "end_date",
+    "payer",
+    "amount_per_community",
+    "issuing_level",
+    "max_per_year",
+    "is_urgent",
+    "urgency_justification",
+    "regularises",
 ]
 
 
@@ -148,15 +167,25 @@ def filing_check(application: Application, *, today: date | None = None) -> Fili
     version = version_in_force(district_id=application.district_id, on=today)
     if version:
         for item in withdrawn_matches(version=version, text=f"{application.title} {application.reason}"):
-            filing.add("title", _(
-                "This is work the district withdrew from communities: “%(item)s” on the withdrawn list of %(version)s. "
-                "%(reason)s It belongs to: %(belongs)s."
-            ) % {"item": item.title, "version": version, "reason": item.withdrawal_reason, "belongs": item.belongs_to})
+            filing.add(
+                "title",
+                _(
+                    "This is work the district withdrew from communities: “%(item)s” on the withdrawn list of %(version)s. "
+                    "%(reason)s It belongs to: %(belongs)s."
+                )
+                % {
+                    "item": item.title,
+                    "version": version,
+                    "reason": item.withdrawal_reason,
+                    "belongs": item.belongs_to,
+                },
+            )
     if application.requested_list == RequestedList.ASSISTANCE:
         if application.payer_id is None:
             filing.add("payer", _("Say which unit pays for this work: who delegates it pays (谁委托谁出钱)."))
         elif application.payer.district_id != application.district_id or application.payer.kind not in (
-            UnitKind.DEPARTMENT, UnitKind.STREET
+            UnitKind.DEPARTMENT,
+            UnitKind.STREET,
         ):
             filing.add("payer", _("The paying unit must be a department or street office of this district."))
         if application.amount_per_community is None:
@@ -174,23 +203,34 @@ def filing_check(application: Application, *, today: date | None = None) -> Fili
         count = calendar.add_working_days(today, policy.expedited_notice_working_days)
         filing.earliest_start = count.date
         if application.start_date < count.date:
-            filing.add("start_date", _(
-                "An urgent item must be filed at least %(n)s working days before it starts: the earliest start "
-                "for a filing today is %(date)s."
-            ) % {"n": policy.expedited_notice_working_days, "date": count.date})
+            filing.add(
+                "start_date",
+                _(
+                    "An urgent item must be filed at least %(n)s working days before it starts: the earliest start "
+                    "for a filing today is %(date)s."
+                )
+                % {"n": policy.expedited_notice_working_days, "date": count.date},
+            )
         if not count.certain:
             years = "、".join(str(y) for y in sorted(count.unknown_years))
-            filing.warnings.append(_(
-                "The official holiday schedule for %(years)s is not in the system yet, so weekends alone were "
-                "counted: the earliest start may move when it is published."
-            ) % {"years": years})
+            filing.warnings.append(
+                _(
+                    "The official holiday schedule for %(years)s is not in the system yet, so weekends alone were "
+                    "counted: the earliest start may move when it is published."
+                )
+                % {"years": years}
+            )
     else:
         batch_dates = next_batch_dates(application.district, today)
         if application.start_date <= batch_dates["committee_meets"]:
-            filing.add("start_date", _(
-                "The next batch's committee meets on %(date)s: a regular item can only start after that. "
-                "Mark it urgent if it cannot wait."
-            ) % {"date": batch_dates["committee_meets"]})
+            filing.add(
+                "start_date",
+                _(
+                    "The next batch's committee meets on %(date)s: a regular item can only start after that. "
+                    "Mark it urgent if it cannot wait."
+                )
+                % {"date": batch_dates["committee_meets"]},
+            )
     return filing
 
 
@@ -208,8 +248,11 @@ def application_submit(*, application: Application, actor: User, today: date | N
             application.batch = batch_for(application.district, today)
         _finish(application, "submit", actor, note="\n".join(filing.warnings))
         office = list(civil_affairs_of(application.district))
-        subject = (_("Urgent application #%(id)s to decide: %(title)s") if application.is_urgent
-                   else _("New application #%(id)s: %(title)s")) % {"id": application.pk, "title": application.title}
+        subject = (
+            _("Urgent application #%(id)s to decide: %(title)s")
+            if application.is_urgent
+            else _("New application #%(id)s: %(title)s")
+        ) % {"id": application.pk, "title": application.title}
         transaction.on_commit(lambda: notify(users=office, subject=subject, url=_url(application)))
     return filing
 
@@ -221,10 +264,16 @@ def application_withdraw(*, application: Application, actor: User, reason: str =
         return _finish(application, "withdraw", actor, note=reason)
 
 
-ALLOWED_UPLOADS = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg",
-                   "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                   "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                   "doc": "application/msword", "xls": "application/vnd.ms-excel"}
+ALLOWED_UPLOADS = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "doc": "application/msword",
+    "xls": "application/vnd.ms-excel",
+}
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
 
@@ -232,17 +281,21 @@ def sniff_upload(upload, name: str) -> str:
     """The content type of an upload, judged by its bytes, not its name; refuses what is not allowed."""
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in ALLOWED_UPLOADS:
-        raise ValidationError(_("“%(name)s”: only PDF, images (PNG, JPEG) and office documents may be attached.")
-                              % {"name": name})
+        raise ValidationError(
+            _("“%(name)s”: only PDF, images (PNG, JPEG) and office documents may be attached.") % {"name": name}
+        )
     if upload.size > MAX_UPLOAD_BYTES:
         raise ValidationError(_("“%(name)s” is larger than 10 MB.") % {"name": name})
     upload.seek(0)
     head = upload.read(8)
     upload.seek(0)
     looks = {
-        "pdf": head.startswith(b"%PDF-"), "png": head.startswith(b"\x89PNG\r\n\x1a\n"),
-        "jpg": head.startswith(b"\xff\xd8\xff"), "jpeg": head.startswith(b"\xff\xd8\xff"),
-        "doc": head.startswith(b"\xd0\xcf\x11\xe0"), "xls": head.startswith(b"\xd0\xcf\x11\xe0"),
+        "pdf": head.startswith(b"%PDF-"),
+        "png": head.startswith(b"\x89PNG\r\n\x1a\n"),
+        "jpg": head.startswith(b"\xff\xd8\xff"),
+        "jpeg": head.startswith(b"\xff\xd8\xff"),
+        "doc": head.startswith(b"\xd0\xcf\x11\xe0"),
+        "xls": head.startswith(b"\xd0\xcf\x11\xe0"),
     }
     if extension in ("docx", "xlsx"):
         try:
@@ -264,8 +317,12 @@ def attachment_add(*, application: Application, actor: User, upload) -> Attachme
         raise ApplicationError(_("Files can only be attached before consultation starts."))
     content_type = sniff_upload(upload, upload.name)
     return Attachment.objects.create(
-        application=application, file=upload, name=upload.name[:200], content_type=content_type,
-        size=upload.size, uploaded_by=actor,
+        application=application,
+        file=upload,
+        name=upload.name[:200],
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by=actor,
     )
 
 
@@ -280,7 +337,9 @@ def next_batch_dates(district: Unit, today: date) -> dict:
             intake = date(year, month, policy.intake_close_day)
             if intake >= today:
                 return {
-                    "year": year, "month": month, "intake_closes": intake,
+                    "year": year,
+                    "month": month,
+                    "intake_closes": intake,
                     "consultation_ends": date(year, month, policy.consultation_end_day),
                     "committee_meets": date(year, month, policy.committee_day),
                 }
@@ -290,7 +349,9 @@ def next_batch_dates(district: Unit, today: date) -> dict:
 def batch_for(district: Unit, today: date) -> Batch:
     dates = next_batch_dates(district, today)
     batch, _created = Batch.objects.get_or_create(
-        district=district, year=dates["year"], month=dates["month"],
+        district=district,
+        year=dates["year"],
+        month=dates["month"],
         defaults={k: dates[k] for k in ("intake_closes", "consultation_ends", "committee_meets")},
     )
     return batch
@@ -312,15 +373,16 @@ def batch_open_consultation(*, batch: Batch, actor: User | None = None) -> int:
                 [Ballot(application=application, unit=unit, deadline=batch.consultation_ends) for unit in units],
                 ignore_conflicts=True,
             )
-            _finish(application, "open_consultation", actor,
-                    note=_("%(n)s units consulted until %(date)s.") % {"n": len(units), "date": batch.consultation_ends})
+            note = _("%(n)s units consulted until %(date)s.") % {"n": len(units), "date": batch.consultation_ends}
+            _finish(application, "open_consultation", actor, note=note)
             voters.update(_voters([unit.pk for unit in units]))
             opened += 1
         batch.state = BatchState.CONSULTING
         batch.save(update_fields=["state"])
         subject = _("Your opinion is asked on new community work (until %(date)s)") % {"date": batch.consultation_ends}
-        transaction.on_commit(lambda: notify(users=voters, subject=subject, url="/ballots/",
-                                             dedupe_key=f"batch-{batch.pk}-opened"))
+        transaction.on_commit(
+            lambda: notify(users=voters, subject=subject, url="/ballots/", dedupe_key=f"batch-{batch.pk}-opened")
+        )
     return opened
 
 
@@ -333,9 +395,12 @@ def _voters(unit_ids: list[int]):
 
 def ballot_cast(*, ballot: Ballot, actor: User, vote: str, comment: str = "", today: date | None = None) -> Ballot:
     """A consulted unit says agree or disagree, once, before the deadline."""
-    _require(actor.is_authenticated and actor.unit_id == ballot.unit_id
-             and actor.role in (Role.SECRETARY, Role.STREET_STAFF),
-             _("Only the consulted street office or community votes on its ballot."))
+    _require(
+        actor.is_authenticated
+        and actor.unit_id == ballot.unit_id
+        and actor.role in (Role.SECRETARY, Role.STREET_STAFF),
+        _("Only the consulted street office or community votes on its ballot."),
+    )
     if vote not in Vote.values:
         raise ValidationError({"vote": _("Vote “agree” or “disagree”.")})
     if vote == Vote.DISAGREE and not comment.strip():
@@ -348,8 +413,10 @@ def ballot_cast(*, ballot: Ballot, actor: User, vote: str, comment: str = "", to
         if today > ballot.deadline:
             raise ApplicationError(_("The deadline for this ballot was %(date)s.") % {"date": ballot.deadline})
         if ballot.vote:
-            raise ApplicationError(_("This ballot was already cast on %(date)s; a ballot counts once.")
-                                   % {"date": timezone.localtime(ballot.voted_at):%Y-%m-%d})
+            raise ApplicationError(
+                _("This ballot was already cast on %(date)s; a ballot counts once.")
+                % {"date": timezone.localdate(ballot.voted_at)}
+            )
         ballot.vote, ballot.comment, ballot.voted_by, ballot.voted_at = vote, comment, actor, timezone.now()
         ballot.save()
     return ballot
@@ -388,8 +455,11 @@ def tally_of(application: Application) -> Tally:
     policy = application.district.policy
     votes = list(application.ballots.values_list("vote", flat=True))
     return Tally(
-        consulted=len(votes), cast=sum(1 for v in votes if v), agree=sum(1 for v in votes if v == Vote.AGREE),
-        basis=policy.pass_rate_basis, threshold=policy.pass_threshold_percent,
+        consulted=len(votes),
+        cast=sum(1 for v in votes if v),
+        agree=sum(1 for v in votes if v == Vote.AGREE),
+        basis=policy.pass_rate_basis,
+        threshold=policy.pass_threshold_percent,
     )
 
 
@@ -408,7 +478,11 @@ def batch_tally(*, batch: Batch, actor: User | None = None) -> dict:
             application.consulted_count, application.votes_cast = tally.consulted, tally.cast
             application.agree_count, application.pass_rate, application.pass_rule = tally.agree, tally.rate, tally.rule
             note = _("%(agree)s of %(n)s agree: %(rate)s%%, %(rule)s.") % {
-                "agree": tally.agree, "n": tally.denominator, "rate": tally.rate, "rule": tally.rule}
+                "agree": tally.agree,
+                "n": tally.denominator,
+                "rate": tally.rate,
+                "rule": tally.rule,
+            }
             if tally.passes:
                 _finish(application, "pass_consultation", actor, note=note)
                 results["passed"] += 1
@@ -416,8 +490,10 @@ def batch_tally(*, batch: Batch, actor: User | None = None) -> dict:
                 application.rejected_at_stage = Stage.CONSULTATION
                 _finish(application, "fail_consultation", actor, note=note)
                 results["rejected"] += 1
-                _tell_applicant(application, _("Application #%(id)s did not pass consultation: %(note)s")
-                                % {"id": application.pk, "note": note})
+                _tell_applicant(
+                    application,
+                    _("Application #%(id)s did not pass consultation: %(note)s") % {"id": application.pk, "note": note},
+                )
         batch.state = BatchState.REVIEW
         batch.save(update_fields=["state"])
     return results
@@ -459,13 +535,17 @@ def committee_decide(*, application: Application, actor: User, approve: bool, mi
         else:
             application.rejected_at_stage = Stage.COMMITTEE
         _finish(application, action, actor, note=minutes)
-        if application.batch_id and not application.batch.applications.filter(
-            state__in=[S.CONSULTING, S.UNDER_REVIEW, S.TO_COMMITTEE]
-        ).exists():
+        if (
+            application.batch_id
+            and not application.batch.applications.filter(
+                state__in=[S.CONSULTING, S.UNDER_REVIEW, S.TO_COMMITTEE]
+            ).exists()
+        ):
             Batch.objects.filter(pk=application.batch_id).update(state=BatchState.CLOSED)
         verdict = _("approved") if approve else _("rejected")
-        _tell_applicant(application, _("The committee %(verdict)s application #%(id)s")
-                        % {"verdict": verdict, "id": application.pk})
+        _tell_applicant(
+            application, _("The committee %(verdict)s application #%(id)s") % {"verdict": verdict, "id": application.pk}
+        )
     return application
 
 
@@ -473,12 +553,16 @@ def _add_to_catalogue_draft(application: Application, actor: User):
     draft = catalog_services.draft_start(district=application.district, actor=actor)
     fields = {
         "list": ItemList.ASSISTANCE if application.requested_list == RequestedList.ASSISTANCE else ItemList.ASSESSMENTS,
-        "type": application.item_type, "title": application.title, "description": application.reason,
-        "basis_document": application.basis_document, "basis_number": application.basis_number,
-        "basis_article": application.basis_article, "responsible_department": application.applicant_unit.name,
+        "type": application.item_type,
+        "title": application.title,
+        "description": application.reason,
+        "basis_document": application.basis_document,
+        "basis_number": application.basis_number,
+        "basis_article": application.basis_article,
+        "responsible_department": application.applicant_unit.name,
         "source": ItemSource.APPLICATION,
-        "source_reference": _("Application #%(id)s, approved %(date)s") % {
-            "id": application.pk, "date": timezone.localdate()},
+        "source_reference": _("Application #%(id)s, approved %(date)s")
+        % {"id": application.pk, "date": timezone.localdate()},
     }
     if application.requested_list == RequestedList.ASSISTANCE:
         fields |= {"delegating_unit": application.payer.name, "standard_funding": application.amount_per_community}
@@ -508,9 +592,15 @@ def urgent_decide(*, application: Application, actor: User, approve: bool, note:
         else:
             application.rejected_at_stage = Stage.OFFICE
         _finish(application, action, actor, note=note)
-        _tell_applicant(application, (_("Urgent application #%(id)s approved until %(date)s") if approve
-                                      else _("Urgent application #%(id)s refused"))
-                        % {"id": application.pk, "date": application.lapses_on})
+        _tell_applicant(
+            application,
+            (
+                _("Urgent application #%(id)s approved until %(date)s")
+                if approve
+                else _("Urgent application #%(id)s refused")
+            )
+            % {"id": application.pk, "date": application.lapses_on},
+        )
     return application
 
 
@@ -534,7 +624,9 @@ def ballots_remind(*, today: date | None = None, days_before: int = 2) -> int:
     today = today or timezone.localdate()
     sent = 0
     pending = Ballot.objects.filter(
-        vote="", application__state=S.CONSULTING, deadline__gte=today,
+        vote="",
+        application__state=S.CONSULTING,
+        deadline__gte=today,
         deadline__lte=today + timezone.timedelta(days=days_before),
     ).select_related("application")
     for ballot in pending:
@@ -542,7 +634,8 @@ def ballots_remind(*, today: date | None = None, days_before: int = 2) -> int:
             users=_voters([ballot.unit_id]),
             subject=_("Reminder: your opinion on application #%(id)s is due on %(date)s")
             % {"id": ballot.application_id, "date": ballot.deadline},
-            url="/ballots/", dedupe_key=f"ballot-{ballot.pk}-reminder",
+            url="/ballots/",
+            dedupe_key=f"ballot-{ballot.pk}-reminder",
         )
     return sent
 
@@ -561,8 +654,12 @@ def urgent_escalate(*, today: date | None = None) -> int:
             ):
                 continue  # another run got there first
             users = list(civil_affairs_of(application.district)) + list(User.objects.filter(role=Role.ADMIN))
-            notify(users=users, subject=_("Overdue: urgent application #%(id)s has waited a working day")
-                   % {"id": application.pk}, url=_url(application), dedupe_key=f"urgent-{application.pk}-escalated")
+            notify(
+                users=users,
+                subject=_("Overdue: urgent application #%(id)s has waited a working day") % {"id": application.pk},
+                url=_url(application),
+                dedupe_key=f"urgent-{application.pk}-escalated",
+            )
             escalated += 1
     return escalated
 
@@ -577,7 +674,8 @@ def expedited_lapse(*, today: date | None = None) -> int:
                 application = _begin(application, "lapse")
             except ApplicationError:
                 continue
-            _finish(application, "lapse", None, note=_("Not regularised by %(date)s.") % {"date": application.lapses_on})
+            note = _("Not regularised by %(date)s.") % {"date": application.lapses_on}
+            _finish(application, "lapse", None, note=note)
             _tell_applicant(application, _("Urgent item #%(id)s has lapsed") % {"id": application.pk})
             lapsed += 1
     return lapsed
