@@ -170,8 +170,8 @@ def filing_check(application: Application, *, today: date | None = None) -> Fili
             filing.add(
                 "title",
                 _(
-                    "This is work the district withdrew from communities: “%(item)s” on the withdrawn list of %(version)s. "
-                    "%(reason)s It belongs to: %(belongs)s."
+                    "This is work the district withdrew from communities: “%(item)s” on the withdrawn list "
+                    "of %(version)s. %(reason)s It belongs to: %(belongs)s."
                 )
                 % {
                     "item": item.title,
@@ -253,7 +253,7 @@ def application_submit(*, application: Application, actor: User, today: date | N
             if application.is_urgent
             else _("New application #%(id)s: %(title)s")
         ) % {"id": application.pk, "title": application.title}
-        transaction.on_commit(lambda: notify(users=office, subject=subject, url=_url(application)))
+        notify(users=office, subject=subject, url=_url(application))  # the inbox row commits with the change
     return filing
 
 
@@ -380,9 +380,7 @@ def batch_open_consultation(*, batch: Batch, actor: User | None = None) -> int:
         batch.state = BatchState.CONSULTING
         batch.save(update_fields=["state"])
         subject = _("Your opinion is asked on new community work (until %(date)s)") % {"date": batch.consultation_ends}
-        transaction.on_commit(
-            lambda: notify(users=voters, subject=subject, url="/ballots/", dedupe_key=f"batch-{batch.pk}-opened")
-        )
+        notify(users=voters, subject=subject, url="/ballots/", dedupe_key=f"batch-{batch.pk}-opened")
     return opened
 
 
@@ -448,7 +446,10 @@ class Tally:
     @property
     def rule(self) -> str:
         basis = PassRateBasis(self.basis).label
-        return _("passes at ≥ %(threshold)s%% (%(basis)s)") % {"threshold": self.threshold.normalize(), "basis": basis}
+        return _("passes at ≥ %(threshold)s%% (%(basis)s)") % {
+            "threshold": format(self.threshold.normalize(), "f"),
+            "basis": basis,
+        }
 
 
 def tally_of(application: Application) -> Tally:
@@ -501,7 +502,7 @@ def batch_tally(*, batch: Batch, actor: User | None = None) -> dict:
 
 def _tell_applicant(application: Application, subject: str) -> None:
     users = list(staff_of(application.applicant_unit))
-    transaction.on_commit(lambda: notify(users=users, subject=subject, url=_url(application)))
+    notify(users=users, subject=subject, url=_url(application))
 
 
 # --- Decisions ---------------------------------------------------------------------------------------------
