@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from .choices import ItemList, Verdict
 from .models import CatalogueItem, CatalogueVersion, Unit
+from .search import query_tokens
 from .selectors import items_search, version_in_force
 
 # (community, items, on) → keys of the assistance items that a funding contract in force covers
@@ -25,6 +26,7 @@ AssessmentCounts = Callable[[Unit, list[CatalogueItem], date], dict]
 ExpeditedCover = Callable[[Unit, str, date], str | None]
 
 RELEVANCE_FLOOR = 0.3  # candidates below this share of the best match's score are not shown
+MIN_SHARED_WORDS = 1 / 3  # a candidate must share at least a third of the demand's words
 
 _providers: dict[str, list] = {"funded": [], "assessments": [], "expedited": []}
 
@@ -82,8 +84,14 @@ def check_demand(
         for match in matches:
             match.score = 1.0
     else:
-        matches = items_search(items=version.items.all(), q=q, limit=limit)
-        # Weak matches on a single common word only distract from the answer.
+        words = set(query_tokens(q))
+        matches = [
+            m
+            for m in items_search(items=version.items.all(), q=q, limit=limit)
+            # An item sharing one word of a long demand ("安全", "房屋") is not what the demand is about.
+            if len(words & set(m.search_tokens.split())) >= MIN_SHARED_WORDS * len(words)
+        ]
+        # Weak matches only distract from the answer.
         matches = [m for m in matches if m.score >= RELEVANCE_FLOOR * matches[0].score]
     candidates = _verdicts(community, matches, on)
     if candidates:

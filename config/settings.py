@@ -183,6 +183,11 @@ CELERY_BEAT_SCHEDULE = {
     # Lets the administrator see on the home page that the worker and beat are alive.
     "worker-heartbeat": {"task": "catalog.tasks.record_heartbeat", "schedule": 60.0},
     "prune-heartbeats": {"task": "catalog.tasks.prune_heartbeats", "schedule": crontab(minute=17, hour=3)},
+    # The gate: batches open and tally on their dates; reminders, escalation and lapses follow the calendar.
+    "approvals-advance-batches": {"task": "approvals.tasks.advance_batches", "schedule": crontab(minute=5)},
+    "approvals-remind-ballots": {"task": "approvals.tasks.remind_ballots", "schedule": crontab(minute=0, hour=9)},
+    "approvals-escalate-urgent": {"task": "approvals.tasks.escalate_urgent", "schedule": crontab(minute=30)},
+    "approvals-lapse-expedited": {"task": "approvals.tasks.lapse_expedited", "schedule": crontab(minute=10, hour=0)},
 }
 
 # --- REST API ---------------------------------------------------------------------------------------
