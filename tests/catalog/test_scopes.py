@@ -105,6 +105,9 @@ def test_civil_affairs_changes_the_rules_in_the_browser_form(client, world):
         "first_batch_month": "1",
         "second_batch_month": "7",
         "expedited_notice_working_days": "3",
+        "intake_close_day": "5",
+        "consultation_end_day": "20",
+        "committee_day": "28",
     }
     response = client.post(f"/districts/{jinjiang.pk}/policy/", form, follow=True)
     assert response.status_code == 200
@@ -121,6 +124,9 @@ def test_bad_batch_months_get_a_clear_error_and_change_nothing(client, world):
         "first_batch_month": "7",
         "second_batch_month": "1",
         "expedited_notice_working_days": "3",
+        "intake_close_day": "5",
+        "consultation_end_day": "20",
+        "committee_day": "28",
     }
     response = client.post(f"/districts/{jinjiang.pk}/policy/", form)
     assert response.status_code == 200
