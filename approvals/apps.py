@@ -9,8 +9,11 @@ class ApprovalsConfig(AppConfig):
 
     def ready(self):
         from catalog.check import register_expedited_provider
+        from catalog.home import register_home_section
 
+        from .home import approvals_section
         from .selectors import expedited_cover
 
         # The check asks us whether an approved urgent item covers work that is not in the catalogue.
         register_expedited_provider(expedited_cover)
+        register_home_section(approvals_section)

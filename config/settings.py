@@ -84,6 +84,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "catalog.context_processors.inbox",
             ],
         },
     },
@@ -216,6 +217,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ApplicationStateEnum": "approvals.choices.ApplicationState",
+        "BatchStateEnum": "approvals.choices.BatchState",
+        "VersionStateEnum": "catalog.choices.VersionState",
+        "ItemTypeEnum": "catalog.choices.ItemType",
+    },
 }
 
 LOGGING = {

@@ -8,6 +8,7 @@ from .health import healthz
 
 api_v1 = [
     path("", include("catalog.api.urls")),
+    path("", include("approvals.api.urls")),
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
@@ -15,6 +16,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", include("catalog.urls")),
+    path("", include("approvals.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

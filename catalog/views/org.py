@@ -8,7 +8,10 @@ from django.utils.translation import gettext as _
 from .. import selectors, services
 from ..choices import Role, UnitKind
 from ..forms import DistrictPolicyForm
+from ..home import sections_for
 from ..models import Unit
+from ..notifications import inbox as inbox_of
+from ..notifications import mark_read
 
 
 def landing(request):
@@ -38,6 +41,7 @@ def home(request):
         elif user.role == Role.STREET_STAFF:
             context["communities"] = unit.children.filter(kind=UnitKind.COMMUNITY).order_by("name")
     context["colleagues"] = selectors.users_visible_to(user)[:50]
+    context["sections"] = sections_for(user)
     return render(request, "catalog/home.html", context)
 
 
@@ -66,3 +70,12 @@ def policy_detail(request, district_id: int):
             messages.success(request, _("The district policy was saved."))
             return redirect("policy", district_id=district_id)
     return render(request, "catalog/policy.html", {"policy": policy, "form": form, "can_edit": can_edit})
+
+
+@login_required
+def inbox(request):
+    if request.method == "POST":
+        mark_read(user=request.user, ids=[int(i) for i in request.POST.getlist("id") if i.isdigit()] or None)
+        return redirect("inbox")
+    page = Paginator(inbox_of(request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "catalog/inbox.html", {"page": page})

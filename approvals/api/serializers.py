@@ -1,0 +1,153 @@
+from rest_framework import serializers
+
+from catalog.models import Unit
+
+from ..models import Application, ApplicationEvent, Ballot, Batch
+
+
+class BatchSerializer(serializers.ModelSerializer):
+    district_name = serializers.CharField(source="district.name", read_only=True)
+
+    class Meta:
+        model = Batch
+        fields = [
+            "id",
+            "district",
+            "district_name",
+            "year",
+            "month",
+            "intake_closes",
+            "consultation_ends",
+            "committee_meets",
+            "state",
+        ]
+        read_only_fields = fields
+
+
+class ApplicationEventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
+
+    class Meta:
+        model = ApplicationEvent
+        fields = ["action", "from_state", "to_state", "actor", "at", "note"]
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    """What the applicant may write; everything the office decides is read-only here."""
+
+    applicant_unit_name = serializers.CharField(source="applicant_unit.name", read_only=True)
+    scope_streets = serializers.PrimaryKeyRelatedField(many=True, required=False, queryset=Unit.objects.streets())
+    scope_communities = serializers.PrimaryKeyRelatedField(
+        many=True, required=False, queryset=Unit.objects.communities()
+    )
+    payer = serializers.PrimaryKeyRelatedField(required=False, allow_null=True, queryset=Unit.objects.all())
+
+    class Meta:
+        model = Application
+        fields = [
+            "id",
+            "district",
+            "applicant_unit",
+            "applicant_unit_name",
+            "title",
+            "reason",
+            "basis_document",
+            "basis_number",
+            "basis_article",
+            "requested_list",
+            "item_type",
+            "scope",
+            "scope_streets",
+            "scope_communities",
+            "workload",
+            "start_date",
+            "end_date",
+            "payer",
+            "amount_per_community",
+            "issuing_level",
+            "max_per_year",
+            "is_urgent",
+            "urgency_justification",
+            "regularises",
+            "state",
+            "batch",
+            "submitted_at",
+            "consulted_count",
+            "votes_cast",
+            "agree_count",
+            "pass_rate",
+            "pass_rule",
+            "office_opinion",
+            "decision_minutes",
+            "decided_by",
+            "decided_at",
+            "rejected_at_stage",
+            "lapses_on",
+            "catalogue_item_key",
+        ]
+        read_only_fields = [
+            "id",
+            "district",
+            "applicant_unit",
+            "state",
+            "batch",
+            "submitted_at",
+            "consulted_count",
+            "votes_cast",
+            "agree_count",
+            "pass_rate",
+            "pass_rule",
+            "office_opinion",
+            "decision_minutes",
+            "decided_by",
+            "decided_at",
+            "rejected_at_stage",
+            "lapses_on",
+            "catalogue_item_key",
+        ]
+
+
+class ApplicationDetailSerializer(ApplicationSerializer):
+    events = ApplicationEventSerializer(many=True, read_only=True)
+
+    class Meta(ApplicationSerializer.Meta):
+        fields = [*ApplicationSerializer.Meta.fields, "events"]
+
+
+class TextSerializer(serializers.Serializer):
+    text = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DecisionSerializer(TextSerializer):
+    approve = serializers.BooleanField()
+
+
+class FilingSerializer(serializers.Serializer):
+    warnings = serializers.ListField(child=serializers.CharField())
+    earliest_start = serializers.DateField(allow_null=True)
+    application = ApplicationSerializer()
+
+
+class BallotSerializer(serializers.ModelSerializer):
+    application_title = serializers.CharField(source="application.title", read_only=True)
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+
+    class Meta:
+        model = Ballot
+        fields = [
+            "id",
+            "application",
+            "application_title",
+            "unit",
+            "unit_name",
+            "deadline",
+            "vote",
+            "comment",
+            "voted_at",
+        ]
+        read_only_fields = ["id", "application", "application_title", "unit", "unit_name", "deadline", "voted_at"]
+
+
+class VoteSerializer(serializers.Serializer):
+    vote = serializers.ChoiceField(choices=["agree", "disagree"])
+    comment = serializers.CharField(required=False, allow_blank=True, default="")

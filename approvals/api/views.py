@@ -1,0 +1,179 @@
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+
+from .. import selectors, services
+from ..choices import ApplicationState
+from .serializers import (
+    ApplicationDetailSerializer,
+    ApplicationSerializer,
+    BallotSerializer,
+    BatchSerializer,
+    DecisionSerializer,
+    FilingSerializer,
+    TextSerializer,
+    VoteSerializer,
+)
+
+
+class NewestFirst(CursorPagination):
+    """Keyset pagination: page 500 costs what page 1 costs."""
+
+    ordering = ("-id",)
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def _run(func, **kwargs):
+    try:
+        return func(**kwargs)
+    except DjangoPermissionDenied as exc:
+        raise exceptions.PermissionDenied(str(exc)) from exc
+    except services.ApplicationError as exc:
+        raise exceptions.ValidationError({"detail": str(exc)}) from exc
+    except DjangoValidationError as exc:
+        raise exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages) from exc
+
+
+class ApplicationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Applications in the caller's scope. `?mine=1` lists the caller's unit's own; `?queue=1` what waits for
+    the committee office. Applicants create and edit drafts; every state change is an action."""
+
+    pagination_class = NewestFirst
+    filterset_fields = ["state", "is_urgent", "batch", "requested_list"]
+    search_fields = ["title"]
+    ordering_fields = []
+
+    def get_serializer_class(self):
+        return ApplicationDetailSerializer if self.action == "retrieve" else ApplicationSerializer
+
+    def get_queryset(self):
+        user = self.request.user
+        qs = (
+            selectors.reviewer_queue(user)
+            if self.request.query_params.get("queue") == "1"
+            else selectors.applications_visible_to(user)
+        )
+        if self.request.query_params.get("mine") == "1":
+            qs = qs.filter(applicant_unit_id=user.unit_id)
+        if self.action == "retrieve":
+            qs = qs.prefetch_related("events__actor", "scope_streets", "scope_communities")
+        return qs.prefetch_related("scope_streets", "scope_communities")
+
+    def perform_create(self, serializer):
+        serializer.instance = _run(services.application_save, actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = _run(
+            services.application_save,
+            actor=self.request.user,
+            application=serializer.instance,
+            **serializer.validated_data,
+        )
+
+    @extend_schema(request=None, responses=FilingSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        application = self.get_object()
+        filing = _run(services.application_submit, application=application, actor=request.user)
+        application.refresh_from_db()
+        return Response(
+            FilingSerializer(
+                {"warnings": filing.warnings, "earliest_start": filing.earliest_start, "application": application}
+            ).data
+        )
+
+    @extend_schema(request=TextSerializer, responses=ApplicationSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        return self._act(services.application_withdraw, "reason")
+
+    @extend_schema(request=TextSerializer, responses=ApplicationSerializer)
+    @action(detail=True, methods=["post"])
+    def review(self, request, pk=None):
+        """The office's comprehensive review (综合评审); puts the application before the committee."""
+        return self._act(services.office_review, "opinion")
+
+    @extend_schema(request=DecisionSerializer, responses=ApplicationSerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        """The committee's decision with minutes, or the office's immediate decision on an urgent item."""
+        params = DecisionSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        application = self.get_object()
+        if application.is_urgent and application.state == ApplicationState.SUBMITTED:
+            result = _run(
+                services.urgent_decide,
+                application=application,
+                actor=request.user,
+                approve=params.validated_data["approve"],
+                note=params.validated_data["text"],
+            )
+        else:
+            result = _run(
+                services.committee_decide,
+                application=application,
+                actor=request.user,
+                approve=params.validated_data["approve"],
+                minutes=params.validated_data["text"],
+            )
+        return Response(ApplicationSerializer(result).data)
+
+    def _act(self, service, text_argument: str):
+        params = TextSerializer(data=self.request.data)
+        params.is_valid(raise_exception=True)
+        result = _run(
+            service,
+            application=self.get_object(),
+            actor=self.request.user,
+            **{text_argument: params.validated_data["text"]},
+        )
+        return Response(ApplicationSerializer(result).data)
+
+
+class BatchViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = BatchSerializer
+    filterset_fields = ["district", "year", "state"]
+
+    def get_queryset(self):
+        return selectors.batches_visible_to(self.request.user).order_by("-year", "-month", "id")
+
+    @extend_schema(request=None, responses=BatchSerializer)
+    @action(detail=True, methods=["post"])
+    def open(self, request, pk=None):
+        """Close intake and open consultation now (the scheduled job does it on the date)."""
+        batch = self.get_object()
+        _run(services.batch_open_consultation, batch=batch, actor=request.user)
+        batch.refresh_from_db()
+        return Response(BatchSerializer(batch).data)
+
+    @extend_schema(request=None, responses=BatchSerializer)
+    @action(detail=True, methods=["post"])
+    def tally(self, request, pk=None):
+        batch = self.get_object()
+        _run(services.batch_tally, batch=batch, actor=request.user)
+        batch.refresh_from_db()
+        return Response(BatchSerializer(batch).data)
+
+
+class BallotViewSet(viewsets.ReadOnlyModelViewSet):
+    """The ballots of the caller's street office or community."""
+
+    serializer_class = BallotSerializer
+    filterset_fields = ["vote", "application"]
+
+    def get_queryset(self):
+        return selectors.ballots_for(self.request.user).order_by("vote", "deadline", "id")
+
+    @extend_schema(request=VoteSerializer, responses=BallotSerializer)
+    @action(detail=True, methods=["post"])
+    def vote(self, request, pk=None):
+        params = VoteSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        ballot = _run(services.ballot_cast, ballot=self.get_object(), actor=request.user, **params.validated_data)
+        return Response(BallotSerializer(ballot).data)

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("applications/", views.application_list, name="applications"),
+    path("applications/new/", views.application_edit, name="application-new"),
+    path("applications/<int:pk>/", views.application_detail, name="application"),
+    path("applications/<int:pk>/edit/", views.application_edit, name="application-edit"),
+    path("applications/<int:pk>/attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
+    path("applications/<int:pk>/<slug:action>/", views.application_action, name="application-action"),
+    path("review/", views.review_queue, name="review-queue"),
+    path("batches/", views.batch_list, name="batches"),
+    path("batches/<int:pk>/", views.batch_detail, name="batch"),
+    path("ballots/", views.my_ballots, name="ballots"),
+    path("ballots/<int:ballot_id>/vote/", views.ballot_vote, name="ballot-vote"),
+]

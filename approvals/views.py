@@ -1,0 +1,259 @@
+"""Thin adapters: each view validates, calls one service or selector, and renders."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from catalog.choices import Role
+
+from . import selectors, services
+from .choices import ApplicationState, Vote
+from .forms import ApplicationForm, AttachmentForm, DecisionForm, VoteForm
+from .models import Application
+
+PAGE_SIZE = 25
+
+
+def _filtered(request, qs):
+    state = request.GET.get("state", "")
+    if state in ApplicationState.values:
+        qs = qs.filter(state=state)
+    if request.GET.get("urgent") in ("1", "0"):
+        qs = qs.filter(is_urgent=request.GET["urgent"] == "1")
+    if request.GET.get("q"):
+        qs = qs.filter(title__icontains=request.GET["q"][:100])
+    return qs
+
+
+@login_required
+def application_list(request):
+    """My applications (the applying unit), or every application in scope for reviewers and auditors."""
+    qs = selectors.applications_visible_to(request.user)
+    if services.can_file(request.user) and request.GET.get("all") != "1":
+        qs = qs.filter(applicant_unit_id=request.user.unit_id)
+    page = Paginator(_filtered(request, qs).order_by("-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "approvals/application_list.html",
+        {
+            "page": page,
+            "states": ApplicationState.choices,
+            "title": _("Applications"),
+            "can_file": services.can_file(request.user),
+        },
+    )
+
+
+@login_required
+def review_queue(request):
+    if request.user.role not in (Role.CIVIL_AFFAIRS, Role.ADMIN):
+        raise PermissionDenied
+    qs = _filtered(request, selectors.reviewer_queue(request.user)).order_by("-is_urgent", "submitted_at", "id")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "approvals/application_list.html",
+        {
+            "page": page,
+            "states": ApplicationState.choices,
+            "title": _("Waiting for me"),
+            "queue": True,
+        },
+    )
+
+
+@login_required
+def application_edit(request, pk: int | None = None):
+    if not services.can_file(request.user):
+        raise PermissionDenied
+    application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk) if pk else None
+    if application and not services.is_applicant(request.user, application):
+        raise PermissionDenied
+    if application and application.state != ApplicationState.DRAFT:
+        messages.error(request, _("A submitted application cannot be edited."))
+        return redirect("application", pk=application.pk)
+    district = request.user.unit.district
+    form = ApplicationForm(
+        request.POST or None, instance=application, district=district, applicant_unit=request.user.unit
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        streets, communities = data.pop("scope_streets"), data.pop("scope_communities")
+        try:
+            application = services.application_save(
+                actor=request.user,
+                application=application,
+                scope_streets=streets,
+                scope_communities=communities,
+                **data,
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            if "submit" in request.POST:
+                return _submit(request, application)
+            messages.success(request, _("The draft is saved."))
+            return redirect("application", pk=application.pk)
+    return render(request, "approvals/application_form.html", {"form": form, "application": application})
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    for field, errors in (exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}).items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+
+
+def _submit(request, application: Application):
+    try:
+        filing = services.application_submit(application=application, actor=request.user)
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            for error in errors:
+                messages.error(request, f"{_field_label(field)}: {error}")
+        return redirect("application-edit", pk=application.pk)
+    for warning in filing.warnings:
+        messages.warning(request, warning)
+    messages.success(request, _("Application #%(id)s is submitted.") % {"id": application.pk})
+    return redirect("application", pk=application.pk)
+
+
+def _field_label(field: str) -> str:
+    try:
+        return str(Application._meta.get_field(field).verbose_name)
+    except Exception:  # a non-field error key
+        return field
+
+
+@login_required
+def application_detail(request, pk: int):
+    try:
+        application = selectors.application_detail(pk, request.user)
+    except Application.DoesNotExist as exc:
+        raise Http404 from exc
+    user = request.user
+    office = services.is_office(user, application.district_id)
+    tally = services.tally_of(application) if application.state == ApplicationState.CONSULTING else None
+    return render(
+        request,
+        "approvals/application_detail.html",
+        {
+            "application": application,
+            "tally": tally,
+            "is_applicant": services.is_applicant(user, application),
+            "is_office": office,
+            "decision_form": DecisionForm(),
+            "attachment_form": AttachmentForm(),
+            "show_ballots": office
+            or user.role in (Role.AUDITOR, Role.OVERSEER)
+            or services.is_applicant(user, application),
+        },
+    )
+
+
+@login_required
+@require_POST
+def application_action(request, pk: int, action: str):
+    """One POST per transition; the service decides whether it is allowed."""
+    application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
+    text = request.POST.get("text", "")
+    try:
+        if action == "submit":
+            return _submit(request, application)
+        if action == "withdraw":
+            services.application_withdraw(application=application, actor=request.user, reason=text)
+        elif action == "review":
+            services.office_review(application=application, actor=request.user, opinion=text)
+        elif action in ("approve", "reject"):
+            services.committee_decide(
+                application=application, actor=request.user, approve=action == "approve", minutes=text
+            )
+        elif action in ("urgent-approve", "urgent-reject"):
+            services.urgent_decide(
+                application=application, actor=request.user, approve=action == "urgent-approve", note=text
+            )
+        elif action == "attach":
+            form = AttachmentForm(request.POST, request.FILES)
+            if not form.is_valid():
+                raise ValidationError(_("Choose a file to attach."))
+            services.attachment_add(application=application, actor=request.user, upload=form.cleaned_data["file"])
+        else:
+            raise Http404
+    except (services.ApplicationError, ValidationError) as exc:
+        for message in getattr(exc, "messages", [str(exc)]):
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Done."))
+    return redirect("application", pk=pk)
+
+
+@login_required
+def attachment_download(request, pk: int, attachment_id: int):
+    application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
+    attachment = get_object_or_404(application.attachments, pk=attachment_id)
+    return FileResponse(
+        attachment.file.open("rb"), as_attachment=True, filename=attachment.name, content_type=attachment.content_type
+    )
+
+
+@login_required
+def batch_list(request):
+    if request.user.role not in (Role.CIVIL_AFFAIRS, Role.AUDITOR, Role.OVERSEER, Role.ADMIN):
+        raise PermissionDenied
+    batches = selectors.batches_visible_to(request.user).order_by("-year", "-month", "district__name")
+    page = Paginator(batches, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "approvals/batch_list.html", {"page": page})
+
+
+@login_required
+def batch_detail(request, pk: int):
+    batch = get_object_or_404(selectors.batches_visible_to(request.user), pk=pk)
+    if request.method == "POST":
+        if request.POST.get("action") == "open":
+            services.batch_open_consultation(batch=batch, actor=request.user)
+        elif request.POST.get("action") == "tally":
+            services.batch_tally(batch=batch, actor=request.user)
+        messages.success(request, _("Done."))
+        return redirect("batch", pk=pk)
+    rows = selectors.batch_progress(batch)
+    policy = batch.district.policy
+    return render(
+        request,
+        "approvals/batch_detail.html",
+        {
+            "batch": batch,
+            "rows": rows,
+            "policy": policy,
+            "is_office": services.is_office(request.user, batch.district_id),
+        },
+    )
+
+
+@login_required
+def my_ballots(request):
+    """The ballots of a street office or a community, the open ones first."""
+    ballots = selectors.ballots_for(request.user).order_by("vote", "deadline", "id")
+    page = Paginator(ballots, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "approvals/ballots.html", {"page": page, "form": VoteForm(), "votes": Vote.choices})
+
+
+@login_required
+@require_POST
+def ballot_vote(request, ballot_id: int):
+    ballot = get_object_or_404(selectors.ballots_for(request.user), pk=ballot_id)
+    form = VoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose agree or disagree."))
+        return redirect("ballots")
+    try:
+        services.ballot_cast(ballot=ballot, actor=request.user, **form.cleaned_data)
+    except (services.ApplicationError, ValidationError) as exc:
+        for message in getattr(exc, "messages", [str(exc)]):
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Your opinion on application #%(id)s is recorded.") % {"id": ballot.application_id})
+    return redirect("ballots")
