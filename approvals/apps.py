@@ -9,11 +9,14 @@ class ApprovalsConfig(AppConfig):
 
     def ready(self):
         from catalog.check import register_expedited_provider
+        from catalog.demo import register_demo_loader
         from catalog.home import register_home_section
 
+        from .demo import load_demo_approvals
         from .home import approvals_section
         from .selectors import expedited_cover
 
         # The check asks us whether an approved urgent item covers work that is not in the catalogue.
         register_expedited_provider(expedited_cover)
         register_home_section(approvals_section)
+        register_demo_loader(load_demo_approvals)

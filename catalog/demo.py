@@ -70,9 +70,20 @@ def _find(path: tuple[str, ...]) -> Unit | None:
     return unit
 
 
+_loaders = []
+
+
+def register_demo_loader(loader) -> None:
+    """Later apps add their demo data (approvals, funding, audits) without the catalogue importing them."""
+    _loaders.append(loader)
+
+
 @transaction.atomic
-def load_demo() -> dict:
-    """Create (or complete) the demo world. Running it again changes nothing."""
+def load_demo(*, extras: bool = True) -> dict:
+    """Create (or complete) the demo world. Running it again changes nothing.
+
+    `extras=False` loads only organisations, logins and catalogues (the tests' base world).
+    """
     for (city_name, city_code), districts in TREE.items():
         city = _unit(UnitKind.CITY, city_name, None, city_code)
         for (district_name, district_code), streets in districts.items():
@@ -93,7 +104,10 @@ def load_demo() -> dict:
             user.is_staff = user.is_superuser = role == Role.ADMIN
             user.save()
             created.append(username)
-    return {"units": Unit.objects.count(), "users_created": created, "catalogues": load_demo_catalogues()}
+    result = {"units": Unit.objects.count(), "users_created": created, "catalogues": load_demo_catalogues()}
+    for loader in _loaders if extras else []:
+        result |= loader() or {}
+    return result
 
 
 def load_demo_catalogues() -> list[str]:

@@ -13,7 +13,7 @@ def world(db):
     """The demo world: three districts in two cities, one login per role."""
     from catalog.demo import load_demo
 
-    load_demo()
+    load_demo(extras=False)
     return World()
 
 

@@ -115,7 +115,7 @@ def test_the_api_runs_the_whole_urgent_path(api_client, world, file_application,
     assert again.status_code == 400 and "detail" in again.json()
 
 
-def test_secretaries_vote_on_their_phone_page(client, world, file_application, applicant):
+def test_secretaries_vote_on_their_phone_page(client, world, file_application, applicant, today):
     application = file_application(scope="communities", scope_communities=[world.unit("牛沙路社区")])
     services.application_submit(application=application, actor=applicant, today=date(2026, 11, 23))
     application.refresh_from_db()

@@ -296,23 +296,23 @@ def test_civil_affairs_edits_imports_and_publishes_a_draft_on_a_desktop(world, o
     expect(rows.filter(has_text="组织邻里节活动")).to_have_count(0)
     expect(rows.filter(has_text=NEW_ITEM)).to_have_count(1)
 
-    # Publish, in force from 2027-01-01.
+    # Publish, in force from 2099-01-01.
     publish = page.locator("form:has(input[name=action][value=publish])")
-    publish.locator("#id_effective_from").fill("2027-01-01")
+    publish.locator("#id_effective_from").fill("2099-01-01")
     publish.locator("button[type=submit]").click()
     expect(page).to_have_url(url(f"/catalogue/{jinjiang.pk}/"))
-    published = CatalogueVersion.objects.get(district=jinjiang, effective_from="2027-01-01")
+    published = CatalogueVersion.objects.get(district=jinjiang, effective_from="2099-01-01")
     assert (published.state, published.number) == ("published", 3)
 
-    # Until then the 2021 version stays in force (today is before 2027) ...
+    # Until then the 2021 version stays in force (today is long before 2099) ...
     expect(page.get_by_test_id("version")).to_contain_text("2021-01-01")
     expect(page.get_by_test_id("items").filter(has_text=NEW_ITEM)).to_have_count(0)
 
     # ... and from then on, version 3 with the new item. The public sees it without logging in.
     anon = open_page("desktop")  # a fresh browser context: nobody is logged in
-    anon.goto(f"/catalogue/{jinjiang.pk}/?date=2027-01-02")
+    anon.goto(f"/catalogue/{jinjiang.pk}/?date=2099-01-02")
     expect(anon.get_by_test_id("who")).to_have_count(0)
-    expect(anon.get_by_test_id("version")).to_contain_text("2027-01-01")
+    expect(anon.get_by_test_id("version")).to_contain_text("2099-01-01")
     expect(anon.get_by_test_id("version")).to_have_text(version_number(3))
     assistance = item_titles(anon.locator("section.list-assistance"))
     expect(assistance).to_have_count(JINJIANG_V2_COUNTS["assistance"] + 1)
