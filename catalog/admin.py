@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import DistrictPolicy, Unit, User, WorkerHeartbeat
+from .models import CatalogueItem, CatalogueVersion, DistrictPolicy, Notification, Unit, User, WorkerHeartbeat
 
 
 @admin.register(Unit)
@@ -40,3 +40,34 @@ class UserAdmin(BaseUserAdmin):
 @admin.register(WorkerHeartbeat)
 class WorkerHeartbeatAdmin(admin.ModelAdmin):
     list_display = ["hostname", "beat_at"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["subject", "recipient", "created_at", "read_at"]
+    list_select_related = ["recipient"]
+    search_fields = ["subject", "recipient__username"]
+
+
+class CatalogueItemInline(admin.TabularInline):
+    model = CatalogueItem
+    extra = 0
+    fields = ["code", "list", "type", "title"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = False
+
+
+@admin.register(CatalogueVersion)
+class CatalogueVersionAdmin(admin.ModelAdmin):
+    """Read-only here: drafts are edited and published on the catalogue pages, which keep the rules."""
+
+    list_display = ["__str__", "state", "effective_from", "published_at"]
+    list_filter = ["state", "district"]
+    inlines = [CatalogueItemInline]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -169,3 +169,12 @@ def test_endpoints_stay_within_their_query_budgets(
     api_client.force_authenticate(world.user("minzheng"))
     with django_assert_max_num_queries(6):
         assert api_client.get(f"/api/v1/{endpoint}/").status_code == 200
+
+
+def test_admin_pages_open_for_the_administrator(client, world, file_application):
+    file_application()
+    client.force_login(world.user("admin"))
+    for url in ["/admin/", "/admin/approvals/application/", "/admin/approvals/calendarday/",
+                "/admin/approvals/calendaryear/", "/admin/approvals/batch/", "/admin/catalog/catalogueversion/",
+                "/admin/catalog/notification/", "/admin/django_celery_beat/periodictask/", "/admin/catalog/unit/"]:
+        assert client.get(url).status_code == 200, url
