@@ -21,7 +21,7 @@ def imported_top_level(path: Path) -> set[str]:
 
 @pytest.mark.parametrize("app", [app for app in ORDER if (ROOT / app).is_dir()])
 def test_an_app_imports_only_the_apps_before_it(app):
-    forbidden = set(ORDER[ORDER.index(app) + 1:]) | {"config"}
+    forbidden = set(ORDER[ORDER.index(app) + 1 :]) | {"config"}
     offenders = {
         str(path.relative_to(ROOT)): sorted(imported_top_level(path) & forbidden)
         for path in (ROOT / app).rglob("*.py")

@@ -82,3 +82,29 @@ def test_scheduled_tasks_run_the_services_and_are_idempotent(urgent, office, mon
     assert tasks.advance_batches.apply().get() == {"opened": 0, "tallied": 0}
     assert tasks.remind_ballots.apply().get() == 0
     assert tasks.escalate_urgent.apply().get() == 0
+
+
+def test_a_regular_application_approved_through_a_batch_regularises_the_urgent_item(
+    urgent, office, file_application, applicant, world
+):
+    services.urgent_decide(application=urgent, actor=office, approve=True)
+    regular = file_application(
+        title=urgent.title,
+        reason=urgent.reason,
+        regularises=urgent,
+        scope="communities",
+        scope_communities=[world.unit("牛沙路社区")],
+        start_date=date(2027, 3, 1),
+    )
+    services.application_submit(application=regular, actor=applicant, today=date(2026, 12, 1))
+    regular.refresh_from_db()
+    services.batch_open_consultation(batch=regular.batch)
+    for ballot in regular.ballots.select_related("unit"):
+        voter = world.user("shuji") if ballot.unit.name == "牛沙路社区" else world.user("jiedao")
+        services.ballot_cast(ballot=ballot, actor=voter, vote="agree", today=date(2027, 1, 10))
+    services.batch_tally(batch=regular.batch)
+    services.office_review(application=regular, actor=office, opinion="转为常规事项")
+    services.committee_decide(application=regular, actor=office, approve=True, minutes="同意转为常规")
+    urgent.refresh_from_db()
+    assert urgent.state == ApplicationState.REGULARISED
+    assert services.expedited_lapse(today=date(2027, 1, 5)) == 0

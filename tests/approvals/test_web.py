@@ -174,7 +174,15 @@ def test_endpoints_stay_within_their_query_budgets(
 def test_admin_pages_open_for_the_administrator(client, world, file_application):
     file_application()
     client.force_login(world.user("admin"))
-    for url in ["/admin/", "/admin/approvals/application/", "/admin/approvals/calendarday/",
-                "/admin/approvals/calendaryear/", "/admin/approvals/batch/", "/admin/catalog/catalogueversion/",
-                "/admin/catalog/notification/", "/admin/django_celery_beat/periodictask/", "/admin/catalog/unit/"]:
+    for url in [
+        "/admin/",
+        "/admin/approvals/application/",
+        "/admin/approvals/calendarday/",
+        "/admin/approvals/calendaryear/",
+        "/admin/approvals/batch/",
+        "/admin/catalog/catalogueversion/",
+        "/admin/catalog/notification/",
+        "/admin/django_celery_beat/periodictask/",
+        "/admin/catalog/unit/",
+    ]:
         assert client.get(url).status_code == 200, url
