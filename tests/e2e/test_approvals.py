@@ -142,8 +142,7 @@ def test_a_regular_application_goes_through_its_batch_into_the_catalogue_draft(w
     assert_no_horizontal_overflow(secretary, PHONE_WIDTH)
     ballot.locator("input[name=vote][value=agree]").check()
     ballot.locator("button[type=submit]").click()
-    secretary.wait_for_load_state()
-    secretary.goto("/ballots/")  # PROBE
+    expect(secretary).to_have_url(url("/ballots/"))
     ballot = secretary.locator(f"[data-testid=ballot][data-application='{application.pk}']")
     expect(ballot.get_by_test_id("voted")).to_be_visible()
     expect(ballot.locator("form")).to_have_count(0)  # a ballot counts once
@@ -157,8 +156,7 @@ def test_a_regular_application_goes_through_its_batch_into_the_catalogue_draft(w
     ballot = street.locator(f"[data-testid=ballot][data-application='{application.pk}']")
     ballot.locator("input[name=vote][value=agree]").check()
     ballot.locator("button[type=submit]").click()
-    street.wait_for_load_state()
-    street.goto("/ballots/")  # PROBE
+    expect(street).to_have_url(url("/ballots/"))
     expect(
         street.locator(f"[data-testid=ballot][data-application='{application.pk}']").get_by_test_id("voted")
     ).to_be_visible()
@@ -246,12 +244,9 @@ def test_an_urgent_item_filed_across_national_day_is_approved_at_once_and_covers
     expect(applicant).to_have_url(url(f"/applications/{application.pk}/edit/"))
     expect(applicant.locator("#id_title")).to_have_value(title)
     expect(applicant.locator("#id_is_urgent")).to_be_checked()
-    print(
-        "PROBE start value:",
-        repr(applicant.locator("#id_start_date").input_value()),
-        applicant.locator("#id_start_date").get_attribute("value"),
-    )
-    applicant.locator("#id_start_date").fill("2026-10-09")
+    start = applicant.locator("#id_start_date")
+    expect(start).to_have_value("2026-10-08")  # the date input shows the date the draft has
+    start.fill("2026-10-09")
     save_and_submit(applicant)
 
     expect(applicant).to_have_url(url(f"/applications/{application.pk}/"))
