@@ -26,10 +26,23 @@ def _exceptions(start: date, end: date) -> dict[date, bool]:
 
 
 def _known_years(start: date, end: date) -> set[int]:
-    return set(CalendarYear.objects.filter(year__range=(start.year, end.year)).values_list("year", flat=True))
+    wanted = set(range(start.year, end.year + 1))
+    known = set(CalendarYear.objects.filter(year__in=wanted).values_list("year", flat=True))
+    if wanted - known & _package_years():
+        # A year the package knows but the table lacks (a newer package, or an emptied table): load it now.
+        seed_from_package()
+        known = set(CalendarYear.objects.filter(year__in=wanted).values_list("year", flat=True))
+    return known
+
+
+def _package_years() -> set[int]:
+    import chinese_calendar
+
+    return {day.year for day in chinese_calendar.holidays}
 
 
 def is_working_day(day: date) -> bool:
+    _known_years(day, day)
     exception = CalendarDay.objects.filter(date=day).values_list("is_working_day", flat=True).first()
     return exception if exception is not None else day.weekday() < 5
 
@@ -37,7 +50,8 @@ def is_working_day(day: date) -> bool:
 def add_working_days(start: date, days: int) -> Count:
     """The `days`-th working day after `start` (the start day itself does not count)."""
     horizon = start + timedelta(days=days * 3 + 30)  # the longest holiday run is well within this
-    exceptions, known = _exceptions(start, horizon), _known_years(start, horizon)
+    known = _known_years(start, horizon)  # first: it may load the table
+    exceptions = _exceptions(start, horizon)
     unknown: set[int] = set()
     day, counted = start, 0
     while counted < days:
@@ -51,7 +65,8 @@ def add_working_days(start: date, days: int) -> Count:
 
 def working_days_between(start: date, end: date) -> Count:
     """How many working days lie after `start` up to and including `end`."""
-    exceptions, known = _exceptions(start, end), _known_years(start, end)
+    known = _known_years(start, end)
+    exceptions = _exceptions(start, end)
     unknown = {year for year in range(start.year, end.year + 1) if year not in known}
     n, day = 0, start
     while day < end:

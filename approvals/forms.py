@@ -38,8 +38,9 @@ class ApplicationForm(forms.ModelForm):
             "reason": forms.Textarea(attrs={"rows": 3}),
             "workload": forms.Textarea(attrs={"rows": 2}),
             "urgency_justification": forms.Textarea(attrs={"rows": 2}),
-            "start_date": forms.DateInput(attrs={"type": "date"}),
-            "end_date": forms.DateInput(attrs={"type": "date"}),
+            # A date box only takes ISO dates, whatever the interface language formats dates as.
+            "start_date": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+            "end_date": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
             "scope_streets": forms.CheckboxSelectMultiple,
             "scope_communities": forms.CheckboxSelectMultiple,
         }

@@ -138,13 +138,25 @@ def application_detail(request, pk: int):
     user = request.user
     office = services.is_office(user, application.district_id)
     tally = services.tally_of(application) if application.state == ApplicationState.CONSULTING else None
+    applicant = services.is_applicant(user, application)
+    state = application.state
+    applicant_may_act = state in (
+        ApplicationState.DRAFT,
+        ApplicationState.SUBMITTED,
+        ApplicationState.CONSULTING,
+        ApplicationState.UNDER_REVIEW,
+    )
+    office_may_act = state in (ApplicationState.UNDER_REVIEW, ApplicationState.TO_COMMITTEE) or (
+        state == ApplicationState.SUBMITTED and application.is_urgent
+    )
     return render(
         request,
         "approvals/application_detail.html",
         {
             "application": application,
             "tally": tally,
-            "is_applicant": services.is_applicant(user, application),
+            "is_applicant": applicant,
+            "has_actions": (applicant and applicant_may_act) or (office and office_may_act),
             "is_office": office,
             "decision_form": DecisionForm(),
             "attachment_form": AttachmentForm(),

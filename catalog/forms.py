@@ -36,7 +36,9 @@ class CatalogueItemForm(forms.ModelForm):
 
 
 class PublishForm(forms.Form):
-    effective_from = forms.DateField(label=_("in force from"), widget=forms.DateInput(attrs={"type": "date"}))
+    effective_from = forms.DateField(
+        label=_("in force from"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     title = forms.CharField(label=_("title"), max_length=200, required=False)
     note = forms.CharField(label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -54,4 +56,6 @@ class CheckForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("e.g. 街道让我们帮忙统计辖区企业")}),
     )
-    date = forms.DateField(label=_("On"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label=_("On"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )

@@ -116,3 +116,10 @@ def test_an_administrator_entered_year_is_counted_exactly(db):
     CalendarDay.objects.create(date=date(2027, 1, 1), is_working_day=False, name="元旦")
     count = calendar.add_working_days(date(2026, 12, 30), 2)
     assert count.certain and count.date == date(2027, 1, 4)  # 12-31, (1-1 holiday, weekend), 1-4
+
+
+def test_an_emptied_calendar_table_reloads_the_years_the_package_knows(db):
+    CalendarDay.objects.all().delete()
+    CalendarYear.objects.all().delete()
+    assert calendar.add_working_days(date(2026, 9, 29), 3).date == date(2026, 10, 9)
+    assert CalendarYear.objects.filter(year=2026).exists()
