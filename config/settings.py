@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "catalog",
     "approvals",
+    "funding",
 ]
 
 MIDDLEWARE = [
@@ -189,6 +190,13 @@ CELERY_BEAT_SCHEDULE = {
     "approvals-remind-ballots": {"task": "approvals.tasks.remind_ballots", "schedule": crontab(minute=0, hour=9)},
     "approvals-escalate-urgent": {"task": "approvals.tasks.escalate_urgent", "schedule": crontab(minute=30)},
     "approvals-lapse-expedited": {"task": "approvals.tasks.lapse_expedited", "schedule": crontab(minute=10, hour=0)},
+    # 费随事转: contracts start and complete, instalment reminders, the monthly funding snapshot.
+    "funding-advance-contracts": {"task": "funding.tasks.advance_contracts", "schedule": crontab(minute=15, hour=0)},
+    "funding-remind-instalments": {"task": "funding.tasks.remind_instalments", "schedule": crontab(minute=0, hour=8)},
+    "funding-snapshot": {
+        "task": "funding.tasks.snapshot_funding",
+        "schedule": crontab(minute=20, hour=0, day_of_month=1),
+    },
 }
 
 # --- REST API ---------------------------------------------------------------------------------------

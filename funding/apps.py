@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FundingConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "funding"
+    verbose_name = _("Funding")
+
+    def ready(self):
+        from catalog.check import register_funding_provider
+        from catalog.home import register_home_section
+
+        from .home import funding_section
+        from .selectors import funded_item_keys
+
+        # The check's assist_funded verdict: a contract in force covers the item for the community.
+        register_funding_provider(funded_item_keys)
+        register_home_section(funding_section)

@@ -1,0 +1,17 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ContractState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SIGNED = "signed", _("Signed")
+    IN_FORCE = "in_force", _("In force")
+    COMPLETED = "completed", _("Completed")
+    TERMINATED = "terminated", _("Terminated")
+
+
+class ExportKind(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "XLSX"
+    PDF = "pdf", "PDF"
+    OCDS = "ocds", _("OCDS JSON")

@@ -1,0 +1,386 @@
+"""Writes for 费随事转. Money is Decimal, exact to the fen; every change locks what it changes."""
+
+from datetime import date, timedelta
+from decimal import ROUND_DOWN, Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from approvals.models import Application
+from approvals.services import sniff_upload
+from catalog.choices import ItemList, Role, UnitKind
+from catalog.models import CatalogueItem, Unit, User
+from catalog.notifications import civil_affairs_of, notify, staff_of
+
+from .choices import ContractState as S
+from .models import Contract, ContractAmendment, FundingSnapshot, Instalment, Payment
+from .selectors import unfunded_obligations
+
+FEN = Decimal("0.01")
+
+
+class FundingError(Exception):
+    """A funding change the rules do not allow; the message says why."""
+
+
+def can_pay_for(user: User, contract: Contract) -> bool:
+    """The paying unit's own staff keep its contracts and payments; administrators may too."""
+    if not user.is_authenticated:
+        return False
+    return user.role == Role.ADMIN or (
+        user.role in (Role.DEPARTMENT_STAFF, Role.STREET_STAFF) and user.unit_id == contract.payer_id
+    )
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise PermissionDenied(message)
+
+
+def split(total: Decimal, shares: list[Decimal]) -> list[Decimal]:
+    """Split an amount by percentage shares, to the fen; the last part takes the rounding so the sum is exact."""
+    parts = [(total * share / 100).quantize(FEN, rounding=ROUND_DOWN) for share in shares[:-1]]
+    return [*parts, total - sum(parts, Decimal("0"))]
+
+
+def contract_create(
+    *,
+    actor: User,
+    payer: Unit,
+    number: str,
+    communities: list[Unit],
+    amount_per_community: Decimal,
+    starts_on: date,
+    ends_on: date,
+    schedule: list[tuple[date, Decimal]],
+    item: CatalogueItem | None = None,
+    application: Application | None = None,
+) -> Contract:
+    """A draft contract for one assistance item (from the catalogue, or an approved application, whose terms
+    pre-fill it) with its instalments per community. `schedule` is [(due date, percent of the amount)]."""
+    _require(actor.role == Role.ADMIN or actor.unit_id == payer.pk, _("A contract is made by the paying unit itself."))
+    errors: dict[str, list[str]] = {}
+    if payer.kind not in (UnitKind.DEPARTMENT, UnitKind.STREET):
+        errors.setdefault("payer", []).append(_("The paying unit must be a department or a street office."))
+    if item is None and application is None:
+        errors.setdefault("item", []).append(_("Choose the assistance item the contract funds."))
+    if item is not None and item.list != ItemList.ASSISTANCE:
+        errors.setdefault("item", []).append(_("Only assistance items are funded by contract (费随事转)."))
+    if application is not None and application.state != "approved":
+        errors.setdefault("application", []).append(_("Only an approved application can be funded."))
+    if not communities:
+        errors.setdefault("communities", []).append(_("Choose at least one community."))
+    if any(c.kind != UnitKind.COMMUNITY or c.district_id != payer.district_id for c in communities):
+        errors.setdefault("communities", []).append(_("Every community must be in the paying unit's district."))
+    if ends_on < starts_on:
+        errors.setdefault("ends_on", []).append(_("The period must end after it starts."))
+    if (
+        amount_per_community is None
+        or amount_per_community <= 0
+        or amount_per_community != amount_per_community.quantize(FEN)
+    ):
+        errors.setdefault("amount_per_community", []).append(_("Give an amount in yuan above zero, to the fen."))
+    shares = [Decimal(str(share)) for _due, share in schedule]
+    if not schedule or sum(shares) != 100 or any(share <= 0 for share in shares):
+        errors.setdefault("schedule", []).append(_("The instalments' shares must be positive and add up to 100%."))
+    if any(not starts_on <= due <= ends_on for due, _share in schedule):
+        errors.setdefault("schedule", []).append(_("Every instalment must fall due within the contract period."))
+    if errors:
+        raise ValidationError(errors)
+    key, title = (item.key, item.title) if item else (application.catalogue_item_key, application.title)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                contract = Contract.objects.create(
+                    district=payer.district,
+                    payer=payer,
+                    number=number,
+                    item_key=key,
+                    item_title=title,
+                    application=application,
+                    amount_per_community=amount_per_community,
+                    starts_on=starts_on,
+                    ends_on=ends_on,
+                    created_by=actor,
+                )
+        except IntegrityError as exc:
+            raise ValidationError(
+                {
+                    "number": _("%(payer)s already has a contract numbered %(number)s.")
+                    % {"payer": payer, "number": number}
+                }
+            ) from exc
+        contract.communities.set(communities)
+        amounts = split(amount_per_community, shares)
+        Instalment.objects.bulk_create(
+            [
+                Instalment(contract=contract, community=community, sequence=n, due_on=due, amount=amount)
+                for community in communities
+                for n, ((due, _share), amount) in enumerate(zip(sorted(schedule), amounts, strict=True), start=1)
+            ]
+        )
+    return contract
+
+
+def _locked(contract: Contract) -> Contract:
+    return Contract.objects.select_for_update().get(pk=contract.pk)
+
+
+def contract_sign(*, contract: Contract, actor: User, document, today: date | None = None) -> Contract:
+    """Record the signed agreement (the scanned document is required); in force at once if its period began."""
+    _require(can_pay_for(actor, contract), _("Only the paying unit signs its contracts."))
+    content_type = sniff_upload(document, document.name)
+    if content_type not in ("application/pdf", "image/png", "image/jpeg"):
+        raise ValidationError({"signed_document": _("Upload the signed agreement as a PDF or a scan (PNG, JPEG).")})
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        contract = _locked(contract)
+        if contract.state != S.DRAFT:
+            raise FundingError(_("Only a draft contract can be signed."))
+        contract.signed_document = document
+        contract.signed_at = timezone.now()
+        contract.state = S.IN_FORCE if contract.starts_on <= today else S.SIGNED
+        contract.save()
+    return contract
+
+
+def contract_terminate(*, contract: Contract, actor: User, reason: str) -> Contract:
+    _require(can_pay_for(actor, contract), _("Only the paying unit terminates its contracts."))
+    if not reason.strip():
+        raise ValidationError({"termination_reason": _("Say why the contract ends early.")})
+    with transaction.atomic():
+        contract = _locked(contract)
+        if contract.state not in (S.DRAFT, S.SIGNED, S.IN_FORCE):
+            raise FundingError(_("This contract has already ended."))
+        ContractAmendment.objects.create(
+            contract=contract, changes={"state": [contract.state, S.TERMINATED]}, reason=reason, changed_by=actor
+        )
+        contract.state, contract.termination_reason = S.TERMINATED, reason
+        contract.save()
+    return contract
+
+
+def contract_amend(
+    *,
+    contract: Contract,
+    actor: User,
+    reason: str,
+    amount_per_community: Decimal | None = None,
+    ends_on: date | None = None,
+) -> Contract:
+    """Change the amount or the end of a contract, keeping the history; a new amount changes each community's
+    last instalment, which may not fall below what it has already been paid."""
+    _require(can_pay_for(actor, contract), _("Only the paying unit amends its contracts."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the contract is amended.")})
+    with transaction.atomic():
+        contract = _locked(contract)
+        if contract.state in (S.COMPLETED, S.TERMINATED):
+            raise FundingError(_("An ended contract cannot be amended."))
+        changes = {}
+        if ends_on is not None and ends_on != contract.ends_on:
+            last_due = contract.instalments.order_by("-due_on").values_list("due_on", flat=True).first()
+            if ends_on < contract.starts_on or (last_due and ends_on < last_due):
+                raise ValidationError(
+                    {
+                        "ends_on": _("The period must still cover every instalment (the last is due on %(date)s).")
+                        % {"date": last_due}
+                    }
+                )
+            changes["ends_on"] = [contract.ends_on.isoformat(), ends_on.isoformat()]
+            contract.ends_on = ends_on
+        if amount_per_community is not None and amount_per_community != contract.amount_per_community:
+            if amount_per_community <= 0:
+                raise ValidationError({"amount_per_community": _("Give an amount above zero.")})
+            difference = amount_per_community - contract.amount_per_community
+            for instalment in _last_instalments(contract):
+                if instalment.amount + difference < instalment.paid:
+                    raise ValidationError(
+                        {
+                            "amount_per_community": _(
+                                "%(community)s has already been paid %(paid)s on its last instalment; "
+                                "the new amount would "
+                                "leave it below that."
+                            )
+                            % {"community": instalment.community, "paid": instalment.paid}
+                        }
+                    )
+                Instalment.objects.filter(pk=instalment.pk).update(amount=F("amount") + difference)
+            changes["amount_per_community"] = [str(contract.amount_per_community), str(amount_per_community)]
+            contract.amount_per_community = amount_per_community
+        if not changes:
+            raise ValidationError(_("Nothing would change."))
+        contract.save()
+        ContractAmendment.objects.create(contract=contract, changes=changes, reason=reason, changed_by=actor)
+    return contract
+
+
+def _last_instalments(contract: Contract) -> list[Instalment]:
+    latest: dict[int, Instalment] = {}
+    for instalment in Instalment.objects.select_for_update().filter(contract=contract).select_related("community"):
+        if instalment.community_id not in latest or instalment.sequence > latest[instalment.community_id].sequence:
+            latest[instalment.community_id] = instalment
+    return list(latest.values())
+
+
+# --- Payments ------------------------------------------------------------------------------------------------
+
+
+def payment_record(
+    *, instalment: Instalment, actor: User, amount: Decimal, paid_on: date, voucher: str, note: str = ""
+) -> tuple[Payment, bool]:
+    """Record a payment against an instalment. The same voucher submitted again is recorded once: the first
+    payment comes back with created=False. Never more than the instalment's outstanding amount."""
+    contract = instalment.contract
+    _require(can_pay_for(actor, contract), _("Only the paying unit records its payments."))
+    voucher = voucher.strip()
+    errors = {}
+    if not voucher:
+        errors["voucher"] = [_("Give the voucher number (凭证号).")]
+    if amount is None or amount <= 0 or amount != amount.quantize(FEN):
+        errors["amount"] = [_("Give an amount in yuan above zero, to the fen.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        existing = Payment.objects.filter(payer_id=contract.payer_id, voucher=voucher).first()
+        if existing:
+            if (existing.instalment_id, existing.amount, existing.paid_on) == (instalment.pk, amount, paid_on):
+                return existing, False
+            raise ValidationError(
+                {"voucher": _("Voucher %(voucher)s was already used for another payment.") % {"voucher": voucher}}
+            )
+        locked = Instalment.objects.select_for_update().select_related("contract").get(pk=instalment.pk)
+        if locked.contract.state not in (S.SIGNED, S.IN_FORCE):
+            raise FundingError(_("Payments are recorded on signed contracts that have not ended."))
+        if amount > locked.amount - locked.paid:
+            raise ValidationError(
+                {
+                    "amount": _(
+                        "Only %(outstanding)s yuan is still due on this instalment; "
+                        "paying more needs an amendment first."
+                    )
+                    % {"outstanding": locked.amount - locked.paid}
+                }
+            )
+        try:
+            with transaction.atomic():
+                payment = Payment.objects.create(
+                    instalment=locked,
+                    payer_id=locked.contract.payer_id,
+                    paid_on=paid_on,
+                    amount=amount,
+                    voucher=voucher,
+                    note=note,
+                    recorded_by=actor,
+                )
+        except IntegrityError:
+            # The same voucher arrived at the same moment from another request: that one was recorded.
+            payment = Payment.objects.get(payer_id=locked.contract.payer_id, voucher=voucher)
+            return payment, False
+        Instalment.objects.filter(pk=locked.pk).update(paid=F("paid") + amount)
+    return payment, True
+
+
+def payment_reverse(*, payment: Payment, actor: User, voucher: str, reason: str, on: date | None = None) -> Payment:
+    """Undo a mistaken payment with a counter-entry (the original stays, as the books require)."""
+    _require(can_pay_for(actor, payment.instalment.contract), _("Only the paying unit reverses its payments."))
+    if not reason.strip():
+        raise ValidationError({"note": _("Say why the payment is reversed.")})
+    with transaction.atomic():
+        Instalment.objects.select_for_update().get(pk=payment.instalment_id)
+        original = Payment.objects.select_for_update().get(pk=payment.pk)
+        if original.reverses_id or hasattr(original, "reversed_by"):
+            raise FundingError(_("This entry is a reversal or has already been reversed."))
+        try:
+            with transaction.atomic():
+                reversal = Payment.objects.create(
+                    instalment_id=original.instalment_id,
+                    payer_id=original.payer_id,
+                    paid_on=on or timezone.localdate(),
+                    amount=-original.amount,
+                    voucher=voucher.strip(),
+                    reverses=original,
+                    note=reason,
+                    recorded_by=actor,
+                )
+        except IntegrityError as exc:
+            raise ValidationError(
+                {"voucher": _("Voucher %(voucher)s was already used.") % {"voucher": voucher}}
+            ) from exc
+        Instalment.objects.filter(pk=original.instalment_id).update(paid=F("paid") - original.amount)
+    return reversal
+
+
+# --- Scheduled work (safe to run twice and late) --------------------------------------------------------------
+
+
+def contracts_advance(*, today: date | None = None) -> dict:
+    """Signed contracts come into force on their start; fully paid ones complete after their end."""
+    today = today or timezone.localdate()
+    started = Contract.objects.filter(state=S.SIGNED, starts_on__lte=today).update(state=S.IN_FORCE)
+    completed = 0
+    for contract in Contract.objects.filter(state=S.IN_FORCE, ends_on__lt=today):
+        if not contract.instalments.filter(paid__lt=F("amount")).exists():
+            completed += Contract.objects.filter(pk=contract.pk, state=S.IN_FORCE).update(state=S.COMPLETED)
+    return {"in_force": started, "completed": completed}
+
+
+def instalments_remind(*, today: date | None = None, days_ahead: int = 7) -> int:
+    """Tell the payer and civil-affairs about instalments coming due and overdue, once each."""
+    today = today or timezone.localdate()
+    sent = 0
+    due = Instalment.objects.filter(
+        paid__lt=F("amount"), contract__state=S.IN_FORCE, due_on__lte=today + timedelta(days=days_ahead)
+    ).select_related("contract__payer", "contract__district", "community")
+    for instalment in due:
+        contract = instalment.contract
+        overdue = instalment.due_on < today
+        subject = (
+            _("Overdue: %(amount)s yuan to %(community)s under %(number)s was due on %(date)s")
+            if overdue
+            else _("Coming due: %(amount)s yuan to %(community)s under %(number)s on %(date)s")
+        ) % {
+            "amount": instalment.outstanding,
+            "community": instalment.community,
+            "number": contract.number,
+            "date": instalment.due_on,
+        }
+        users = list(staff_of(contract.payer)) + list(civil_affairs_of(contract.district))
+        sent += notify(
+            users=users,
+            subject=subject,
+            url=f"/funding/contracts/{contract.pk}/",
+            dedupe_key=f"instalment-{instalment.pk}-{'overdue' if overdue else 'due'}",
+        )
+    return sent
+
+
+def snapshot_month(*, today: date | None = None) -> int:
+    """The funding position of every district on the first of the month; a second run finds it done."""
+    today = today or timezone.localdate()
+    month = today.replace(day=1)
+    written = 0
+    for district in Unit.objects.districts():
+        if FundingSnapshot.objects.filter(district=district, month=month).exists():
+            continue
+        instalments = Instalment.objects.filter(contract__district=district).exclude(contract__state=S.DRAFT)
+        sums = instalments.aggregate(promised=Sum("amount"), paid=Sum("paid"))
+        overdue = instalments.filter(due_on__lt=today, paid__lt=F("amount")).aggregate(
+            total=Sum(F("amount") - F("paid"))
+        )["total"]
+        unfunded = len(unfunded_obligations(districts=Unit.objects.filter(pk=district.pk), on=today))
+        _snapshot, created = FundingSnapshot.objects.get_or_create(
+            district=district,
+            month=month,
+            defaults={
+                "promised": sums["promised"] or 0,
+                "paid": sums["paid"] or 0,
+                "overdue": overdue or 0,
+                "unfunded_obligations": unfunded,
+            },
+        )
+        written += created
+    return written
