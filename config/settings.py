@@ -230,6 +230,7 @@ SPECTACULAR_SETTINGS = {
         "BatchStateEnum": "approvals.choices.BatchState",
         "VersionStateEnum": "catalog.choices.VersionState",
         "ItemTypeEnum": "catalog.choices.ItemType",
+        "ContractStateEnum": "funding.choices.ContractState",
     },
 }
 

@@ -9,6 +9,7 @@ from .health import healthz
 api_v1 = [
     path("", include("catalog.api.urls")),
     path("", include("approvals.api.urls")),
+    path("", include("funding.api.urls")),
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="api-docs"),

@@ -9,11 +9,14 @@ class FundingConfig(AppConfig):
 
     def ready(self):
         from catalog.check import register_funding_provider
+        from catalog.demo import register_demo_loader
         from catalog.home import register_home_section
 
+        from .demo import load_demo_funding
         from .home import funding_section
         from .selectors import funded_item_keys
 
         # The check's assist_funded verdict: a contract in force covers the item for the community.
         register_funding_provider(funded_item_keys)
         register_home_section(funding_section)
+        register_demo_loader(load_demo_funding)

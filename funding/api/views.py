@@ -1,0 +1,228 @@
+from datetime import date
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import exports, selectors, services
+from .serializers import (
+    AmendSerializer,
+    ContractCreateSerializer,
+    ContractDetailSerializer,
+    ContractSerializer,
+    ObligationSerializer,
+    PaymentSerializer,
+    ReasonSerializer,
+    ReportRowSerializer,
+    ReverseSerializer,
+    SignSerializer,
+)
+
+
+def _run(func, **kwargs):
+    try:
+        return func(**kwargs)
+    except DjangoPermissionDenied as exc:
+        raise exceptions.PermissionDenied(str(exc)) from exc
+    except services.FundingError as exc:
+        raise exceptions.ValidationError({"detail": str(exc)}) from exc
+    except DjangoValidationError as exc:
+        raise exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages) from exc
+
+
+class NewestFirst(CursorPagination):
+    ordering = ("-id",)
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class ContractViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Funding contracts in the caller's scope; the paying unit creates, signs, amends and terminates them."""
+
+    pagination_class = NewestFirst
+    filterset_fields = ["state", "payer", "district"]
+    search_fields = ["number", "item_title"]
+    ordering_fields = []
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return ContractCreateSerializer
+        return ContractDetailSerializer if self.action == "retrieve" else ContractSerializer
+
+    def get_queryset(self):
+        qs = selectors.contracts_visible_to(self.request.user).prefetch_related("communities")
+        if self.action == "retrieve":
+            qs = qs.prefetch_related("instalments__community", "amendments__changed_by")
+        return qs
+
+    @extend_schema(request=ContractCreateSerializer, responses={201: ContractDetailSerializer})
+    def create(self, request, *args, **kwargs):
+        params = ContractCreateSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = dict(params.validated_data)
+        schedule = [(row["due_on"], row["share"]) for row in data.pop("schedule")]
+        if not request.user.unit_id:
+            raise exceptions.PermissionDenied("Only a paying unit makes contracts.")
+        contract = _run(
+            services.contract_create, actor=request.user, payer=request.user.unit, schedule=schedule, **data
+        )
+        return Response(ContractDetailSerializer(contract).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request={"multipart/form-data": SignSerializer}, responses=ContractSerializer)
+    @action(detail=True, methods=["post"])
+    def sign(self, request, pk=None):
+        params = SignSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        contract = _run(
+            services.contract_sign,
+            contract=self.get_object(),
+            actor=request.user,
+            document=params.validated_data["document"],
+        )
+        return Response(ContractSerializer(contract).data)
+
+    @extend_schema(request=AmendSerializer, responses=ContractSerializer)
+    @action(detail=True, methods=["post"])
+    def amend(self, request, pk=None):
+        params = AmendSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        contract = _run(
+            services.contract_amend, contract=self.get_object(), actor=request.user, **params.validated_data
+        )
+        return Response(ContractSerializer(contract).data)
+
+    @extend_schema(request=ReasonSerializer, responses=ContractSerializer)
+    @action(detail=True, methods=["post"])
+    def terminate(self, request, pk=None):
+        params = ReasonSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        contract = _run(
+            services.contract_terminate,
+            contract=self.get_object(),
+            actor=request.user,
+            reason=params.validated_data["reason"],
+        )
+        return Response(ContractSerializer(contract).data)
+
+    @extend_schema(responses=dict)
+    @action(detail=True)
+    def ocds(self, request, pk=None):
+        """The contract as OCDS-style JSON: parties, contract, milestones, transactions."""
+        from ..choices import ExportKind
+        from ..models import ExportRecord
+
+        contract = self.get_object()
+        ExportRecord.objects.create(user=request.user, kind=ExportKind.OCDS, what=f"contract {contract.number}")
+        return Response(exports.ocds(contract))
+
+
+class PaymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Payments in the caller's scope. POSTing the same voucher again returns the first payment (200), so a
+    retried request never pays twice."""
+
+    serializer_class = PaymentSerializer
+    pagination_class = NewestFirst
+    filterset_fields = ["instalment", "voucher"]
+    ordering_fields = []
+
+    def get_queryset(self):
+        return selectors.payments_visible_to(self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        params = PaymentSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        instalment = selectors.instalments_visible_to(request.user).filter(pk=data["instalment"].pk).first()
+        if instalment is None:
+            raise exceptions.NotFound("No such instalment in your scope.")
+        payment, created = _run(
+            services.payment_record,
+            instalment=instalment,
+            actor=request.user,
+            amount=data["amount"],
+            paid_on=data["paid_on"],
+            voucher=data["voucher"],
+            note=data.get("note", ""),
+        )
+        return Response(
+            PaymentSerializer(payment).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+    @extend_schema(request=ReverseSerializer, responses=PaymentSerializer)
+    @action(detail=True, methods=["post"])
+    def reverse(self, request, pk=None):
+        params = ReverseSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        reversal = _run(
+            services.payment_reverse, payment=self.get_object(), actor=request.user, **params.validated_data
+        )
+        return Response(PaymentSerializer(reversal).data, status=status.HTTP_201_CREATED)
+
+
+def _date(value, default: date) -> date:
+    if not value:
+        return default
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise exceptions.ValidationError({"date": f"“{value}” is not a date; use YYYY-MM-DD."}) from exc
+
+
+class UnfundedView(APIView):
+    """Assistance items in force with no contract in force for a community (`?date=`, default today)."""
+
+    @extend_schema(parameters=[OpenApiParameter("date", str)], responses=ObligationSerializer(many=True))
+    def get(self, request):
+        districts = selectors.districts_visible_to(request.user)
+        payer = request.user.unit if request.user.role in ("department_staff", "street_staff") else None
+        rows = selectors.unfunded_obligations(
+            districts=districts, on=_date(request.query_params.get("date"), timezone.localdate()), payer=payer
+        )
+        return Response(ObligationSerializer(rows, many=True).data)
+
+
+class ReportView(APIView):
+    """Promised, paid, outstanding and overdue per payer, community or item (`?group=`), for instalments due
+    between `?start=` and `?end=`."""
+
+    GROUPS = {"payer": "contract__payer__name", "community": "community__name", "item": "contract__item_title"}
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start", str),
+            OpenApiParameter("end", str),
+            OpenApiParameter("group", str, enum=["payer", "community", "item"]),
+            OpenApiParameter("payer", int),
+            OpenApiParameter("community", int),
+        ],
+        responses=ReportRowSerializer(many=True),
+    )
+    def get(self, request):
+        today = timezone.localdate()
+        params = request.query_params
+        group = self.GROUPS.get(params.get("group", "payer"))
+        if group is None:
+            raise exceptions.ValidationError({"group": "Group by payer, community or item."})
+        instalments = selectors.instalments_visible_to(request.user).exclude(contract__state="draft")
+        for name, field in (("payer", "contract__payer_id"), ("community", "community_id")):
+            if params.get(name):
+                if not params[name].isdigit():
+                    raise exceptions.ValidationError({name: "Give a unit id."})
+                instalments = instalments.filter(**{field: params[name]})
+        rows = selectors.report(
+            instalments=instalments,
+            start=_date(params.get("start"), today.replace(month=1, day=1)),
+            end=_date(params.get("end"), today.replace(month=12, day=31)),
+            today=today,
+            group_by=(group,),
+        )
+        return Response(ReportRowSerializer([{**row, "group": row[group]} for row in rows], many=True).data)
