@@ -131,12 +131,20 @@ def report(
         )
         .order_by(*group_by)
     )
-    return [{**row, "outstanding": row["promised"] - row["paid_total"]} for row in rows]
+    return [_to_fen({**row, "outstanding": row["promised"] - row["paid_total"]}) for row in rows]
+
+
+FEN = Decimal("0.01")
+
+
+def _to_fen(row: dict) -> dict:
+    """Sums to the fen on every database (SQLite returns Decimal('2400') for a SUM of 2400.00)."""
+    return {key: value.quantize(FEN) if isinstance(value, Decimal) else value for key, value in row.items()}
 
 
 def totals(rows: list[dict]) -> dict:
     keys = ("promised", "paid_total", "outstanding", "overdue")
-    return {key: sum((row[key] for row in rows), Decimal("0")) for key in keys}
+    return _to_fen({key: sum((row[key] for row in rows), Decimal("0")) for key in keys})
 
 
 def monthly_series(*, instalments: QuerySet[Instalment], start: date, end: date) -> list[dict]:
@@ -161,10 +169,12 @@ def monthly_series(*, instalments: QuerySet[Instalment], start: date, end: date)
 
 def owed_to(community: Unit) -> list[dict]:
     """What a community is owed and has been paid, per item."""
-    return list(
+    rows = (
         Instalment.objects.filter(community=community)
+        .exclude(contract__state=ContractState.DRAFT)  # an unsigned contract promises nothing yet
         .values("contract_id", "contract__number", "contract__item_title", "contract__payer__name", "contract__state")
         .annotate(promised=Sum("amount"), paid_total=Sum("paid"))
         .annotate(outstanding=F("promised") - F("paid_total"))
         .order_by("contract__item_title")
     )
+    return [_to_fen(row) for row in rows]

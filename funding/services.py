@@ -287,8 +287,13 @@ def payment_record(
 def payment_reverse(*, payment: Payment, actor: User, voucher: str, reason: str, on: date | None = None) -> Payment:
     """Undo a mistaken payment with a counter-entry (the original stays, as the books require)."""
     _require(can_pay_for(actor, payment.instalment.contract), _("Only the paying unit reverses its payments."))
+    errors = {}
     if not reason.strip():
-        raise ValidationError({"note": _("Say why the payment is reversed.")})
+        errors["note"] = [_("Say why the payment is reversed.")]
+    if not voucher.strip():
+        errors["voucher"] = [_("Give the voucher number (凭证号).")]
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
         Instalment.objects.select_for_update().get(pk=payment.instalment_id)
         original = Payment.objects.select_for_update().get(pk=payment.pk)

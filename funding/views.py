@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -120,6 +120,7 @@ def contract_detail(request, pk: int):
     payments = (
         Payment.objects.filter(instalment__contract=contract)
         .select_related("instalment__community", "recorded_by", "reverses")
+        .annotate(is_reversed=Exists(Payment.objects.filter(reverses=OuterRef("pk"))))
         .order_by("-paid_on", "-id")
     )
     if request.user.role == Role.SECRETARY:

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -323,15 +322,6 @@ def test_auditor_reads_and_exports_the_report_and_other_districts_get_404(world,
     expect(other.locator("body")).not_to_contain_text("WJ-2026-007")
 
 
-@pytest.mark.xfail(
-    condition=connection.vendor == "sqlite",
-    strict=True,
-    reason=(
-        "App bug: on SQLite, Django quantizes DecimalField values only for plain columns, so the sums in "
-        "funding.selectors.report()/owed_to() come back as Decimal('2400') and templates/funding/report.html and "
-        "owed.html print them as-is ('2400', not '2400.00' as the instalment and payment tables do)."
-    ),
-)
 def test_summed_amounts_are_shown_to_the_fen(world, open_page, contract_in_force):
     page = open_page("desktop")
     log_in(page, "shenji")

@@ -200,3 +200,14 @@ def test_funding_pages_have_query_budgets(client, world, paid, username, django_
     ]:
         with django_assert_max_num_queries(14, info=url):
             assert client.get(url).status_code in (200, 403, 404), url
+
+
+def test_a_reversed_payment_offers_no_second_reversal(client, world, paid, payer_user):
+    payment = Payment.objects.get(voucher="记-0001")
+    services.payment_reverse(payment=payment, actor=payer_user, voucher="记-0001-冲", reason="录错")
+    client.force_login(payer_user)
+    rows = {p.voucher: p for p in client.get(f"/funding/contracts/{paid.pk}/").context["payments"]}
+    assert rows["记-0001"].is_reversed and not rows["记-0001-冲"].is_reversed
+    with pytest.raises(Exception):  # noqa: B017 (ValidationError: a counter-entry needs its own voucher)
+        services.payment_reverse(payment=Payment.objects.get(voucher="记-0001-冲"), actor=payer_user, voucher="",
+                                 reason="x")
