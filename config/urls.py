@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("catalog.urls")),
     path("", include("approvals.urls")),
     path("", include("funding.urls")),
+    path("", include("audits.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

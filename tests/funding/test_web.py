@@ -210,5 +210,6 @@ def test_a_reversed_payment_offers_no_second_reversal(client, world, paid, payer
     rows = {p.voucher: p for p in client.get(f"/funding/contracts/{paid.pk}/").context["payments"]}
     assert rows["记-0001"].is_reversed and not rows["记-0001-冲"].is_reversed
     with pytest.raises(ValidationError):  # a counter-entry needs its own voucher
-        services.payment_reverse(payment=Payment.objects.get(voucher="记-0001-冲"), actor=payer_user, voucher="",
-                                 reason="x")
+        services.payment_reverse(
+            payment=Payment.objects.get(voucher="记-0001-冲"), actor=payer_user, voucher="", reason="x"
+        )

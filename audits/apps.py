@@ -1,0 +1,28 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+def _install_triggers(sender, using="default", **kwargs):
+    from .trail import install
+
+    install(using)
+
+
+class AuditsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "audits"
+    verbose_name = _("Supervision and audit")
+
+    def ready(self):
+        from catalog.check import register_assessment_counter
+        from catalog.home import register_home_section
+
+        from . import signals  # noqa: F401 (connects the receivers)
+        from .home import audits_section
+        from .selectors import assessments_held_count
+
+        # After every migrate, every audited table (new ones too) gets its trigger on PostgreSQL.
+        post_migrate.connect(_install_triggers, sender=self)
+        register_assessment_counter(assessments_held_count)
+        register_home_section(audits_section)

@@ -1,0 +1,148 @@
+"""Supervision: the tamper-evident audit trail, burden reports from communities, and assessments held."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import Unit
+
+
+class AuditEntry(models.Model):
+    """One line of the append-only, hash-chained trail. On PostgreSQL the database refuses UPDATE and DELETE,
+    and row triggers on every audited table write the entries, bulk updates included."""
+
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    actor_id = models.BigIntegerField(_("actor id"), null=True, blank=True, db_index=True)
+    actor = models.CharField(_("actor"), max_length=150, blank=True)
+    source_ip = models.CharField(_("source IP"), max_length=45, blank=True)
+    action = models.CharField(_("action"), max_length=32, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=100, db_index=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
+    hash = models.CharField(_("hash"), max_length=64)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self):
+        return f"#{self.pk} {self.action} {self.object_type} {self.object_id}"
+
+
+class BurdenReport(models.Model):
+    """A community secretary reports work pushed on the community from outside the rules."""
+
+    class State(models.TextChoices):
+        NEW = "new", _("New")
+        DISMISSED = "dismissed", _("Dismissed")
+        EXPLANATION_REQUESTED = "explanation_requested", _("Explanation requested")
+        EXPLAINED = "explained", _("Explained by the unit")
+        CASE_OPENED = "case_opened", _("Case opened")
+
+    community = models.ForeignKey(
+        Unit, verbose_name=_("community"), on_delete=models.PROTECT, related_name="burden_reports"
+    )
+    district = models.ForeignKey(Unit, verbose_name=_("district"), on_delete=models.PROTECT, related_name="+")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reported by"), on_delete=models.PROTECT, related_name="+"
+    )
+    demanding_unit = models.ForeignKey(
+        Unit, verbose_name=_("unit that made the demand"), on_delete=models.PROTECT, related_name="burden_reports_about"
+    )
+    demand = models.TextField(_("what was asked"))
+    demanded_on = models.DateField(_("when it was asked"))
+    reveal_reporter = models.BooleanField(
+        _("the unit may see who reported"),
+        default=False,
+        help_text=_("Leave unticked to stay anonymous to the unit that made the demand."),
+    )
+    check_result = models.JSONField(_("check at the time of reporting"), default=dict, blank=True)
+    state = models.CharField(_("state"), max_length=24, choices=State.choices, default=State.NEW)
+    triage_note = models.TextField(_("triage note"), blank=True)
+    triaged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("triaged by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    triaged_at = models.DateTimeField(_("triaged at"), null=True, blank=True)
+    explanation = models.TextField(_("the unit's explanation"), blank=True)
+    created_at = models.DateTimeField(_("reported at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("burden report")
+        verbose_name_plural = _("burden reports")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["district", "state"]), models.Index(fields=["demanding_unit", "state"])]
+
+    def __str__(self):
+        return f"#{self.pk} {self.demanding_unit} → {self.community}"
+
+
+def evidence_path(instance, filename):
+    return f"burden/{instance.report_id}/{timezone.now():%Y%m%d%H%M%S}-{filename}"
+
+
+class Evidence(models.Model):
+    report = models.ForeignKey(
+        BurdenReport, verbose_name=_("burden report"), on_delete=models.CASCADE, related_name="evidence"
+    )
+    file = models.FileField(_("file"), upload_to=evidence_path)
+    name = models.CharField(_("name"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+
+    def __str__(self):
+        return self.name
+
+
+class AssessmentHeld(models.Model):
+    """An assessment, inspection or evaluation a unit held in a community (entered by the unit, confirmed or
+    disputed by the community). Counts per item, community and year feed the check."""
+
+    class State(models.TextChoices):
+        ENTERED = "entered", _("Entered by the unit")
+        CONFIRMED = "confirmed", _("Confirmed by the community")
+        DISPUTED = "disputed", _("Disputed by the community")
+
+    community = models.ForeignKey(
+        Unit, verbose_name=_("community"), on_delete=models.PROTECT, related_name="assessments_held"
+    )
+    district = models.ForeignKey(Unit, verbose_name=_("district"), on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit that held it"), on_delete=models.PROTECT, related_name="+")
+    item_key = models.UUIDField(_("catalogue item"), null=True, blank=True)
+    title = models.CharField(_("assessment"), max_length=200)
+    held_on = models.DateField(_("held on"))
+    on_the_list = models.BooleanField(_("on the assessment list"), default=False)
+    within_allowed_months = models.BooleanField(_("within the allowed months"), default=True)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.ENTERED)
+    dispute_reason = models.TextField(_("why the community disputes it"), blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("entered by"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("assessment held")
+        verbose_name_plural = _("assessments held")
+        ordering = ["-held_on", "-id"]
+        indexes = [models.Index(fields=["community", "item_key", "held_on"])]
+
+    def __str__(self):
+        return f"{self.title} · {self.community} · {self.held_on}"
+
+    @property
+    def is_finding(self) -> bool:
+        """Held although not on the list, or outside its months: a finding for the supervision office."""
+        return not self.on_the_list or not self.within_allowed_months

@@ -1,0 +1,64 @@
+"""What the trail records from Django's side: logins, failed logins, and (on SQLite only) model changes."""
+
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.db import connection
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from . import trail
+
+
+@receiver(user_logged_in)
+def _login(sender, request, user, **kwargs):
+    trail.record(
+        action="login",
+        object_type="catalog_user",
+        object_id=user.pk,
+        actor=trail.actor_of(request) if request else None,
+    )
+
+
+@receiver(user_login_failed)
+def _login_failed(sender, credentials, request=None, **kwargs):
+    trail.record(
+        action="login_failed",
+        object_type="catalog_user",
+        note=str(credentials.get("username", ""))[:150],
+        actor=trail.actor_of(request) if request else None,
+    )
+
+
+def _values(instance) -> dict:
+    return {
+        field.attname: getattr(instance, field.attname)
+        for field in instance._meta.concrete_fields
+        if field.attname != "password"
+    }
+
+
+def _audited(sender) -> bool:
+    meta = sender._meta
+    return (
+        connection.vendor != "postgresql"
+        and meta.app_label in trail.AUDITED_APPS
+        and meta.db_table not in trail.NOT_AUDITED
+    )
+
+
+@receiver(post_save)
+def _saved(sender, instance, created, raw=False, **kwargs):
+    if _audited(sender) and not raw:
+        trail.record(
+            action="insert" if created else "update",
+            object_type=sender._meta.db_table,
+            object_id=instance.pk,
+            after=_values(instance),
+        )
+
+
+@receiver(post_delete)
+def _deleted(sender, instance, **kwargs):
+    if _audited(sender):
+        trail.record(
+            action="delete", object_type=sender._meta.db_table, object_id=instance.pk, before=_values(instance)
+        )

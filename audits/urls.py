@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("supervision/reports/", views.report_list, name="reports"),
+    path("supervision/reports/new/", views.report_new, name="report-new"),
+    path("supervision/reports/<int:pk>/", views.report_detail, name="report"),
+    path("supervision/reports/<int:pk>/evidence/<int:evidence_id>/", views.evidence_download, name="evidence"),
+    path("supervision/reports/<int:pk>/<slug:action>/", views.report_action, name="report-action"),
+    path("supervision/assessments/", views.assessment_list, name="assessments"),
+    path("supervision/assessments/new/", views.assessment_new, name="assessment-new"),
+    path("supervision/assessments/<int:pk>/answer/", views.assessment_answer, name="assessment-answer"),
+    path("supervision/trail/", views.audit_trail, name="audit-trail"),
+    path("supervision/trail/export.csv", views.audit_trail_export, name="audit-trail-export"),
+]

@@ -1,0 +1,240 @@
+"""Thin adapters for supervision."""
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from catalog.choices import ItemList, Role
+from catalog.models import Unit
+from catalog.selectors import version_in_force
+
+from . import selectors, services, trail
+from .forms import AssessmentForm, BurdenReportForm
+from .models import BurdenReport
+
+PAGE_SIZE = 25
+
+
+def _errors(request, exc) -> None:
+    for message in getattr(exc, "messages", [str(exc)]):
+        messages.error(request, message)
+
+
+@login_required
+def report_new(request):
+    if request.user.role != Role.SECRETARY:
+        raise PermissionDenied
+    form = BurdenReportForm(
+        request.POST or None,
+        request.FILES or None,
+        district=request.user.unit.district,
+        initial={"demanded_on": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            report = services.report_submit(
+                actor=request.user,
+                demanding_unit=data["demanding_unit"],
+                demand=data["demand"],
+                demanded_on=data["demanded_on"],
+                reveal_reporter=data["reveal_reporter"],
+                files=data["evidence"],
+            )
+        except ValidationError as exc:
+            for field, errs in exc.message_dict.items():
+                for error in errs:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(
+                request, _("Report #%(id)s is sent to the district's civil-affairs office.") % {"id": report.pk}
+            )
+            return redirect("report", pk=report.pk)
+    return render(request, "audits/report_form.html", {"form": form})
+
+
+@login_required
+def report_list(request):
+    qs = selectors.reports_visible_to(request.user)
+    state = request.GET.get("state", "")
+    if state in BurdenReport.State.values:
+        qs = qs.filter(state=state)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "audits/report_list.html", {"page": page, "states": BurdenReport.State.choices})
+
+
+@login_required
+def report_detail(request, pk: int):
+    report = get_object_or_404(selectors.reports_visible_to(request.user), pk=pk)
+    user = request.user
+    return render(
+        request,
+        "audits/report_detail.html",
+        {
+            "report": report,
+            "show_reporter": selectors.may_see_reporter(user, report),
+            "can_triage": user.role == Role.ADMIN
+            or (user.role == Role.CIVIL_AFFAIRS and user.unit.district_id == report.district_id),
+            "can_explain": user.unit_id == report.demanding_unit_id
+            and report.state == BurdenReport.State.EXPLANATION_REQUESTED,
+            "evidence": report.evidence.all() if selectors.may_see_reporter(user, report) else [],
+        },
+    )
+
+
+@login_required
+@require_POST
+def report_action(request, pk: int, action: str):
+    report = get_object_or_404(selectors.reports_visible_to(request.user), pk=pk)
+    try:
+        if action == "triage":
+            services.report_triage(
+                report=report,
+                actor=request.user,
+                decision=request.POST.get("decision", ""),
+                note=request.POST.get("note", ""),
+            )
+        elif action == "explain":
+            services.report_explain(report=report, actor=request.user, explanation=request.POST.get("explanation", ""))
+        else:
+            raise PermissionDenied
+    except (ValidationError, services.SupervisionError) as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("Done."))
+    return redirect("report", pk=pk)
+
+
+@login_required
+def evidence_download(request, pk: int, evidence_id: int):
+    report = get_object_or_404(selectors.reports_visible_to(request.user), pk=pk)
+    if not selectors.may_see_reporter(request.user, report):
+        raise PermissionDenied  # evidence could identify the community's staff
+    evidence = get_object_or_404(report.evidence, pk=evidence_id)
+    return FileResponse(
+        evidence.file.open("rb"), as_attachment=True, filename=evidence.name, content_type=evidence.content_type
+    )
+
+
+@login_required
+def assessment_list(request):
+    qs = selectors.assessments_visible_to(request.user)
+    if request.GET.get("findings") == "1":
+        qs = qs.filter(pk__in=selectors.assessment_findings(request.user).values("pk"))
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "audits/assessment_list.html", {"page": page})
+
+
+@login_required
+def assessment_new(request):
+    user = request.user
+    if user.role not in (Role.DEPARTMENT_STAFF, Role.STREET_STAFF):
+        raise PermissionDenied
+    district = user.unit.district
+    version = version_in_force(district_id=district.pk, on=timezone.localdate())
+    items = version.items.filter(list=ItemList.ASSESSMENTS) if version else Unit.objects.none()
+    communities = (
+        Unit.objects.communities().filter(district=district).select_related("parent").order_by("parent__name", "name")
+    )
+    form = AssessmentForm(request.POST or None, communities=communities, items=items)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            held = services.assessment_enter(
+                actor=user, community=data["community"], title=data["title"], held_on=data["held_on"], item=data["item"]
+            )
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            if held.is_finding:
+                messages.warning(
+                    request,
+                    _(
+                        "Recorded. This assessment is not on the list or was held outside its "
+                        "allowed months: the supervision office will see it as a finding."
+                    ),
+                )
+            else:
+                messages.success(request, _("Recorded; the community will confirm it."))
+            return redirect("assessments")
+    return render(request, "audits/assessment_form.html", {"form": form})
+
+
+@login_required
+@require_POST
+def assessment_answer(request, pk: int):
+    assessment = get_object_or_404(selectors.assessments_visible_to(request.user), pk=pk)
+    try:
+        services.assessment_answer(
+            assessment=assessment,
+            actor=request.user,
+            confirm=request.POST.get("answer") == "confirm",
+            reason=request.POST.get("reason", ""),
+        )
+    except (ValidationError, services.SupervisionError) as exc:
+        _errors(request, exc)
+    return redirect("assessments")
+
+
+def _trail(request):
+    qs = selectors.trail_visible_to(request.user)
+    if not request.user.is_authenticated or request.user.role not in (Role.ADMIN, Role.AUDITOR, Role.OVERSEER):
+        raise PermissionDenied
+    for name in ("action", "object_type", "object_id", "actor"):
+        if request.GET.get(name):
+            qs = qs.filter(**{name: request.GET[name][:100]})
+    if request.GET.get("since"):
+        qs = qs.filter(at__date__gte=request.GET["since"][:10])
+    return qs
+
+
+@login_required
+def audit_trail(request):
+    qs = _trail(request)
+    page = Paginator(qs.order_by("-id"), 50).get_page(request.GET.get("page"))
+    return render(request, "audits/trail.html", {"page": page, "query": request.GET.urlencode()})
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@login_required
+def audit_trail_export(request):
+    qs = _trail(request).order_by("id")
+    trail.record(action="export", object_type="audits_auditentry", note=request.GET.urlencode()[:500])
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield "\ufeff" + writer.writerow(
+            ["id", "at", "actor", "ip", "action", "object_type", "object_id", "before", "after", "note", "hash"]
+        )
+        for e in qs.iterator(chunk_size=2000):
+            yield writer.writerow(
+                [
+                    e.pk,
+                    e.at.isoformat(),
+                    e.actor,
+                    e.source_ip,
+                    e.action,
+                    e.object_type,
+                    e.object_id,
+                    e.before,
+                    e.after,
+                    e.note,
+                    e.hash,
+                ]
+            )
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
+    return response
