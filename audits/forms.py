@@ -3,6 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import CatalogueItem, Unit
 
+from .models import Finding
+
 DATE = {"format": "%Y-%m-%d", "attrs": {"type": "date"}}
 
 
@@ -61,3 +63,33 @@ class AssessmentForm(forms.Form):
         if not data.get("item") and not data.get("title"):
             self.add_error("title", _("Name the assessment, or choose it from the list."))
         return data
+
+
+class InspectionForm(forms.Form):
+    unit = forms.ModelChoiceField(label=_("unit to inspect"), queryset=Unit.objects.none())
+    title = forms.CharField(label=_("title"), max_length=200)
+    planned_on = forms.DateField(label=_("planned for"), widget=forms.DateInput(**DATE))
+    notes = forms.CharField(label=_("notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, district, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = Unit.objects.filter(district=district, kind__in=["department", "street"])
+
+
+class FindingForm(forms.Form):
+    unit = forms.ModelChoiceField(label=_("unit"), queryset=Unit.objects.none())
+    kind = forms.ChoiceField(label=_("kind"), choices=Finding.Kind.choices)
+    description = forms.CharField(label=_("description"), widget=forms.Textarea(attrs={"rows": 3}))
+    burden_report = forms.IntegerField(label=_("burden report number"), required=False)
+    application = forms.IntegerField(label=_("application number"), required=False)
+    contract = forms.IntegerField(label=_("contract id"), required=False)
+
+    def __init__(self, *args, district, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = Unit.objects.filter(district=district, kind__in=["department", "street"])
+
+
+class NoticeForm(forms.Form):
+    title = forms.CharField(label=_("title"), max_length=200)
+    body = forms.CharField(label=_("notice"), widget=forms.Textarea(attrs={"rows": 4}))
+    correct_by = forms.DateField(label=_("correct by"), widget=forms.DateInput(**DATE))

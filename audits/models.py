@@ -146,3 +146,130 @@ class AssessmentHeld(models.Model):
     def is_finding(self) -> bool:
         """Held although not on the list, or outside its months: a finding for the supervision office."""
         return not self.on_the_list or not self.within_allowed_months
+
+
+class Inspection(models.Model):
+    """A supervision office's inspection (督查) of a department or street office."""
+
+    district = models.ForeignKey(Unit, verbose_name=_("district"), on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("inspected unit"), on_delete=models.PROTECT, related_name="inspections"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    planned_on = models.DateField(_("planned for"))
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("planned by"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("inspection")
+        verbose_name_plural = _("inspections")
+        ordering = ["-planned_on", "-id"]
+
+    def __str__(self):
+        return f"{self.title} · {self.unit}"
+
+
+class Finding(models.Model):
+    class Kind(models.TextChoices):
+        UNLISTED_WORK = "unlisted_work", _("Unlisted work pushed to communities")
+        WITHDRAWN_ASSIGNED = "withdrawn_assigned", _("Withdrawn item assigned")
+        ASSESSMENT = "assessment", _("Assessment beyond its limits or not admitted")
+        UNFUNDED = "unfunded", _("Assistance without funding")
+        LAPSED_EXPEDITED = "lapsed_expedited", _("Expedited item used past its lapse date")
+        OTHER = "other", _("Other")
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed by the system")
+        CONFIRMED = "confirmed", _("Confirmed")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    district = models.ForeignKey(Unit, verbose_name=_("district"), on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="findings")
+    inspection = models.ForeignKey(
+        Inspection,
+        verbose_name=_("inspection"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="findings",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    description = models.TextField(_("description"))
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.CONFIRMED)
+    burden_report = models.ForeignKey(
+        BurdenReport,
+        verbose_name=_("burden report"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="findings",
+    )
+    application_id = models.BigIntegerField(_("application"), null=True, blank=True)
+    contract_id = models.BigIntegerField(_("contract"), null=True, blank=True)
+    assessment = models.ForeignKey(
+        AssessmentHeld,
+        verbose_name=_("assessment held"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="findings",
+    )
+    # A proposal the system makes is made once: the same key is never proposed again.
+    proposal_key = models.CharField(_("proposal key"), max_length=120, blank=True)
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal_key"], condition=~models.Q(proposal_key=""), name="finding_proposed_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.unit}"
+
+
+class Notice(models.Model):
+    """通报: a published notice naming a unit and its finding, with a deadline to correct (限期改正)."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published, awaiting correction")
+        ANSWERED = "answered", _("Corrective actions reported")
+        CLOSED = "closed", _("Verified and closed")
+
+    district = models.ForeignKey(Unit, verbose_name=_("district"), on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="notices")
+    finding = models.ForeignKey(Finding, verbose_name=_("finding"), on_delete=models.PROTECT, related_name="notices")
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("notice"))
+    correct_by = models.DateField(_("correct by"))
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.DRAFT)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    answer = models.TextField(_("corrective actions"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    verification = models.TextField(_("verification"), blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("issued by"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        ordering = ["-published_at", "-id"]
+        indexes = [models.Index(fields=["state", "correct_by"])]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.state == self.State.PUBLISHED and self.correct_by < timezone.localdate()

@@ -9,7 +9,7 @@ from catalog.choices import Role
 from catalog.models import CatalogueItem, Unit, User
 from catalog.selectors import district_scope_q
 
-from .models import AssessmentHeld, AuditEntry, BurdenReport
+from .models import AssessmentHeld, AuditEntry, BurdenReport, Finding, Notice
 
 
 def reports_visible_to(user: User) -> QuerySet[BurdenReport]:
@@ -71,3 +71,45 @@ def trail_visible_to(user: User) -> QuerySet[AuditEntry]:
     if user.is_authenticated and user.role in (Role.ADMIN, Role.AUDITOR, Role.OVERSEER):
         return AuditEntry.objects.all()
     return AuditEntry.objects.none()
+
+
+def notices_visible_to(user: User) -> QuerySet[Notice]:
+    """Published notices are public (全区通报); drafts only to the district's supervision office and auditors."""
+    qs = Notice.objects.select_related("unit", "finding", "district")
+    visible = Q(state__in=[Notice.State.PUBLISHED, Notice.State.ANSWERED, Notice.State.CLOSED])
+    if user.is_authenticated and user.role in (Role.ADMIN, Role.OVERSEER, Role.CIVIL_AFFAIRS, Role.AUDITOR):
+        visible |= district_scope_q(user)
+    return qs.filter(visible)
+
+
+def findings_visible_to(user: User) -> QuerySet[Finding]:
+    qs = Finding.objects.select_related("unit", "inspection", "burden_report")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.role in (Role.ADMIN, Role.OVERSEER, Role.CIVIL_AFFAIRS, Role.AUDITOR):
+        return qs.filter(district_scope_q(user))
+    if user.role in (Role.DEPARTMENT_STAFF, Role.STREET_STAFF):
+        return qs.filter(unit_id=user.unit_id, state=Finding.State.CONFIRMED)
+    return qs.none()
+
+
+def compliance(unit: Unit, *, on: date) -> dict:
+    """One unit's record: findings, open and overdue notices, unfunded obligations it owes, assessments held."""
+    from funding.selectors import unfunded_obligations
+
+    notices = list(Notice.objects.filter(unit=unit).exclude(state=Notice.State.DRAFT).order_by("-published_at"))
+    return {
+        "findings": list(
+            Finding.objects.filter(unit=unit).exclude(state=Finding.State.DISMISSED).order_by("-created_at")[:100]
+        ),
+        "open_notices": [n for n in notices if n.state in (Notice.State.PUBLISHED, Notice.State.ANSWERED)],
+        "overdue_notices": [n for n in notices if n.is_overdue],
+        "closed_notices": [n for n in notices if n.state == Notice.State.CLOSED],
+        "unfunded": unfunded_obligations(districts=Unit.objects.filter(pk=unit.district_id), on=on, payer=unit),
+        "assessments": list(
+            AssessmentHeld.objects.filter(unit=unit, held_on__year=on.year)
+            .values("title")
+            .annotate(n=Count("id"))
+            .order_by("-n")
+        ),
+    }

@@ -4,6 +4,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,7 +15,7 @@ from catalog.models import Unit, User
 from catalog.notifications import civil_affairs_of, notify, staff_of
 from catalog.selectors import version_in_force
 
-from .models import AssessmentHeld, BurdenReport, Evidence
+from .models import AssessmentHeld, BurdenReport, Evidence, Finding, Inspection, Notice
 
 State = BurdenReport.State
 
@@ -176,3 +177,259 @@ def assessment_answer(*, assessment: AssessmentHeld, actor: User, confirm: bool,
         assessment.dispute_reason = reason
         assessment.save()
     return assessment
+
+
+# --- Inspections, findings and notices (督查、通报、限期改正) ---------------------------------------------
+
+
+def _office(actor: User, district_id: int) -> None:
+    _require(
+        actor.role == Role.ADMIN or (actor.role == Role.CIVIL_AFFAIRS and actor.unit.district_id == district_id),
+        _("The district's supervision office (civil-affairs staff) does this."),
+    )
+
+
+def inspection_plan(*, actor: User, unit: Unit, title: str, planned_on: date, notes: str = "") -> Inspection:
+    _office(actor, unit.district_id)
+    if unit.kind not in (UnitKind.DEPARTMENT, UnitKind.STREET):
+        raise ValidationError({"unit": _("Inspections are of departments and street offices.")})
+    return Inspection.objects.create(
+        district=unit.district, unit=unit, title=title, planned_on=planned_on, notes=notes, created_by=actor
+    )
+
+
+def finding_record(
+    *,
+    actor: User,
+    unit: Unit,
+    kind: str,
+    description: str,
+    inspection: Inspection | None = None,
+    burden_report: BurdenReport | None = None,
+    application_id: int | None = None,
+    contract_id: int | None = None,
+) -> Finding:
+    _office(actor, unit.district_id)
+    if kind not in Finding.Kind.values:
+        raise ValidationError({"kind": _("Choose the kind of finding.")})
+    if not description.strip():
+        raise ValidationError({"description": _("Describe the finding.")})
+    return Finding.objects.create(
+        district=unit.district,
+        unit=unit,
+        kind=kind,
+        description=description,
+        inspection=inspection,
+        burden_report=burden_report,
+        application_id=application_id,
+        contract_id=contract_id,
+    )
+
+
+def finding_decide(*, finding: Finding, actor: User, confirm: bool) -> Finding:
+    """The office confirms or dismisses a finding the system proposed."""
+    _office(actor, finding.district_id)
+    with transaction.atomic():
+        finding = Finding.objects.select_for_update().get(pk=finding.pk)
+        if finding.state != Finding.State.PROPOSED:
+            raise SupervisionError(_("This finding has already been decided."))
+        finding.state = Finding.State.CONFIRMED if confirm else Finding.State.DISMISSED
+        finding.save()
+    return finding
+
+
+def notice_issue(*, finding: Finding, actor: User, title: str, body: str, correct_by: date) -> Notice:
+    """全区通报并限期改正: publish a notice naming the unit and its finding, with a correction deadline."""
+    _office(actor, finding.district_id)
+    errors = {}
+    if finding.state != Finding.State.CONFIRMED:
+        errors["finding"] = [_("Only a confirmed finding is notified.")]
+    if correct_by <= timezone.localdate():
+        errors["correct_by"] = [_("The correction deadline must be in the future.")]
+    if not title.strip() or not body.strip():
+        errors["body"] = [_("Write the notice's title and text.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        notice = Notice.objects.create(
+            district=finding.district,
+            unit=finding.unit,
+            finding=finding,
+            title=title,
+            body=body,
+            correct_by=correct_by,
+            state=Notice.State.PUBLISHED,
+            published_at=timezone.now(),
+            created_by=actor,
+        )
+        notify(
+            users=staff_of(finding.unit),
+            subject=_("Notice: %(title)s — correct by %(date)s") % {"title": title, "date": correct_by},
+            url=f"/notices/{notice.pk}/",
+        )
+    return notice
+
+
+def notice_answer(*, notice: Notice, actor: User, answer: str) -> Notice:
+    _require(
+        actor.unit_id == notice.unit_id and actor.role in (Role.DEPARTMENT_STAFF, Role.STREET_STAFF),
+        _("Only the notified unit reports its corrective actions."),
+    )
+    if not answer.strip():
+        raise ValidationError({"answer": _("Describe the corrective actions taken.")})
+    with transaction.atomic():
+        notice = Notice.objects.select_for_update().get(pk=notice.pk)
+        if notice.state != Notice.State.PUBLISHED:
+            raise SupervisionError(_("This notice is not awaiting corrective actions."))
+        notice.state, notice.answer, notice.answered_at = Notice.State.ANSWERED, answer, timezone.now()
+        notice.save()
+        notify(
+            users=civil_affairs_of(notice.district),
+            subject=_("%(unit)s answered notice #%(id)s") % {"unit": notice.unit, "id": notice.pk},
+            url=f"/notices/{notice.pk}/",
+        )
+    return notice
+
+
+def notice_verify(*, notice: Notice, actor: User, accept: bool, verification: str) -> Notice:
+    """Civil-affairs verifies the corrections and closes the notice, or reopens it."""
+    _office(actor, notice.district_id)
+    if not verification.strip():
+        raise ValidationError({"verification": _("Record what was verified.")})
+    with transaction.atomic():
+        notice = Notice.objects.select_for_update().get(pk=notice.pk)
+        if notice.state != Notice.State.ANSWERED:
+            raise SupervisionError(_("Only answered notices are verified."))
+        notice.verification = verification
+        if accept:
+            notice.state, notice.closed_at = Notice.State.CLOSED, timezone.now()
+        else:
+            notice.state = Notice.State.PUBLISHED
+            notify(
+                users=staff_of(notice.unit),
+                subject=_("Notice #%(id)s reopened: %(why)s") % {"id": notice.pk, "why": verification},
+                url=f"/notices/{notice.pk}/",
+            )
+        notice.save()
+    return notice
+
+
+def notices_remind(*, today: date | None = None, days_before: int = 3) -> dict:
+    """Remind units before their deadline and escalate overdue notices; each once."""
+    today = today or timezone.localdate()
+    reminded = escalated = 0
+    for notice in Notice.objects.filter(state=Notice.State.PUBLISHED).select_related("unit", "district"):
+        if today <= notice.correct_by <= today + timezone.timedelta(days=days_before):
+            reminded += notify(
+                users=staff_of(notice.unit),
+                url=f"/notices/{notice.pk}/",
+                subject=_("Reminder: notice #%(id)s must be corrected by %(date)s")
+                % {"id": notice.pk, "date": notice.correct_by},
+                dedupe_key=f"notice-{notice.pk}-reminder",
+            )
+        elif (
+            notice.correct_by < today
+            and notice.escalated_at is None
+            # the conditional update lets only one of two overlapping runs escalate
+            and Notice.objects.filter(pk=notice.pk, escalated_at__isnull=True).update(escalated_at=timezone.now())
+        ):
+            users = list(civil_affairs_of(notice.district)) + list(User.objects.filter(role=Role.ADMIN))
+            notify(
+                users=users,
+                url=f"/notices/{notice.pk}/",
+                dedupe_key=f"notice-{notice.pk}-escalated",
+                subject=_("Overdue: %(unit)s has not corrected notice #%(id)s (due %(date)s)")
+                % {"unit": notice.unit, "id": notice.pk, "date": notice.correct_by},
+            )
+            escalated += 1
+    return {"reminded": reminded, "escalated": escalated}
+
+
+def findings_propose(*, today: date | None = None, unfunded_after_days: int = 90) -> int:
+    """The system proposes findings from its own data, each once: assessments beyond their yearly limit or
+    off the list, assistance items unfunded for longer than a set period, expedited items that lapsed."""
+    from approvals.models import Application
+    from funding.selectors import unfunded_obligations
+
+    today = today or timezone.localdate()
+    proposals = []
+    for held in AssessmentHeld.objects.exclude(state=AssessmentHeld.State.DISPUTED).select_related("unit", "district"):
+        if held.is_finding:
+            proposals.append(
+                (
+                    f"assessment-{held.pk}",
+                    held.district,
+                    held.unit,
+                    Finding.Kind.ASSESSMENT,
+                    _("%(title)s held in %(community)s on %(date)s is not on the list or outside its months.")
+                    % {"title": held.title, "community": held.community, "date": held.held_on},
+                    {"assessment": held},
+                )
+            )
+    counts = (
+        AssessmentHeld.objects.exclude(state=AssessmentHeld.State.DISPUTED)
+        .filter(item_key__isnull=False)
+        .values("district_id", "unit_id", "community_id", "item_key", "title", "held_on__year")
+        .annotate(n=Count("id"))
+    )
+    for row in counts:
+        version = version_in_force(district_id=row["district_id"], on=date(row["held_on__year"], 12, 31))
+        item = version.items.filter(key=row["item_key"]).first() if version else None
+        if item and item.max_per_year and row["n"] > item.max_per_year:
+            proposals.append(
+                (
+                    f"assessment-limit-{row['community_id']}-{row['item_key']}-{row['held_on__year']}",
+                    Unit.objects.get(pk=row["district_id"]),
+                    Unit.objects.get(pk=row["unit_id"]),
+                    Finding.Kind.ASSESSMENT,
+                    _("%(title)s was held %(n)s times in %(year)s in one community; at most %(max)s are allowed.")
+                    % {"title": row["title"], "n": row["n"], "year": row["held_on__year"], "max": item.max_per_year},
+                    {},
+                )
+            )
+    for obligation in unfunded_obligations(districts=Unit.objects.districts(), on=today):
+        if (today - obligation.item.version.effective_from).days < unfunded_after_days:
+            continue
+        payer = Unit.objects.filter(district=obligation.district, name=obligation.item.delegating_unit).first()
+        if payer:
+            proposals.append(
+                (
+                    f"unfunded-{obligation.item.key}-{obligation.community.pk}",
+                    obligation.district,
+                    payer,
+                    Finding.Kind.UNFUNDED,
+                    _("%(item)s is assigned to %(community)s without a funding contract (谁委托谁出钱).")
+                    % {"item": obligation.item.title, "community": obligation.community},
+                    {},
+                )
+            )
+    for application in Application.objects.filter(is_urgent=True, state="lapsed").select_related("applicant_unit"):
+        proposals.append(
+            (
+                f"lapsed-{application.pk}",
+                application.district,
+                application.applicant_unit,
+                Finding.Kind.LAPSED_EXPEDITED,
+                _("Urgent item #%(id)s lapsed on %(date)s without being regularised.")
+                % {"id": application.pk, "date": application.lapses_on},
+                {"application_id": application.pk},
+            )
+        )
+    known = set(
+        Finding.objects.filter(proposal_key__in=[p[0] for p in proposals]).values_list("proposal_key", flat=True)
+    )
+    new = [
+        Finding(
+            proposal_key=key,
+            district=district,
+            unit=unit,
+            kind=kind,
+            description=text,
+            state=Finding.State.PROPOSED,
+            **links,
+        )
+        for key, district, unit, kind, text, links in proposals
+        if key not in known
+    ]
+    Finding.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)

@@ -11,6 +11,13 @@ urlpatterns = [
     path("supervision/assessments/", views.assessment_list, name="assessments"),
     path("supervision/assessments/new/", views.assessment_new, name="assessment-new"),
     path("supervision/assessments/<int:pk>/answer/", views.assessment_answer, name="assessment-answer"),
+    path("supervision/findings/", views.findings, name="findings"),
+    path("supervision/findings/new/", views.finding_new, name="finding-new"),
+    path("supervision/findings/<int:pk>/", views.finding_detail, name="finding"),
+    path("supervision/inspections/new/", views.inspection_new, name="inspection-new"),
+    path("supervision/units/<int:unit_id>/", views.unit_compliance, name="compliance"),
+    path("notices/", views.notice_list, name="notices"),
+    path("notices/<int:pk>/", views.notice_detail, name="notice"),
     path("supervision/trail/", views.audit_trail, name="audit-trail"),
     path("supervision/trail/export.csv", views.audit_trail_export, name="audit-trail-export"),
 ]

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,8 +17,8 @@ from catalog.models import Unit
 from catalog.selectors import version_in_force
 
 from . import selectors, services, trail
-from .forms import AssessmentForm, BurdenReportForm
-from .models import BurdenReport
+from .forms import AssessmentForm, BurdenReportForm, FindingForm, InspectionForm, NoticeForm
+from .models import BurdenReport, Finding, Inspection, Notice
 
 PAGE_SIZE = 25
 
@@ -238,3 +238,158 @@ def audit_trail_export(request):
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
     return response
+
+
+# --- Inspections, findings, notices, compliance ----------------------------------------------------------
+
+
+def _office_district(request):
+    user = request.user
+    if user.role not in (Role.CIVIL_AFFAIRS, Role.ADMIN) or user.unit_id is None:
+        raise PermissionDenied
+    return user.unit.district
+
+
+@login_required
+def findings(request):
+    user = request.user
+    qs = selectors.findings_visible_to(user)
+    if request.GET.get("state") in Finding.State.values:
+        qs = qs.filter(state=request.GET["state"])
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    office = user.role in (Role.CIVIL_AFFAIRS, Role.ADMIN) and user.unit_id is not None
+    context = {"page": page, "states": Finding.State.choices, "office": office}
+    if office:
+        district = user.unit.district
+        context["inspection_form"] = InspectionForm(district=district)
+        context["finding_form"] = FindingForm(district=district, initial={"burden_report": request.GET.get("report")})
+        context["inspections"] = Inspection.objects.filter(district=district).select_related("unit")[:20]
+    return render(request, "audits/findings.html", context)
+
+
+@login_required
+@require_POST
+def inspection_new(request):
+    district = _office_district(request)
+    form = InspectionForm(request.POST, district=district)
+    if form.is_valid():
+        services.inspection_plan(actor=request.user, **form.cleaned_data)
+        messages.success(request, _("Done."))
+    else:
+        messages.error(request, _("Check the inspection's unit, title and date."))
+    return redirect("findings")
+
+
+@login_required
+@require_POST
+def finding_new(request):
+    district = _office_district(request)
+    form = FindingForm(request.POST, district=district)
+    if not form.is_valid():
+        messages.error(request, _("Check the finding's unit, kind and description."))
+        return redirect("findings")
+    data = form.cleaned_data
+    report = None
+    if data["burden_report"]:
+        report = selectors.reports_visible_to(request.user).filter(pk=data["burden_report"]).first()
+    try:
+        finding = services.finding_record(
+            actor=request.user,
+            unit=data["unit"],
+            kind=data["kind"],
+            description=data["description"],
+            burden_report=report,
+            application_id=data["application"],
+            contract_id=data["contract"],
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+        return redirect("findings")
+    return redirect(f"/supervision/findings/{finding.pk}/")
+
+
+@login_required
+def finding_detail(request, pk: int):
+    finding = get_object_or_404(selectors.findings_visible_to(request.user), pk=pk)
+    office = request.user.role == Role.ADMIN or (
+        request.user.role == Role.CIVIL_AFFAIRS and request.user.unit.district_id == finding.district_id
+    )
+    if request.method == "POST" and office:
+        try:
+            if request.POST.get("action") in ("confirm", "dismiss"):
+                services.finding_decide(
+                    finding=finding, actor=request.user, confirm=request.POST["action"] == "confirm"
+                )
+            elif request.POST.get("action") == "notice":
+                form = NoticeForm(request.POST)
+                if not form.is_valid():
+                    raise ValidationError([e for errs in form.errors.values() for e in errs])
+                notice = services.notice_issue(finding=finding, actor=request.user, **form.cleaned_data)
+                return redirect("notice", pk=notice.pk)
+        except (ValidationError, services.SupervisionError) as exc:
+            _errors(request, exc)
+        return redirect(f"/supervision/findings/{pk}/")
+    return render(
+        request,
+        "audits/finding_detail.html",
+        {"finding": finding, "office": office, "notice_form": NoticeForm(), "notices": finding.notices.all()},
+    )
+
+
+def notice_list(request):
+    """全区通报: the public list of published notices."""
+    qs = selectors.notices_visible_to(request.user)
+    if request.GET.get("district", "").isdigit():
+        qs = qs.filter(district_id=request.GET["district"])
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "audits/notice_list.html", {"page": page})
+
+
+def notice_detail(request, pk: int):
+    notice = get_object_or_404(selectors.notices_visible_to(request.user), pk=pk)
+    user = request.user
+    can_answer = user.is_authenticated and user.unit_id == notice.unit_id and notice.state == Notice.State.PUBLISHED
+    can_verify = user.is_authenticated and (
+        user.role == Role.ADMIN or (user.role == Role.CIVIL_AFFAIRS and user.unit.district_id == notice.district_id)
+    )
+    if request.method == "POST":
+        if not user.is_authenticated:
+            raise PermissionDenied
+        try:
+            if request.POST.get("action") == "answer":
+                services.notice_answer(notice=notice, actor=user, answer=request.POST.get("answer", ""))
+            elif request.POST.get("action") in ("close", "reopen"):
+                services.notice_verify(
+                    notice=notice,
+                    actor=user,
+                    accept=request.POST["action"] == "close",
+                    verification=request.POST.get("verification", ""),
+                )
+            else:
+                raise PermissionDenied
+        except (ValidationError, services.SupervisionError) as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("Done."))
+        return redirect("notice", pk=pk)
+    return render(
+        request, "audits/notice_detail.html", {"notice": notice, "can_answer": can_answer, "can_verify": can_verify}
+    )
+
+
+@login_required
+def unit_compliance(request, unit_id: int):
+    """A unit's compliance page: findings, open and overdue notices, unfunded obligations, assessments held."""
+    user = request.user
+    unit = get_object_or_404(Unit.objects.filter(kind__in=["department", "street"]), pk=unit_id)
+    in_scope = (
+        user.role == Role.ADMIN
+        or user.unit_id == unit.pk
+        or (user.role in (Role.CIVIL_AFFAIRS, Role.AUDITOR) and user.unit.district_id == unit.district_id)
+        or (user.role == Role.OVERSEER and user.unit.city_id == unit.city_id)
+    )
+    if not in_scope:
+        raise Http404
+    return render(
+        request, "audits/compliance.html", {"unit": unit, **selectors.compliance(unit, on=timezone.localdate())}
+    )
