@@ -16,9 +16,11 @@ class AuditsConfig(AppConfig):
 
     def ready(self):
         from catalog.check import register_assessment_counter
+        from catalog.demo import register_demo_loader
         from catalog.home import register_home_section
 
         from . import signals  # noqa: F401 (connects the receivers)
+        from .demo import load_demo_audits
         from .home import audits_section
         from .selectors import assessments_held_count
 
@@ -26,3 +28,4 @@ class AuditsConfig(AppConfig):
         post_migrate.connect(_install_triggers, sender=self)
         register_assessment_counter(assessments_held_count)
         register_home_section(audits_section)
+        register_demo_loader(load_demo_audits)

@@ -108,3 +108,14 @@ def test_a_unit_sees_only_its_own_confirmed_findings(client, world, finding, uni
     assert [f.pk for f in client.get("/supervision/findings/").context["page"]] == [finding.pk]
     client.force_login(world.user("bumen"))
     assert list(client.get("/supervision/findings/").context["page"]) == []
+
+
+def test_the_demo_shows_reports_an_overdue_notice_and_a_closed_one(world):
+    from catalog.demo import load_demo
+
+    load_demo()
+    states = sorted(Notice.objects.values_list("state", flat=True))
+    assert states == ["closed", "published"]
+    assert Notice.objects.get(state="published").is_overdue
+    load_demo()
+    assert Notice.objects.count() == 2
