@@ -47,6 +47,7 @@ def test_demo_data_is_idempotent(world):
     from catalog.demo import load_demo
     from catalog.models import Unit, User
 
+    load_demo()  # the whole demo, later apps' parts included
     units, users = Unit.objects.count(), User.objects.count()
     assert load_demo()["users_created"] == []
     assert (Unit.objects.count(), User.objects.count()) == (units, users)
