@@ -261,7 +261,7 @@ def findings(request):
     context = {"page": page, "states": Finding.State.choices, "office": office}
     if office:
         district = user.unit.district
-        context["inspection_form"] = InspectionForm(district=district)
+        context["inspection_form"] = InspectionForm(district=district, prefix="inspection")
         context["finding_form"] = FindingForm(district=district, initial={"burden_report": request.GET.get("report")})
         context["inspections"] = Inspection.objects.filter(district=district).select_related("unit")[:20]
     return render(request, "audits/findings.html", context)
@@ -271,7 +271,7 @@ def findings(request):
 @require_POST
 def inspection_new(request):
     district = _office_district(request)
-    form = InspectionForm(request.POST, district=district)
+    form = InspectionForm(request.POST, district=district, prefix="inspection")
     if form.is_valid():
         services.inspection_plan(actor=request.user, **form.cleaned_data)
         messages.success(request, _("Done."))

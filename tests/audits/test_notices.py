@@ -119,3 +119,31 @@ def test_the_demo_shows_reports_an_overdue_notice_and_a_closed_one(world):
     assert Notice.objects.get(state="published").is_overdue
     load_demo()
     assert Notice.objects.count() == 2
+
+
+def test_auditors_change_nothing_in_supervision(client, world, finding, unit):
+    auditor = world.user("shenji")
+    with pytest.raises(PermissionDenied):
+        services.finding_record(actor=auditor, unit=unit, kind="other", description="x")
+    with pytest.raises(PermissionDenied):
+        services.notice_issue(
+            finding=finding, actor=auditor, title="t", body="b", correct_by=timezone.localdate() + timedelta(days=5)
+        )
+    client.force_login(auditor)
+    assert (
+        client.post("/supervision/findings/new/", {"unit": unit.pk, "kind": "other", "description": "x"}).status_code
+        == 403
+    )
+
+
+def test_the_office_plans_an_inspection_in_the_browser(client, world, unit):
+    client.force_login(world.user("minzheng"))
+    page = client.get("/supervision/findings/").content.decode()
+    assert page.count('id="id_unit"') == 1 and 'id="id_inspection-unit"' in page
+    client.post(
+        "/supervision/inspections/new/",
+        {"inspection-unit": unit.pk, "inspection-title": "专项督查", "inspection-planned_on": "2026-12-01"},
+    )
+    from audits.models import Inspection
+
+    assert Inspection.objects.get().unit == unit
