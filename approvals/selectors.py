@@ -110,3 +110,15 @@ def expedited_cover(community: Unit, text: str, on: date) -> str | None:
         if words & set(query_tokens(f"{application.title} {application.reason}")):
             return f"#{application.pk} {application.title}（{application.start_date}—{application.lapses_on}）"
     return None
+
+
+def ballot_counts(application_ids: list[int]) -> dict[int, tuple[int, int, int]]:
+    """(consulted, cast, agreeing) per application, in one query: the tally of a whole batch at once."""
+    rows = (
+        Ballot.objects.filter(application_id__in=application_ids)
+        .values("application_id")
+        .annotate(
+            consulted=Count("id"), cast=Count("id", filter=~Q(vote="")), agree=Count("id", filter=Q(vote=Vote.AGREE))
+        )
+    )
+    return {row["application_id"]: (row["consulted"], row["cast"], row["agree"]) for row in rows}

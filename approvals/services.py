@@ -21,7 +21,7 @@ from . import calendar
 from .choices import ApplicationState as S
 from .choices import BatchState, RequestedList, Scope, Stage, Vote
 from .models import Application, ApplicationEvent, Attachment, Ballot, Batch
-from .selectors import units_consulted
+from .selectors import ballot_counts, units_consulted
 
 
 class ApplicationError(Exception):
@@ -452,13 +452,14 @@ class Tally:
         }
 
 
-def tally_of(application: Application) -> Tally:
+def tally_of(application: Application, counts: tuple[int, int, int] | None = None) -> Tally:
+    """The tally of one application; pass `counts` from ballot_counts() to tally a whole batch in one query."""
     policy = application.district.policy
-    votes = list(application.ballots.values_list("vote", flat=True))
+    consulted, cast, agree = counts or ballot_counts([application.pk]).get(application.pk, (0, 0, 0))
     return Tally(
-        consulted=len(votes),
-        cast=sum(1 for v in votes if v),
-        agree=sum(1 for v in votes if v == Vote.AGREE),
+        consulted=consulted,
+        cast=cast,
+        agree=agree,
         basis=policy.pass_rate_basis,
         threshold=policy.pass_threshold_percent,
     )
@@ -473,9 +474,11 @@ def batch_tally(*, batch: Batch, actor: User | None = None) -> dict:
         batch = Batch.objects.select_for_update().get(pk=batch.pk)
         if batch.state != BatchState.CONSULTING:
             return results  # already tallied
-        for application in batch.applications.filter(state=S.CONSULTING):
+        consulting = list(batch.applications.filter(state=S.CONSULTING).select_related("district__policy"))
+        counts = ballot_counts([application.pk for application in consulting])  # one query for the whole batch
+        for application in consulting:
             application = _begin(application, "pass_consultation")
-            tally = tally_of(application)
+            tally = tally_of(application, counts.get(application.pk, (0, 0, 0)))
             application.consulted_count, application.votes_cast = tally.consulted, tally.cast
             application.agree_count, application.pass_rate, application.pass_rule = tally.agree, tally.rate, tally.rule
             note = _("%(agree)s of %(n)s agree: %(rate)s%%, %(rule)s.") % {

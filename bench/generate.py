@@ -334,7 +334,7 @@ def generate(scale: str, seed: int = 7) -> dict:
             communities_of.setdefault(district, []).append(community)
         aid = next_id(cursor, "approvals_application")
         ballot_rows, application_rows = [], []
-        for n in range(p["applications"]):
+        for _ in range(p["applications"]):
             district = (
                 districts[min(int(rng.paretovariate(1.2)) - 1, len(districts) - 1)]
                 if len(districts) > 1

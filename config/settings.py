@@ -236,6 +236,8 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+BENCH_FLOORS = env_bool("DJANGO_BENCH_FLOORS")  # the trivial views bench/run measures ratios against
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

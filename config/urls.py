@@ -1,9 +1,11 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
+from . import bench_views
 from .health import healthz
 
 api_v1 = [
@@ -27,3 +29,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]
+
+if settings.BENCH_FLOORS:
+    urlpatterns += [
+        path("bench/floor/view", bench_views.floor_view),
+        path("bench/floor/drf", bench_views.FloorDRF.as_view()),
+    ]
