@@ -1,0 +1,419 @@
+"""Benchmarks as ratios against floors measured in the same run on the same server.
+
+    bench/run --scale S [--duration 10] [--connections 16] [--smoke] [--write]
+
+Floors: F_view (a trivial Django JSON view through the full middleware stack), F_drf (a DRF view returning a
+constant), F_sql (the same work in raw SQL through psycopg), F_csv and F_xlsx (the same rows written straight
+from a server-side cursor). Load comes from wrk in a separate process against gunicorn. --smoke runs each
+measurement briefly and asserts nothing about timing (CI); --write records the figures in docs/performance.md.
+"""
+
+import argparse
+import base64
+import csv
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PORT = 8765
+sys.path.insert(0, str(ROOT))
+# The benchmark's own settings: a throwaway key, local hosts only (never a deployment's).
+os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-not-secret")
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
+
+
+def database_url(scale: str) -> str:
+    return os.environ.get("BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/bench_{scale.lower()}")
+
+
+def prepare(scale: str) -> None:
+    url = database_url(scale)
+    name = url.rsplit("/", 1)[-1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    exists = subprocess.run(
+        ["psql", admin, "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if not exists:
+        subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {name}"], check=True)
+    env = {**os.environ, "DATABASE_URL": url}
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([sys.executable, "-m", "bench.generate", "--scale", scale], cwd=ROOT, env=env, check=True)
+
+
+def setup_django(scale: str) -> None:
+    os.environ["DATABASE_URL"] = database_url(scale)
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only")
+    os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+
+def start_server(scale: str) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(scale),
+        "DJANGO_BENCH_FLOORS": "1",
+        "DJANGO_LOG_LEVEL": "WARNING",
+        "DJANGO_CONN_MAX_AGE": "600",
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    sys.exit("gunicorn did not start")
+
+
+def wrk(path: str, *, duration: int, connections: int, headers: dict | None = None) -> dict:
+    command = [
+        "wrk",
+        "-t2",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(ROOT / "bench" / "p95.lua"),
+    ]
+    for key, value in (headers or {}).items():
+        command += ["-H", f"{key}: {value}"]
+    output = subprocess.run(
+        [*command, f"http://127.0.0.1:{PORT}{path}"], capture_output=True, text=True, check=True
+    ).stdout
+    return json.loads(re.search(r"JSON (\{.*\})", output).group(1))
+
+
+def queries(path: str, user=None) -> int:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    if user:
+        client.force_login(user)
+    client.get(path)  # warm caches (jieba, ContentTypes)
+    with CaptureQueriesContext(connection) as context:
+        status = client.get(path).status_code
+    assert status == 200, (path, status)
+    return len(context)
+
+
+def timed(function, repeat: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def measure(scale: str, *, duration: int, connections: int) -> dict:
+    from django.db import connection
+    from rest_framework.authtoken.models import Token
+
+    from approvals import services as approval_services
+    from approvals.models import Application, Batch
+    from approvals.selectors import ballot_counts
+    from catalog.models import Unit, User
+    from funding import exports
+    from funding.models import Payment
+
+    district = Unit.objects.districts().filter(code__startswith=f"B{scale}").order_by("id").first()
+    community = Unit.objects.communities().filter(district=district).order_by("id").first()
+    office, _ = User.objects.get_or_create(
+        username=f"bench-office-{scale}", defaults={"role": "civil_affairs", "unit": district}
+    )
+    token, _ = Token.objects.get_or_create(user=office)
+    auth = {"Authorization": f"Token {token.key}"}
+    load = {"duration": duration, "connections": connections}
+    results = {
+        "scale": scale,
+        "counts": {
+            "districts": Unit.objects.districts().count(),
+            "communities": Unit.objects.communities().count(),
+            "applications": Application.objects.count(),
+            "payments": Payment.objects.count(),
+        },
+    }
+
+    floors = {"F_view": wrk("/bench/floor/view", **load), "F_drf": wrk("/bench/floor/drf", **load)}
+    check_path = f"/api/v1/check/?community={community.pk}&q=%E5%8D%8F%E5%8A%A9%E5%BC%80%E5%B1%95%E5%85%BB%E8%80%81"
+    search_api = f"/api/v1/items/?district={district.pk}&q=%E5%85%BB%E8%80%81&page_size=20"
+    search_page = f"/catalogue/{district.pk}/?q=%E5%85%BB%E8%80%81"
+    results["check"] = {**wrk(check_path, **load), "queries": queries(check_path)}
+    results["search_api"] = {**wrk(search_api, **load), "queries": queries(search_api)}
+    results["search_page"] = {**wrk(search_page, **load), "queries": queries(search_page)}
+
+    # The reviewer's list: page 1 and a deep page reached by its keyset cursor.
+    ids = list(Application.objects.filter(district=district).order_by("-id").values_list("id", flat=True))
+    deep_index = min(len(ids) - 1, 500 * 25)
+    cursor = base64.urlsafe_b64encode(f"p={ids[deep_index]}".encode()).decode()
+    first, deep = "/api/v1/applications/?page_size=25", f"/api/v1/applications/?page_size=25&cursor={cursor}"
+    results["list_page_1"] = {**wrk(first, headers=auth, **load), "queries": queries(first, office)}
+    results["list_deep"] = {**wrk(deep, headers=auth, **load), "queries": queries(deep, office), "position": deep_index}
+
+    # The tally of the largest batch: the service's aggregate against the same count in raw SQL.
+    batch = Batch.objects.order_by("-id").first()
+    app_ids = list(batch.applications.values_list("id", flat=True))
+    raw_sql = (
+        "SELECT application_id, count(*), count(*) FILTER (WHERE vote <> ''), "
+        "count(*) FILTER (WHERE vote = 'agree') FROM approvals_ballot WHERE application_id = ANY(%s) "
+        "GROUP BY application_id"
+    )
+
+    def raw_tally():
+        with connection.cursor() as c:
+            c.execute(raw_sql, [app_ids])
+            c.fetchall()
+
+    def service_tally():
+        counts = ballot_counts(app_ids)
+        for application in Application.objects.filter(pk__in=app_ids).select_related("district__policy"):
+            _ = approval_services.tally_of(application, counts.get(application.pk, (0, 0, 0))).passes
+
+    results["tally"] = {"applications": len(app_ids), "raw_s": timed(raw_tally), "service_s": timed(service_tally)}
+
+    # Exports: the app's streams against the same rows written straight from a server-side cursor.
+    payments = Payment.objects.all()
+    sql, params = (
+        payments.order_by("paid_on", "id")
+        .values_list(
+            "voucher",
+            "paid_on",
+            "amount",
+            "payer__name",
+            "instalment__community__name",
+            "instalment__contract__number",
+            "instalment__contract__item_title",
+            "instalment__sequence",
+            "reverses__voucher",
+            "note",
+        )
+        .query.sql_with_params()
+    )
+    rows = payments.count()
+
+    def f_csv():
+        writer = csv.writer(open(os.devnull, "w"))  # noqa: SIM115
+        with connection.chunked_cursor() as c:
+            c.execute(sql, params)
+            while chunk := c.fetchmany(2000):
+                writer.writerows(chunk)
+
+    def app_csv():
+        for _line in exports.csv_stream(payments):
+            pass
+
+    def f_xlsx():
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet()
+        with connection.chunked_cursor() as c:
+            c.execute(sql, params)
+            while chunk := c.fetchmany(2000):
+                for row in chunk:
+                    sheet.append(list(row))
+        with tempfile.TemporaryFile() as handle:
+            workbook.save(handle)
+
+    def app_xlsx():
+        exports.xlsx_file(payments).close()
+
+    from django.db import transaction
+
+    with transaction.atomic():  # server-side cursors live inside a transaction
+        results["export"] = {
+            "rows": rows,
+            "F_csv_s": timed(f_csv, 1),
+            "csv_s": timed(app_csv, 1),
+            "F_xlsx_s": timed(f_xlsx, 1),
+            "xlsx_s": timed(app_xlsx, 1),
+        }
+
+        def peak(qs):
+            tracemalloc.start()
+            for _line in exports.csv_stream(qs):
+                pass
+            top = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            return top
+
+        small = Payment.objects.filter(pk__in=Payment.objects.order_by("id").values("pk")[:10_000])
+        results["export"]["peak_small_bytes"] = peak(small)
+        results["export"]["peak_all_bytes"] = peak(payments)
+    results["floors"] = floors
+    return results
+
+
+def ratios(r: dict) -> list[tuple[str, str, str, str]]:
+    f_view, f_drf = r["floors"]["F_view"], r["floors"]["F_drf"]
+    e, t = r["export"], r["tally"]
+    rows = [
+        ("F_view", f"{f_view['rps']:.0f} req/s, p95 {f_view['p95_ms']:.1f} ms", "floor", ""),
+        ("F_drf", f"{f_drf['rps']:.0f} req/s, p95 {f_drf['p95_ms']:.1f} ms", "floor", ""),
+        (
+            "the check",
+            f"{r['check']['rps'] / f_drf['rps']:.2f} × F_drf; {r['check']['queries']} queries",
+            "≥ 0.5 × F_drf; ≤ 5 queries",
+            _ok(r["check"]["rps"] >= 0.5 * f_drf["rps"] and r["check"]["queries"] <= 5),
+        ),
+        (
+            "search API, 20/page",
+            f"{r['search_api']['rps'] / f_drf['rps']:.2f} × F_drf; p95 "
+            f"{r['search_api']['p95_ms'] / f_drf['p95_ms']:.1f} × F_drf p95; {r['search_api']['queries']} queries",
+            "≥ 0.3 × F_drf; p95 ≤ 4×; ≤ 6 queries",
+            _ok(
+                r["search_api"]["rps"] >= 0.3 * f_drf["rps"]
+                and r["search_api"]["p95_ms"] <= 4 * f_drf["p95_ms"]
+                and r["search_api"]["queries"] <= 6
+            ),
+        ),
+        (
+            "search page",
+            f"{r['search_page']['rps'] / f_drf['rps']:.2f} × F_drf; p95 "
+            f"{r['search_page']['p95_ms'] / f_drf['p95_ms']:.1f} × F_drf p95; {r['search_page']['queries']} queries",
+            "≥ 0.3 × F_drf; p95 ≤ 4×; ≤ 6 queries",
+            _ok(
+                r["search_page"]["rps"] >= 0.3 * f_drf["rps"]
+                and r["search_page"]["p95_ms"] <= 4 * f_drf["p95_ms"]
+                and r["search_page"]["queries"] <= 6
+            ),
+        ),
+        (
+            f"reviewer's list, position {r['list_deep']['position']} vs page 1",
+            f"{r['list_deep']['p95_ms'] / r['list_page_1']['p95_ms']:.2f} × page 1 p95; "
+            f"{r['list_deep']['queries']} queries",
+            "≤ 1.5×; ≤ 8 queries",
+            _ok(r["list_deep"]["p95_ms"] <= 1.5 * r["list_page_1"]["p95_ms"] and r["list_deep"]["queries"] <= 8),
+        ),
+        (
+            f"tally of {t['applications']} applications",
+            f"{t['service_s'] / t['raw_s']:.2f} × raw SQL "
+            f"({t['service_s'] * 1000:.1f} ms vs {t['raw_s'] * 1000:.1f} ms)",
+            "≤ 3× raw SQL",
+            _ok(t["service_s"] <= 3 * t["raw_s"]),
+        ),
+        (
+            f"CSV export, {e['rows']} payments",
+            f"{e['F_csv_s'] / e['csv_s']:.2f} × F_csv rows/s",
+            "≥ 0.5 × F_csv",
+            _ok(e["F_csv_s"] / e["csv_s"] >= 0.5),
+        ),
+        (
+            f"XLSX export, {e['rows']} payments",
+            f"{e['F_xlsx_s'] / e['xlsx_s']:.2f} × F_xlsx rows/s",
+            "≥ 0.5 × F_xlsx",
+            _ok(e["F_xlsx_s"] / e["xlsx_s"] >= 0.5),
+        ),
+        (
+            "export peak memory, all rows vs 10 k",
+            f"{e['peak_all_bytes'] / e['peak_small_bytes']:.2f} ×",
+            "≤ 1.2×",
+            _ok(e["peak_all_bytes"] <= 1.2 * e["peak_small_bytes"]),
+        ),
+    ]
+    return rows
+
+
+def _ok(condition: bool) -> str:
+    return "met" if condition else "MISSED"
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory = next(
+        (line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), "?"
+    )
+    pg = subprocess.run(["psql", "--version"], capture_output=True, text=True).stdout.strip()
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {int(memory) // 1024 // 1024} GiB, Python {platform.python_version()}, "
+        f"{pg}, gunicorn -w 2, wrk -t2"
+    )
+
+
+def report(r: dict, *, duration: int, connections: int) -> str:
+    lines = [
+        f"## Scale {r['scale']} — {time.strftime('%Y-%m-%d')}",
+        "",
+        f"Machine: {machine()}; load {connections} connections × {duration} s per measurement.",
+        f"Data: {r['counts']['districts']} districts, {r['counts']['communities']} communities, "
+        f"{r['counts']['applications']} applications, {r['counts']['payments']} payments.",
+        "",
+        "| operation | measured | target | |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in ratios(r)]
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", choices=["S", "M", "L"], default="S")
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--smoke", action="store_true", help="brief runs, for CI: figures printed, nothing asserted")
+    parser.add_argument("--write", action="store_true", help="record the figures in docs/performance.md")
+    args = parser.parse_args()
+    if args.smoke:
+        args.duration, args.connections = 2, 4
+    prepare(args.scale)
+    setup_django(args.scale)
+    server = start_server(args.scale)
+    try:
+        results = measure(args.scale, duration=args.duration, connections=args.connections)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    text = report(results, duration=args.duration, connections=args.connections)
+    print(text)
+    if args.write:
+        path = ROOT / "docs" / "performance.md"
+        existing = path.read_text() if path.exists() else ""
+        marker = f"## Scale {args.scale} "
+        kept = [block for block in re.split(r"(?m)^(?=## Scale )", existing) if not block.startswith(marker)]
+        path.write_text("".join(kept).rstrip() + "\n\n" + text if kept else text)
+
+
+if __name__ == "__main__":
+    main()
