@@ -496,6 +496,8 @@ def generate(scale: str, seed: int = 7) -> dict:
                 for inst, dept in [instalments[n % len(instalments)]]
             ),
         )
+        # Triggers are off during the load: the stored search vectors are filled here.
+        cursor.execute("UPDATE catalog_catalogueitem SET search_vector = to_tsvector('simple', search_tokens)")
         cursor.execute(
             "UPDATE funding_instalment i SET paid = s.total FROM (SELECT instalment_id, sum(amount) AS "
             "total FROM funding_payment GROUP BY instalment_id) s WHERE s.instalment_id = i.id"

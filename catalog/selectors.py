@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet
 
@@ -165,10 +165,9 @@ def items_search(*, items: QuerySet[CatalogueItem], q: str, limit: int | None = 
         return []
     if connection.vendor == "postgresql":
         query = SearchQuery(" | ".join(f"'{t}'" for t in tokens if "'" not in t), search_type="raw", config="simple")
-        vector = SearchVector("search_tokens", config="simple")
         qs = (
-            items.annotate(document=vector, score=SearchRank(vector, query))
-            .filter(document=query)
+            items.filter(search_vector=query)  # the stored tsvector, kept by a trigger and GIN-indexed
+            .annotate(score=SearchRank(F("search_vector"), query))
             .order_by("-score", "list", "title")
         )
         return list(qs[:limit] if limit else qs)

@@ -4,6 +4,7 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -139,6 +140,8 @@ class CatalogueItem(models.Model):
     source = models.CharField(_("source"), max_length=16, choices=ItemSource.choices, default=ItemSource.MANUAL)
     source_reference = models.CharField(_("source reference"), max_length=300, blank=True)
     search_tokens = models.TextField(_("search tokens"), blank=True, editable=False)
+    # PostgreSQL keeps this in step with search_tokens by a trigger (migration 0005); SQLite leaves it empty.
+    search_vector = SearchVectorField(_("search vector"), null=True, editable=False)
 
     objects = CatalogueItemQuerySet.as_manager()
 
