@@ -2,7 +2,7 @@
 
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -41,7 +41,7 @@ TRANSITIONS = {
     "urgent_approve": ({S.SUBMITTED}, S.APPROVED),
     "urgent_reject": ({S.SUBMITTED}, S.REJECTED),
     "lapse": ({S.APPROVED}, S.LAPSED),
-    "regularise": ({S.APPROVED}, S.REGULARISED),
+    "regularise": ({S.APPROVED, S.LAPSED}, S.REGULARISED),  # the batch often decides after the lapse date
 }
 
 
@@ -138,6 +138,18 @@ def application_save(
             raise ValidationError({name: _("This field cannot be set by the applicant.")})
         setattr(application, name, value)
     application.full_clean(exclude=["district", "applicant_unit", "created_by"])
+    if (
+        application.regularises_id is not None
+        and not Application.objects.filter(
+            pk=application.regularises_id,
+            applicant_unit_id=application.applicant_unit_id,
+            is_urgent=True,
+            state__in=[S.APPROVED, S.LAPSED],
+        ).exists()
+    ):
+        raise ValidationError(
+            {"regularises": _("Only your unit's own approved or lapsed urgent item can be regularised.")}
+        )
     with transaction.atomic():
         application.save()
         if scope_streets is not None:
@@ -347,14 +359,19 @@ def next_batch_dates(district: Unit, today: date) -> dict:
 
 
 def batch_for(district: Unit, today: date) -> Batch:
-    dates = next_batch_dates(district, today)
-    batch, _created = Batch.objects.get_or_create(
-        district=district,
-        year=dates["year"],
-        month=dates["month"],
-        defaults={k: dates[k] for k in ("intake_closes", "consultation_ends", "committee_meets")},
-    )
-    return batch
+    """The next batch still taking applications (one the office opened early is skipped for the one after)."""
+    day = today
+    while True:
+        dates = next_batch_dates(district, day)
+        batch, _created = Batch.objects.get_or_create(
+            district=district,
+            year=dates["year"],
+            month=dates["month"],
+            defaults={k: dates[k] for k in ("intake_closes", "consultation_ends", "committee_meets")},
+        )
+        if batch.state == BatchState.INTAKE:
+            return batch
+        day = dates["intake_closes"] + timedelta(days=1)
 
 
 def batch_open_consultation(*, batch: Batch, actor: User | None = None) -> int:
@@ -405,8 +422,10 @@ def ballot_cast(*, ballot: Ballot, actor: User, vote: str, comment: str = "", to
         raise ValidationError({"comment": _("Say why you disagree: the committee reads it.")})
     today = today or timezone.localdate()
     with transaction.atomic():
-        ballot = Ballot.objects.select_for_update().select_related("application").get(pk=ballot.pk)
-        if ballot.application.state != S.CONSULTING:
+        # The application is locked too, so that a vote and the batch's tally never interleave.
+        application = Application.objects.select_for_update().get(pk=ballot.application_id)
+        ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
+        if application.state != S.CONSULTING:
             raise ApplicationError(_("Consultation on this application is closed."))
         if today > ballot.deadline:
             raise ApplicationError(_("The deadline for this ballot was %(date)s.") % {"date": ballot.deadline})

@@ -12,13 +12,16 @@ class _ActorBeforeFirstWrite:
     """On PostgreSQL, tell the audit triggers who acts, just before the request's first write."""
 
     def __init__(self, request):
-        self.request, self.done = request, False
+        self.request, self.done, self.sent = request, False, None
 
     def __call__(self, execute, sql, params, many, context):
-        if not self.done and sql.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
-            self.done = True
+        if sql.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
             actor = trail.actor_of(self.request)
-            context["cursor"].execute(SET_ACTOR, ["" if actor.id is None else str(actor.id), actor.name, actor.ip])
+            values = ["" if actor.id is None else str(actor.id), actor.name, actor.ip]
+            # Sent again whenever it changes (a login changes it mid-request) or a rollback may have undone it.
+            if values != self.sent or not context["connection"].in_atomic_block:
+                context["cursor"].execute(SET_ACTOR, values)
+                self.sent, self.done = values, True
         return execute(sql, params, many, context)
 
 

@@ -22,6 +22,8 @@ class AuditEntry(models.Model):
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
+    # Whose records these are, for reading scope only (auditors read their district's); not part of the hash.
+    district_id = models.BigIntegerField(_("district"), null=True, blank=True, db_index=True)
     prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
     hash = models.CharField(_("hash"), max_length=64)
 

@@ -67,10 +67,14 @@ def assessment_findings(user: User) -> QuerySet[AssessmentHeld]:
 
 
 def trail_visible_to(user: User) -> QuerySet[AuditEntry]:
-    """Auditors and administrators read the trail; an auditor's scope is the whole trail of their deployment."""
-    if user.is_authenticated and user.role in (Role.ADMIN, Role.AUDITOR, Role.OVERSEER):
+    """Administrators read the whole trail; an auditor their district's entries, an overseer their city's.
+    Entries that belong to no district (logins of city staff, some link tables) are for administrators."""
+    if not user.is_authenticated or user.role not in (Role.ADMIN, Role.AUDITOR, Role.OVERSEER):
+        return AuditEntry.objects.none()
+    if user.role == Role.ADMIN:
         return AuditEntry.objects.all()
-    return AuditEntry.objects.none()
+    districts = Unit.objects.districts().filter(district_scope_q(user, field="district")).values("pk")
+    return AuditEntry.objects.filter(district_id__in=districts)
 
 
 def notices_visible_to(user: User) -> QuerySet[Notice]:

@@ -11,6 +11,7 @@ same chain computed in Python.
 
 import contextvars
 import hashlib
+import ipaddress
 import json
 from dataclasses import dataclass
 from datetime import UTC
@@ -30,6 +31,7 @@ class Actor:
     id: int | None
     name: str
     ip: str
+    district_id: int | None = None
 
 
 _request: contextvars.ContextVar = contextvars.ContextVar("audit_request", default=None)
@@ -44,12 +46,25 @@ def unbind(token) -> None:
     _request.reset(token)
 
 
+def client_ip(request) -> str:
+    """REMOTE_ADDR, or the first X-Forwarded-For address when the deployment trusts its proxy; never anything
+    that is not an IP address (a forged header cannot write arbitrary text into the trail)."""
+    from django.conf import settings
+
+    candidate = request.META.get("REMOTE_ADDR", "")
+    if settings.TRUST_X_FORWARDED_FOR:
+        candidate = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip() or candidate
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return ""
+
+
 def actor_of(request) -> Actor:
     user = getattr(request, "user", None)
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip()
-    ip = forwarded or request.META.get("REMOTE_ADDR", "")
+    ip = client_ip(request)
     if user is not None and user.is_authenticated:
-        return Actor(user.pk, user.get_username(), ip)
+        return Actor(user.pk, user.get_username(), ip, user.unit.district_id if user.unit_id else None)
     return Actor(None, "", ip)
 
 
@@ -80,14 +95,25 @@ def _python_hash(prev: str, entry) -> str:
 
 
 def record(
-    *, action: str, object_type: str, object_id="", before=None, after=None, note: str = "", actor: Actor | None = None
+    *,
+    action: str,
+    object_type: str,
+    object_id="",
+    before=None,
+    after=None,
+    note: str = "",
+    actor: Actor | None = None,
+    district_id: int | None = None,
 ) -> None:
     """Append one entry (logins, exports, permission denials, and on SQLite every model change)."""
     actor = actor or current()
+    if district_id is None:  # whose record it is: the row's district, else the acting user's
+        rows = [values for values in (after, before) if isinstance(values, dict) and values.get("district_id")]
+        district_id = rows[0]["district_id"] if rows else actor.district_id
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT audits_append(%s, %s, %s, %s, %s, %s, %s::jsonb, %s::jsonb, %s)",
+                "SELECT audits_append(%s, %s, %s, %s, %s, %s, %s::jsonb, %s::jsonb, %s, %s)",
                 [
                     actor.id,
                     actor.name,
@@ -98,6 +124,7 @@ def record(
                     None if before is None else json.dumps(before, default=str),
                     None if after is None else json.dumps(after, default=str),
                     note,
+                    district_id,
                 ],
             )
         return
@@ -114,6 +141,7 @@ def record(
             before=json.loads(json.dumps(before, default=str)) if before is not None else None,
             after=json.loads(json.dumps(after, default=str)) if after is not None else None,
             note=note,
+            district_id=district_id,
             prev_hash=last,
         )
         entry.hash = _python_hash(last, entry)
@@ -169,8 +197,10 @@ def _check(entry_id, prev_hash, stored, expected, previous) -> Problem | None:
 # --- PostgreSQL: the functions and triggers ------------------------------------------------------------------
 
 FUNCTIONS_SQL = f"""
+DROP FUNCTION IF EXISTS audits_append(bigint, text, text, text, text, text, jsonb, jsonb, text);
 CREATE OR REPLACE FUNCTION audits_append(p_actor_id bigint, p_actor text, p_ip text, p_action text, p_type text,
-                                         p_id text, p_before jsonb, p_after jsonb, p_note text) RETURNS bigint AS $$
+                                         p_id text, p_before jsonb, p_after jsonb, p_note text,
+                                         p_district bigint) RETURNS bigint AS $$
 DECLARE
     prev text;
     ts timestamptz := clock_timestamp();
@@ -186,9 +216,9 @@ BEGIN
               coalesce(p_id, ''), coalesce(p_before::text, ''), coalesce(p_after::text, ''), coalesce(p_note, '')),
               'UTF8')), 'hex');
     INSERT INTO audits_auditentry (at, actor_id, actor, source_ip, action, object_type, object_id, before, after,
-                                   note, prev_hash, hash)
+                                   note, district_id, prev_hash, hash)
     VALUES (ts, p_actor_id, coalesce(p_actor, ''), coalesce(p_ip, ''), p_action, p_type, coalesce(p_id, ''),
-            p_before, p_after, coalesce(p_note, ''), prev, digest)
+            p_before, p_after, coalesce(p_note, ''), p_district, prev, digest)
     RETURNING id INTO new_id;
     RETURN new_id;
 END $$ LANGUAGE plpgsql;
@@ -203,7 +233,8 @@ BEGIN
     IF TG_OP = 'UPDATE' AND a = b THEN RETURN NULL; END IF;
     PERFORM audits_append(nullif(current_setting('audits.actor_id', true), '')::bigint,
                           current_setting('audits.actor', true), current_setting('audits.ip', true),
-                          lower(TG_OP), TG_TABLE_NAME, coalesce(a->>'id', b->>'id', ''), b, a, '');
+                          lower(TG_OP), TG_TABLE_NAME, coalesce(a->>'id', b->>'id', ''), b, a, '',
+                          coalesce(a->>'district_id', b->>'district_id')::bigint);
     RETURN NULL;
 END $$ LANGUAGE plpgsql;
 

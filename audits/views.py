@@ -1,6 +1,7 @@
 """Thin adapters for supervision."""
 
 import csv
+from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -191,8 +192,12 @@ def _trail(request):
     for name in ("action", "object_type", "object_id", "actor"):
         if request.GET.get(name):
             qs = qs.filter(**{name: request.GET[name][:100]})
-    if request.GET.get("since"):
-        qs = qs.filter(at__date__gte=request.GET["since"][:10])
+    try:
+        since = date.fromisoformat(request.GET.get("since", "")[:10]) if request.GET.get("since") else None
+    except ValueError:
+        since = None  # an unreadable date filters nothing
+    if since:
+        qs = qs.filter(at__date__gte=since)
     return qs
 
 

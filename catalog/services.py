@@ -116,14 +116,17 @@ def item_save(*, draft: CatalogueVersion, actor: User, item: CatalogueItem | Non
     for field, value in fields.items():
         setattr(item, field, value)
     item.full_clean(exclude=["version", "search_tokens"])
-    item.save()
+    with transaction.atomic():
+        _require_draft(CatalogueVersion.objects.select_for_update().get(pk=draft.pk))
+        item.save()
     return item
 
 
 def item_delete(*, item: CatalogueItem, actor: User) -> None:
     _require_manager(actor, item.version.district)
-    _require_draft(item.version)
-    item.delete()
+    with transaction.atomic():
+        _require_draft(CatalogueVersion.objects.select_for_update().get(pk=item.version_id))
+        item.delete()
 
 
 def version_publish(
@@ -170,7 +173,8 @@ def items_replace(
         item.allowed_months = sorted(set(item.allowed_months or []))
         item.search_tokens = item_tokens(item)
     with transaction.atomic():
-        CatalogueVersion.objects.select_for_update().get(pk=draft.pk)
+        # Re-checked under the lock: a colleague may have published this draft while the file was read.
+        _require_draft(CatalogueVersion.objects.select_for_update().get(pk=draft.pk))
         existing = draft.items.all() if lists is None else draft.items.filter(list__in=lists)
         existing.delete()
         CatalogueItem.objects.bulk_create([item for _number, item in rows])

@@ -236,7 +236,9 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-BENCH_FLOORS = env_bool("DJANGO_BENCH_FLOORS")  # the trivial views bench/run measures ratios against
+BENCH_FLOORS = env_bool("DJANGO_BENCH_FLOORS")
+# Behind a reverse proxy that sets X-Forwarded-For, the audit trail may take the client address from it.
+TRUST_X_FORWARDED_FOR = env_bool("DJANGO_TRUST_X_FORWARDED_FOR")  # the trivial views bench/run measures ratios against
 
 LOGGING = {
     "version": 1,

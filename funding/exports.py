@@ -69,15 +69,17 @@ def xlsx_file(payments: QuerySet[Payment]):
     return handle
 
 
-def ocds(contract: Contract) -> dict:
-    """The contract in the shape of the Open Contracting Data Standard: parties, contract, milestones, transactions."""
+def ocds(contract: Contract, *, community=None) -> dict:
+    """The contract in the shape of the Open Contracting Data Standard: parties, contract, milestones, transactions.
+    With `community`, only that community's part (what its secretary may see)."""
     communities = list(contract.communities.order_by("name"))
-    instalments = list(contract.instalments.select_related("community").order_by("due_on", "community__name"))
-    payments = list(
-        Payment.objects.filter(instalment__contract=contract)
-        .select_related("instalment__community")
-        .order_by("paid_on", "id")
-    )
+    instalments = contract.instalments.select_related("community").order_by("due_on", "community__name")
+    payments = Payment.objects.filter(instalment__contract=contract).select_related("instalment__community")
+    if community is not None:
+        communities = [c for c in communities if c.pk == community.pk]
+        instalments = instalments.filter(community=community)
+        payments = payments.filter(instalment__community=community)
+    instalments, payments = list(instalments), list(payments.order_by("paid_on", "id"))
     payer_id = f"unit-{contract.payer_id}"
     return {
         "ocid": f"ocds-community-access-{contract.pk}",

@@ -62,6 +62,7 @@ def contract_create(
     """A draft contract for one assistance item (from the catalogue, or an approved application, whose terms
     pre-fill it) with its instalments per community. `schedule` is [(due date, percent of the amount)]."""
     _require(actor.role == Role.ADMIN or actor.unit_id == payer.pk, _("A contract is made by the paying unit itself."))
+    schedule = sorted(schedule)  # shares and amounts follow the due dates, whatever order they were entered in
     errors: dict[str, list[str]] = {}
     if payer.kind not in (UnitKind.DEPARTMENT, UnitKind.STREET):
         errors.setdefault("payer", []).append(_("The paying unit must be a department or a street office."))
@@ -69,8 +70,24 @@ def contract_create(
         errors.setdefault("item", []).append(_("Choose the assistance item the contract funds."))
     if item is not None and item.list != ItemList.ASSISTANCE:
         errors.setdefault("item", []).append(_("Only assistance items are funded by contract (费随事转)."))
-    if application is not None and application.state != "approved":
-        errors.setdefault("application", []).append(_("Only an approved application can be funded."))
+    if item is not None and (item.version.district_id != payer.district_id or item.version.state != "published"):
+        errors.setdefault("item", []).append(_("Choose an assistance item of your district's published catalogue."))
+    if application is not None and (
+        application.state != "approved"
+        or application.district_id != payer.district_id
+        or application.requested_list != "assistance"
+        or (item is None and application.catalogue_item_key is None)
+    ):
+        errors.setdefault("application", []).append(
+            _(
+                "Only an approved assistance application of your district can be funded; for an urgent item, "
+                "choose the catalogue item it concerns."
+            )
+        )
+    if Contract.objects.filter(payer=payer, number=number).exists():
+        errors.setdefault("number", []).append(
+            _("%(payer)s already has a contract numbered %(number)s.") % {"payer": payer, "number": number}
+        )
     if not communities:
         errors.setdefault("communities", []).append(_("Choose at least one community."))
     if any(c.kind != UnitKind.COMMUNITY or c.district_id != payer.district_id for c in communities):
@@ -245,6 +262,8 @@ def payment_record(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        locked = Instalment.objects.select_for_update().select_related("contract").get(pk=instalment.pk)
+        # Checked under the lock, so that a retry racing the first submission finds it and is answered with it.
         existing = Payment.objects.filter(payer_id=contract.payer_id, voucher=voucher).first()
         if existing:
             if (existing.instalment_id, existing.amount, existing.paid_on) == (instalment.pk, amount, paid_on):
@@ -252,7 +271,6 @@ def payment_record(
             raise ValidationError(
                 {"voucher": _("Voucher %(voucher)s was already used for another payment.") % {"voucher": voucher}}
             )
-        locked = Instalment.objects.select_for_update().select_related("contract").get(pk=instalment.pk)
         if locked.contract.state not in (S.SIGNED, S.IN_FORCE):
             raise FundingError(_("Payments are recorded on signed contracts that have not ended."))
         if amount > locked.amount - locked.paid:

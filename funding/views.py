@@ -168,7 +168,10 @@ def contract_action(request, pk: int, action: str):
                 messages.info(request, _("This voucher was already recorded; nothing was added."))
                 return redirect("contract", pk=pk)
         elif action == "reverse":
-            payment = get_object_or_404(Payment, pk=request.POST.get("payment"), instalment__contract=contract)
+            payment_id = request.POST.get("payment", "")
+            if not payment_id.isdigit():
+                raise ValidationError(_("Choose the payment to reverse."))
+            payment = get_object_or_404(Payment, pk=payment_id, instalment__contract=contract)
             services.payment_reverse(
                 payment=payment,
                 actor=user,
@@ -208,7 +211,12 @@ def contract_ocds(request, pk: int):
     contract = get_object_or_404(selectors.contracts_visible_to(request.user).select_related("payer"), pk=pk)
     ExportRecord.objects.create(user=request.user, kind=ExportKind.OCDS, what=f"contract {contract.number}")
     response = HttpResponse(
-        json.dumps(exports.ocds(contract), ensure_ascii=False, indent=1), content_type="application/json; charset=utf-8"
+        json.dumps(
+            exports.ocds(contract, community=request.user.unit if request.user.role == Role.SECRETARY else None),
+            ensure_ascii=False,
+            indent=1,
+        ),
+        content_type="application/json; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="contract-{contract.pk}.ocds.json"'
     return response

@@ -267,11 +267,9 @@ def city_comparison(request):
     """Every district of the overseer's city side by side (administrators choose the city)."""
     user = request.user
     if user.role == Role.ADMIN:
-        city = (
-            get_object_or_404(Unit.objects.cities(), pk=request.GET.get("city"))
-            if request.GET.get("city")
-            else Unit.objects.cities().order_by("name").first()
-        )
+        chosen = request.GET.get("city", "")
+        cities = Unit.objects.cities().order_by("name")
+        city = get_object_or_404(cities, pk=chosen) if chosen.isdigit() else cities.first()
     elif user.role == Role.OVERSEER:
         city = user.unit
     else:

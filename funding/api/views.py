@@ -2,6 +2,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
@@ -59,9 +60,11 @@ class ContractViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return ContractDetailSerializer if self.action == "retrieve" else ContractSerializer
 
     def get_queryset(self):
-        qs = selectors.contracts_visible_to(self.request.user).prefetch_related("communities")
+        user = self.request.user
+        qs = selectors.contracts_visible_to(user).prefetch_related("communities")
         if self.action == "retrieve":
-            qs = qs.prefetch_related("instalments__community", "amendments__changed_by")
+            instalments = selectors.instalments_visible_to(user).order_by("due_on", "community__name")
+            qs = qs.prefetch_related(Prefetch("instalments", queryset=instalments), "amendments__changed_by")
         return qs
 
     @extend_schema(request=ContractCreateSerializer, responses={201: ContractDetailSerializer})
@@ -122,7 +125,8 @@ class ContractViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
         contract = self.get_object()
         ExportRecord.objects.create(user=request.user, kind=ExportKind.OCDS, what=f"contract {contract.number}")
-        return Response(exports.ocds(contract))
+        own = request.user.unit if request.user.role == "secretary" else None
+        return Response(exports.ocds(contract, community=own))
 
 
 class PaymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
