@@ -122,3 +122,22 @@ def ballot_counts(application_ids: list[int]) -> dict[int, tuple[int, int, int]]
         )
     )
     return {row["application_id"]: (row["consulted"], row["cast"], row["agree"]) for row in rows}
+
+
+def batch_results(batch: Batch) -> dict[int, dict]:
+    """Each consulting application's tally and whether it passes, from two queries (counts and the rule):
+    what the batch page shows and what the tally at the deadline decides."""
+    from catalog.models import DistrictPolicy
+
+    policy = DistrictPolicy.objects.get(district_id=batch.district_id)
+    ids = list(batch.applications.values_list("id", flat=True))
+    results = {}
+    for application_id, (consulted, cast, agree) in ballot_counts(ids).items():
+        denominator = consulted if policy.pass_rate_basis == "consulted" else cast
+        results[application_id] = {
+            "consulted": consulted,
+            "cast": cast,
+            "agree": agree,
+            "passes": denominator > 0 and agree * 100 >= policy.pass_threshold_percent * denominator,
+        }
+    return results

@@ -257,3 +257,14 @@ def test_a_ballot_cast_twenty_times_at_once_counts_once(world):
     assert sorted(outcomes) == ["ok"] + ["refused"] * 19
     ballot.refresh_from_db()
     assert ballot.vote in ("agree", "disagree") and ballot.comment.startswith("第")
+
+
+def test_the_batch_results_agree_with_the_tally(consulting):
+    from approvals.selectors import batch_results
+
+    vote(consulting, agree=3, disagree=2)
+    preview = batch_results(consulting.batch)[consulting.pk]
+    assert (preview["consulted"], preview["agree"], preview["passes"]) == (5, 3, True)
+    services.batch_tally(batch=consulting.batch)
+    consulting.refresh_from_db()
+    assert consulting.state == ApplicationState.UNDER_REVIEW
