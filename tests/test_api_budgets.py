@@ -1,0 +1,113 @@
+"""Every API endpoint has a query budget; a new endpoint without one fails here."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import get_resolver, reverse
+
+pytestmark = pytest.mark.django_db
+
+# name → (query budget for a GET as the administrator, the object or query it needs)
+# (A signed-in request costs 2 queries for the session and the user before the endpoint does anything.)
+BUDGETS = {
+    "me": (2, None),
+    "check": (6, "check"),
+    "city-list": (4, None),
+    "city-detail": (3, "city"),
+    "district-list": (4, None),
+    "district-detail": (3, "district"),
+    "street-list": (4, None),
+    "street-detail": (3, "street"),
+    "community-list": (4, None),
+    "community-detail": (3, "community"),
+    "department-list": (4, None),
+    "department-detail": (3, "department"),
+    "user-list": (4, None),
+    "user-detail": (3, "user"),
+    "policy-list": (4, None),
+    "policy-detail": (3, "district"),
+    "version-list": (4, None),
+    "version-detail": (3, "version"),
+    "version-diff": (6, "version"),
+    "item-list": (4, "items"),
+    "item-detail": (3, "item"),
+    "application-list": (5, None),
+    "application-detail": (7, "application"),
+    "batch-list": (4, None),
+    "batch-detail": (3, "batch"),
+    "ballot-list": (2, None),
+    "contract-list": (4, None),
+    "contract-detail": (6, "contract"),
+    "contract-ocds": (12, "contract"),  # records the export (and, on SQLite, its audit entry)
+    "payment-list": (3, None),
+    "payment-detail": (3, "payment"),
+    "unfunded": (6, None),
+    "funding-report": (3, None),
+}
+WRITE_ACTIONS = {
+    "application-submit",
+    "application-withdraw",
+    "application-review",
+    "application-decide",
+    "ballot-vote",
+    "batch-open",
+    "batch-tally",
+    "contract-sign",
+    "contract-amend",
+    "contract-terminate",
+    "payment-reverse",
+    "version-publish",
+    "ballot-detail",  # a secretary's own ballot: covered by the ballot-list budget
+}
+NOT_DATA = {"api-root", "api-docs", "schema", "api-token"}
+
+
+def api_route_names() -> set[str]:
+    def walk(patterns, namespace=None):
+        for pattern in patterns:
+            if hasattr(pattern, "url_patterns"):
+                yield from walk(pattern.url_patterns, pattern.namespace or namespace)
+            elif namespace == "api" and pattern.name:
+                yield pattern.name
+
+    return set(walk(get_resolver().url_patterns))
+
+
+def test_every_api_endpoint_has_a_query_budget():
+    assert api_route_names() - set(BUDGETS) - WRITE_ACTIONS - NOT_DATA == set()
+
+
+def test_every_endpoint_stays_within_its_budget(client, world):
+    from approvals.models import Application, Batch
+    from catalog.demo import load_demo
+    from catalog.models import CatalogueItem, CatalogueVersion, Unit, User
+    from funding.models import Contract, Payment
+
+    load_demo()
+    jinjiang, community = world.unit("锦江区"), world.unit("牛沙路社区")
+    objects = {
+        "city": world.unit("成都市"),
+        "district": jinjiang,
+        "street": world.unit("双桂路街道"),
+        "community": community,
+        "department": Unit.objects.departments().first(),
+        "user": User.objects.first(),
+        "version": CatalogueVersion.objects.filter(district=jinjiang, number=2).get(),
+        "item": CatalogueItem.objects.filter(version__state="published").first(),
+        "application": Application.objects.first(),
+        "batch": Batch.objects.first(),
+        "contract": Contract.objects.first(),
+        "payment": Payment.objects.first(),
+    }
+    queries = {"check": f"?community={community.pk}&q=协税", "items": f"?district={jinjiang.pk}&q=协助"}
+    client.force_login(world.user("admin"))
+    for name, (budget, needs) in BUDGETS.items():
+        kwargs = {}
+        if needs in objects:
+            kwargs = {"district": objects[needs].pk} if name == "policy-detail" else {"pk": objects[needs].pk}
+        url = reverse(f"api:{name}", kwargs=kwargs) + queries.get(needs, "")
+        client.get(url)  # warm per-process caches (the segmenter's dictionary, content types)
+        with CaptureQueriesContext(connection) as context:
+            status = client.get(url).status_code
+        assert status == 200, (url, status)
+        assert len(context) <= budget, (url, len(context), budget)
