@@ -63,8 +63,8 @@ class AmendForm(forms.Form):
 
 class ReportForm(forms.Form):
     GROUPS = [("payer", _("Paying unit")), ("community", _("Community")), ("item", _("Item"))]
-    start = forms.DateField(label=_("from"), required=False, widget=forms.DateInput(**DATE))
-    end = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(**DATE))
+    start = forms.DateField(label=_("period from"), required=False, widget=forms.DateInput(**DATE))
+    end = forms.DateField(label=_("period to"), required=False, widget=forms.DateInput(**DATE))
     payer = forms.ModelChoiceField(label=_("paying unit"), queryset=Unit.objects.none(), required=False)
     community = forms.ModelChoiceField(label=_("community"), queryset=Unit.objects.none(), required=False)
     item = forms.CharField(label=_("item"), required=False)

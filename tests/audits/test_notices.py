@@ -147,3 +147,17 @@ def test_the_office_plans_an_inspection_in_the_browser(client, world, unit):
     from audits.models import Inspection
 
     assert Inspection.objects.get().unit == unit
+
+
+@pytest.mark.parametrize(
+    ("username", "link"),
+    [
+        ("minzheng", "/supervision/findings/"),
+        ("minzheng", "/notices/"),
+        ("shenji", "/supervision/trail/"),
+        ("bumen", "/supervision/units/"),
+    ],
+)
+def test_the_home_page_links_to_supervision(client, world, username, link):
+    client.force_login(world.user(username))
+    assert link in client.get("/home/").content.decode()
