@@ -52,13 +52,13 @@ def test_docker_compose_refuses_to_start_without_secrets():
     assert result.returncode != 0
 
 
-def test_production_settings_refuse_to_load_without_a_secret_key():
+def test_the_web_application_refuses_to_start_without_a_secret_key():
     env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SECRET_KEY", "DJANGO_DEBUG"}}
     result = subprocess.run(
         [
             sys.executable,
             "-c",
-            "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='config.settings'; django.setup()",
+            "import config.wsgi",
         ],
         capture_output=True,
         text=True,
