@@ -1,6 +1,5 @@
 """Thin adapters for supervision."""
 
-import csv
 from datetime import date
 
 from django.contrib import messages
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from catalog.choices import ItemList, Role
+from catalog.io import csv_stream
 from catalog.models import Unit
 from catalog.selectors import version_in_force
 
@@ -208,39 +208,28 @@ def audit_trail(request):
     return render(request, "audits/trail.html", {"page": page, "query": request.GET.urlencode()})
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @login_required
 def audit_trail_export(request):
     qs = _trail(request).order_by("id")
     trail.record(action="export", object_type="audits_auditentry", note=request.GET.urlencode()[:500])
-    writer = csv.writer(_Echo())
-
-    def lines():
-        yield "\ufeff" + writer.writerow(
-            ["id", "at", "actor", "ip", "action", "object_type", "object_id", "before", "after", "note", "hash"]
-        )
-        for e in qs.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    e.pk,
-                    e.at.isoformat(),
-                    e.actor,
-                    e.source_ip,
-                    e.action,
-                    e.object_type,
-                    e.object_id,
-                    e.before,
-                    e.after,
-                    e.note,
-                    e.hash,
-                ]
-            )
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    header = ["id", "at", "actor", "ip", "action", "object_type", "object_id", "before", "after", "note", "hash"]
+    rows = (
+        [
+            e.pk,
+            e.at.isoformat(),
+            e.actor,
+            e.source_ip,
+            e.action,
+            e.object_type,
+            e.object_id,
+            e.before,
+            e.after,
+            e.note,
+            e.hash,
+        ]
+        for e in qs.iterator(chunk_size=2000)
+    )
+    response = StreamingHttpResponse(csv_stream(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
     return response
 

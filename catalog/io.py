@@ -7,6 +7,7 @@ level may be the Chinese short names used in the districts' own spreadsheets (�
 import csv
 import io
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -247,12 +248,17 @@ class _Echo:
         return value
 
 
-def csv_lines(items):
-    """CSV lines, one at a time (for a streaming response), with a BOM so that Excel reads UTF-8."""
+def csv_stream(header: list[str], rows) -> Iterator[str]:
+    """CSV lines one at a time, for a streaming response (constant memory), with a BOM so that Excel reads
+    UTF-8. Every app's CSV export goes through here."""
     writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(header_row())
-    for item in items:
-        yield writer.writerow(item_row(item))
+    yield "\ufeff" + writer.writerow(header)
+    for row in rows:
+        yield writer.writerow(row)
+
+
+def csv_lines(items) -> Iterator[str]:
+    return csv_stream(header_row(), (item_row(item) for item in items))
 
 
 def xlsx_bytes(items, *, title: str = "清单") -> bytes:

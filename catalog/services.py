@@ -169,6 +169,11 @@ def items_replace(
     errors = _row_errors(draft, rows)
     if errors:
         raise ImportRejected(errors)
+    return _write_rows(draft, rows, lists)
+
+
+def _write_rows(draft: CatalogueVersion, rows: list[tuple[int, CatalogueItem]], lists: set[str] | None) -> int:
+    """Write rows that have been validated, under the draft's lock."""
     for _number, item in rows:
         item.allowed_months = sorted(set(item.allowed_months or []))
         item.search_tokens = item_tokens(item)
@@ -224,4 +229,4 @@ def items_import(*, draft: CatalogueVersion, actor: User, upload, filename: str)
     errors += _row_errors(draft, rows, skip={(e.row, e.column) for e in errors})
     if errors:
         raise ImportRejected(sorted(errors, key=lambda e: e.row))
-    return items_replace(draft=draft, actor=actor, rows=rows, lists={item.list for _n, item in rows})
+    return _write_rows(draft, rows, {item.list for _n, item in rows})  # validated above, once

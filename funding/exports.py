@@ -1,6 +1,5 @@
 """Funding exports: CSV and XLSX that stream with constant memory, a PDF summary, OCDS-style JSON."""
 
-import csv
 import tempfile
 from collections.abc import Iterator
 
@@ -8,6 +7,7 @@ from django.db.models import QuerySet
 from openpyxl import Workbook
 
 from catalog.io import _safe as safe_cell
+from catalog.io import csv_stream as streamed_csv
 
 from .models import Contract, Payment
 
@@ -44,16 +44,8 @@ def payment_rows(payments: QuerySet[Payment]) -> Iterator[list]:
         yield [safe_cell(value) for value in row]
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def csv_stream(payments: QuerySet[Payment]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(PAYMENT_HEADER)
-    for row in payment_rows(payments):
-        yield writer.writerow(row)
+    return streamed_csv(PAYMENT_HEADER, payment_rows(payments))
 
 
 def xlsx_file(payments: QuerySet[Payment]):

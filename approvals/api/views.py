@@ -1,10 +1,10 @@
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, mixins, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
+
+from catalog.api.errors import call_service
 
 from .. import selectors, services
 from ..choices import ApplicationState
@@ -30,14 +30,7 @@ class NewestFirst(CursorPagination):
 
 
 def _run(func, **kwargs):
-    try:
-        return func(**kwargs)
-    except DjangoPermissionDenied as exc:
-        raise exceptions.PermissionDenied(str(exc)) from exc
-    except services.ApplicationError as exc:
-        raise exceptions.ValidationError({"detail": str(exc)}) from exc
-    except DjangoValidationError as exc:
-        raise exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages) from exc
+    return call_service(func, domain_errors=(services.ApplicationError,), **kwargs)
 
 
 class ApplicationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):

@@ -1,7 +1,5 @@
 from datetime import date
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, permissions, viewsets
@@ -17,6 +15,7 @@ from ..filters import CatalogueItemFilter, CommunityFilter, UnitFilter, UserFilt
 from ..io import ImportRejected
 from ..models import CatalogueItem, Unit
 from ..models.catalogue import PublishedVersionError
+from .errors import call_service
 from .serializers import (
     CatalogueItemSerializer,
     CatalogueVersionSerializer,
@@ -103,17 +102,11 @@ class DistrictPolicyViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewS
 
 
 def _domain_errors(func, *args, **kwargs):
-    """Run a service; turn its domain errors into the API's 400/403 answers."""
+    """Run a catalogue service; an import's row errors are listed as they are."""
     try:
-        return func(*args, **kwargs)
-    except DjangoPermissionDenied as exc:
-        raise exceptions.PermissionDenied(str(exc)) from exc
-    except (services.CatalogueError, PublishedVersionError) as exc:
-        raise exceptions.ValidationError({"detail": str(exc)}) from exc
+        return call_service(func, *args, domain_errors=(services.CatalogueError, PublishedVersionError), **kwargs)
     except ImportRejected as exc:
         raise exceptions.ValidationError({"errors": [str(e) for e in exc.errors]}) from exc
-    except DjangoValidationError as exc:
-        raise exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages) from exc
 
 
 class CatalogueVersionViewSet(viewsets.ReadOnlyModelViewSet):

@@ -1,7 +1,5 @@
 from datetime import date
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -11,6 +9,8 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from catalog.api.errors import call_service
 
 from .. import exports, selectors, services
 from .serializers import (
@@ -28,14 +28,7 @@ from .serializers import (
 
 
 def _run(func, **kwargs):
-    try:
-        return func(**kwargs)
-    except DjangoPermissionDenied as exc:
-        raise exceptions.PermissionDenied(str(exc)) from exc
-    except services.FundingError as exc:
-        raise exceptions.ValidationError({"detail": str(exc)}) from exc
-    except DjangoValidationError as exc:
-        raise exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages) from exc
+    return call_service(func, domain_errors=(services.FundingError,), **kwargs)
 
 
 class NewestFirst(CursorPagination):
