@@ -14,9 +14,10 @@ class ApprovalsConfig(AppConfig):
 
         from .demo import load_demo_approvals
         from .home import approvals_section
+        from .models import Application
         from .selectors import expedited_cover
 
         # The check asks us whether an approved urgent item covers work that is not in the catalogue.
-        register_expedited_provider(expedited_cover)
+        register_expedited_provider(expedited_cover, reads=(Application,))
         register_home_section(approvals_section)
         register_demo_loader(load_demo_approvals)

@@ -1,4 +1,20 @@
 -- wrk reporter: one JSON line with requests/s, p95 latency and errors.
+-- With BENCH_NONCE=1 every request appends a new number to the path (whose last parameter is the demand), so
+-- no two requests ask the same thing and none is answered from the cache.
+local threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("id", threads)
+end
+
+local counter = 0
+if os.getenv("BENCH_NONCE") == "1" then
+  request = function()
+    counter = counter + 1
+    return wrk.format(nil, wrk.path .. "%20" .. tostring(id * 100000000 + counter))
+  end
+end
+
 done = function(summary, latency, requests)
   local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status
     + summary.errors.timeout

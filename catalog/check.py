@@ -13,6 +13,7 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
+from .answers import invalidate_check_on
 from .choices import ItemList, Verdict
 from .models import CatalogueItem, CatalogueVersion, Unit
 from .search import query_tokens
@@ -31,16 +32,23 @@ MIN_SHARED_WORDS = 1 / 3  # a candidate must share at least a third of the deman
 _providers: dict[str, list] = {"funded": [], "assessments": [], "expedited": []}
 
 
-def register_funding_provider(provider: FundedKeys) -> None:
+# Each provider names the models its answer is read from: a committed write to one of them retires the
+# cached check answers (catalog.answers).
+
+
+def register_funding_provider(provider: FundedKeys, *, reads: tuple) -> None:
     _providers["funded"].append(provider)
+    invalidate_check_on(*reads)
 
 
-def register_assessment_counter(provider: AssessmentCounts) -> None:
+def register_assessment_counter(provider: AssessmentCounts, *, reads: tuple) -> None:
     _providers["assessments"].append(provider)
+    invalidate_check_on(*reads)
 
 
-def register_expedited_provider(provider: ExpeditedCover) -> None:
+def register_expedited_provider(provider: ExpeditedCover, *, reads: tuple) -> None:
     _providers["expedited"].append(provider)
+    invalidate_check_on(*reads)
 
 
 @dataclass

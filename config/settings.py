@@ -162,11 +162,23 @@ EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "noreply@community-access.local")
 
 # --- Cache: Redis when REDIS_URL is set ---------------------------------------------------------------
+# Web and worker processes must share it: the worker's writes retire cached check answers (catalog.answers).
+# Keys are prefixed with the database name, so two databases on one Redis never read each other's answers.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+if env_bool("DJANGO_TESTING"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}  # cleared per test
+elif REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": str(DATABASES["default"]["NAME"]),
+        }
+    }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": VAR_DIR / "cache"}
+    }
 
 # --- Celery: Redis when REDIS_URL is set, otherwise an embedded SQLite broker -----------------------
 CELERY_BROKER_URL = os.environ.get(

@@ -12,3 +12,9 @@ if not settings.DEBUG and settings.SECRET_KEY_MISSING:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
 if not settings.DEBUG and not settings.ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is off.")
+
+# The segmentation dictionary takes about a second to load: a web worker loads it before its first request,
+# not during one (the check and the catalogue search need it).
+from catalog.search import warm_up  # noqa: E402
+
+warm_up()

@@ -14,9 +14,10 @@ class FundingConfig(AppConfig):
 
         from .demo import load_demo_funding
         from .home import funding_section
+        from .models import Contract
         from .selectors import funded_item_keys
 
         # The check's assist_funded verdict: a contract in force covers the item for the community.
-        register_funding_provider(funded_item_keys)
+        register_funding_provider(funded_item_keys, reads=(Contract,))
         register_home_section(funding_section)
         register_demo_loader(load_demo_funding)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from approvals.models import Application
 from approvals.services import sniff_upload
+from catalog.answers import invalidate_check_answers
 from catalog.choices import ItemList, Role, UnitKind
 from catalog.models import CatalogueItem, Unit, User
 from catalog.notifications import civil_affairs_of, notify, staff_of
@@ -348,6 +349,8 @@ def contracts_advance(*, today: date | None = None) -> dict:
     for contract in Contract.objects.filter(state=S.IN_FORCE, ends_on__lt=today):
         if not contract.instalments.filter(paid__lt=F("amount")).exists():
             completed += Contract.objects.filter(pk=contract.pk, state=S.IN_FORCE).update(state=S.COMPLETED)
+    if started or completed:
+        invalidate_check_answers()  # a bulk update sends no signal; the check reads contracts in force
     return {"in_force": started, "completed": completed}
 
 

@@ -133,9 +133,8 @@ class CheckResultSerializer(serializers.Serializer):
 
 
 class CheckQuerySerializer(serializers.Serializer):
-    community = serializers.PrimaryKeyRelatedField(
-        queryset=Unit.objects.communities().select_related("parent__parent__parent")
-    )
+    # An id, looked up only when the answer is not cached (catalog.answers).
+    community = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     q = serializers.CharField(required=False, allow_blank=True, max_length=500)
     item = serializers.IntegerField(required=False)
     date = serializers.DateField(required=False)

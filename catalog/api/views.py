@@ -1,5 +1,6 @@
 from datetime import date
 
+from django.core.cache import cache
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, permissions, viewsets
@@ -8,7 +9,7 @@ from rest_framework.generics import RetrieveAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import selectors, services
+from .. import answers, selectors, services
 from ..check import check_demand
 from ..choices import Role, UnitKind, VersionState
 from ..filters import CatalogueItemFilter, CommunityFilter, UnitFilter, UserFilter
@@ -174,27 +175,44 @@ class CatalogueItemViewSet(viewsets.ModelViewSet):
             return [permissions.AllowAny()]
         return [permissions.IsAuthenticated()]
 
+    listed_version = None
+
     def get_queryset(self):
-        visible = selectors.versions_visible_to(self.request.user)
-        qs = CatalogueItem.objects.filter(version__in=visible).select_related("version")
+        qs = CatalogueItem.objects.select_related("version")
         if self.action != "list" or getattr(self, "swagger_fake_view", False):
-            return qs
+            return qs.filter(version__in=selectors.versions_visible_to(self.request.user))
+        self.listed_version = self._listed_version()
+        return qs.filter(version=self.listed_version) if self.listed_version else qs.none()
+
+    def _listed_version(self):
+        """The version a list shows: `?version=` (if visible), or the one in force in `?district=` on `?date=`."""
         params = self.request.query_params
         if params.get("version"):
-            return qs.filter(version_id=_small_id(params["version"]))
+            return selectors.versions_visible_to(self.request.user).filter(pk=_small_id(params["version"])).first()
         if not params.get("district", "").isdigit() or not _small_id(params["district"]):
             raise exceptions.ValidationError({"district": "Give a district id (or a version id) to list items."})
         on = _date_param(params.get("date"))
-        version = selectors.version_in_force(district_id=_small_id(params["district"]), on=on)
-        return qs.filter(version=version) if version else qs.none()
+        return selectors.version_in_force(district_id=_small_id(params["district"]), on=on)
 
     def list(self, request, *args, **kwargs):
         q = request.query_params.get("q", "").strip()
         if not q:
             return super().list(request, *args, **kwargs)
-        ranked = selectors.items_search(items=self.filter_queryset(self.get_queryset()), q=q)
+        queryset = self.get_queryset()
+        # A published version never changes: its searches are cached under its id (catalog.answers).
+        version = self.listed_version
+        key = None
+        if version is not None and version.state == VersionState.PUBLISHED:
+            params = {**request.query_params.dict(), "host": request.get_host()}
+            key = answers.search_key(version_id=version.pk, params=params)
+        if key and (body := cache.get(key)) is not None:
+            return Response(body)
+        ranked = selectors.items_search(items=self.filter_queryset(queryset), q=q)
         page = self.paginate_queryset(ranked)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        if key:
+            cache.set(key, response.data, answers.SEARCH_TTL)
+        return response
 
     def perform_create(self, serializer):
         draft = _domain_errors(
@@ -248,12 +266,22 @@ class CheckView(APIView):
         params = CheckQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        community = data["community"]
-        on = data.get("date") or timezone.localdate()
-        item = None
-        if data.get("item"):
-            item = CatalogueItem.objects.filter(pk=data["item"], version__district_id=community.district_id).first()
-            if item is None:
-                raise exceptions.ValidationError({"item": "No such item in this community's district catalogue."})
-        result = check_demand(community=community, on=on, q=data.get("q", ""), item=item)
-        return Response(CheckResultSerializer(result).data)
+        on, q = data.get("date") or timezone.localdate(), data.get("q", "")
+
+        def compute():
+            community = Unit.objects.communities().select_related("parent__parent__parent")
+            community = community.filter(pk=data["community"]).first()
+            if community is None:
+                raise exceptions.ValidationError({"community": f"No community has the id {data['community']}."})
+            item = None
+            if data.get("item"):
+                item = CatalogueItem.objects.filter(pk=data["item"], version__district_id=community.district_id)
+                item = item.first()
+                if item is None:
+                    raise exceptions.ValidationError({"item": "No such item in this community's district catalogue."})
+            return CheckResultSerializer(check_demand(community=community, on=on, q=q, item=item)).data
+
+        answer = answers.check_answer(
+            community_id=data["community"], on=on, q=q, item_id=data.get("item"), compute=compute
+        )
+        return Response(answer)

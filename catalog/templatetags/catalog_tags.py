@@ -39,3 +39,11 @@ def verdict_label(value):
 @register.filter
 def months(value):
     return "、".join(str(m) for m in value or [])
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, number):
+    """The current page's query string with another page number: a search keeps its words on page 2."""
+    params = context["request"].GET.copy()
+    params["page"] = number
+    return "?" + params.urlencode()

@@ -5,15 +5,18 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import io, selectors, services
+from .. import answers, io, selectors, services
 from ..api.serializers import CatalogueItemSerializer, CatalogueVersionSerializer
 from ..choices import ItemList, ItemType, Role, VersionState
 from ..forms import CatalogueItemForm, ImportForm, PublishForm
@@ -46,17 +49,31 @@ def district_catalogue(request, district_id: int):
     chosen_list = request.GET.get("list") if request.GET.get("list") in ItemList.values else ""
     chosen_type = request.GET.get("type") if request.GET.get("type") in ItemType.values else ""
     q = request.GET.get("q", "").strip()[:200]
-    items, counts = [], None
+    results = ""
     if version:
-        counts = selectors.item_counts(version=version)
-        qs = version.items.all()
-        if chosen_list:
-            qs = qs.filter(list=chosen_list)
-        if chosen_type:
-            qs = qs.filter(type=chosen_type)
-        items = selectors.items_search(items=qs, q=q) if q else qs.in_list_order()
-    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
-    versions = selectors.versions_of(district_id=district.pk).filter(state=VersionState.PUBLISHED)
+        # A published version never changes: its counts and items are rendered once per query (catalog.answers).
+        key = answers.search_key(version_id=version.pk, params={**request.GET.dict(), "date": on, "view": "page"})
+        results = cache.get(key)
+        if results is None:
+            counts = selectors.item_counts(version=version)
+            qs = version.items.all()
+            if chosen_list:
+                qs = qs.filter(list=chosen_list)
+            if chosen_type:
+                qs = qs.filter(type=chosen_type)
+            items = selectors.items_search(items=qs, q=q) if q else qs.in_list_order()
+            context = {
+                "district": district,
+                "on": on,
+                "counts": counts,
+                "page": Paginator(items, PAGE_SIZE).get_page(request.GET.get("page")),
+                "q": q,
+                "chosen_list": chosen_list,
+                "lists": ItemList.choices,
+                "types": ItemType.choices,
+            }
+            results = render_to_string("catalog/includes/catalogue_results.html", context, request)
+            cache.set(key, results, answers.SEARCH_TTL)
     return render(
         request,
         "catalog/district_catalogue.html",
@@ -64,9 +81,7 @@ def district_catalogue(request, district_id: int):
             "district": district,
             "on": on,
             "version": version,
-            "versions": versions,
-            "counts": counts,
-            "page": page,
+            "results": mark_safe(results),  # rendered by our own template above
             "q": q,
             "chosen_list": chosen_list,
             "chosen_type": chosen_type,

@@ -42,13 +42,15 @@ def test_withdrawn_work_is_refused_with_its_reason_and_where_it_belongs(communit
 
 def test_assistance_is_unfunded_until_a_contract_covers_it(community, providers):
     assert check.check_demand(community=community, on=ON, q="低保入户调查").verdict == "assist_unfunded"
-    providers.register_funding_provider(lambda c, items, on: {i.key for i in items if "低保" in i.description})
+    providers.register_funding_provider(
+        lambda c, items, on: {i.key for i in items if "低保" in i.description}, reads=()
+    )
     assert check.check_demand(community=community, on=ON, q="低保入户调查").verdict == "assist_funded"
 
 
 def test_an_assessment_is_allowed_until_its_yearly_limit(community, providers):
     assert check.check_demand(community=community, on=ON, q="省级文明社区测评").verdict == "assessment_allowed"
-    providers.register_assessment_counter(lambda c, items, on: {i.key: 1 for i in items})
+    providers.register_assessment_counter(lambda c, items, on: {i.key: 1 for i in items}, reads=())
     result = check.check_demand(community=community, on=ON, q="省级文明社区测评")
     assert result.verdict == "assessment_limit_reached"
     assert result.candidates[0].held_this_year == 1
@@ -63,7 +65,7 @@ def test_an_assessment_outside_its_months_may_be_refused(community):
 def test_work_in_no_list_may_be_refused_unless_an_urgent_item_covers_it(community, providers):
     result = check.check_demand(community=community, on=ON, q="火星探测任务")
     assert result.verdict == "not_listed" and result.candidates == []
-    providers.register_expedited_provider(lambda c, text, on: "紧急防汛排查（2026-11-01 批准）")
+    providers.register_expedited_provider(lambda c, text, on: "紧急防汛排查（2026-11-01 批准）", reads=())
     result = check.check_demand(community=community, on=ON, q="火星探测任务")
     assert result.verdict == "not_listed" and result.covered_by == "紧急防汛排查（2026-11-01 批准）"
 

@@ -1,0 +1,89 @@
+"""Cached answers for the public reads every community repeats: the check and the catalogue search.
+
+A published catalogue version never changes, so a search of one is cached under the version's id and needs no
+invalidation. The check also depends on data that does change: the organisation tree, contracts in force
+(funding), assessments held (audits) and approved urgent items (approvals). Its answers are cached under a
+generation that every committed write to those models moves on (each app names its own models with
+`invalidate_check_on`), so a stale answer is never served. The generation moves after the commit, not before:
+a reader that computed an answer from the old data can only store it under the old generation.
+"""
+
+import hashlib
+from uuid import uuid4
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils.translation import get_language
+
+from .search import DOMAIN_WORDS
+
+GENERATION = "check:generation"
+CHECK_TTL = 3600  # bounds memory only: correctness comes from the generation
+SEARCH_TTL = 24 * 3600
+# A new segmentation dictionary ranks differently: answers cached under the old one must not be served.
+_SEARCH_REVISION = hashlib.sha1("|".join(DOMAIN_WORDS).encode()).hexdigest()[:8]
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+def check_answer(*, community_id: int, on, q: str, item_id: int | None, compute):
+    """The cached answer to a check, or `compute()`'s (cached for the next asker) if there is none.
+
+    A hit costs one cache round trip: the generation this process saw last and the answer stored under it are
+    fetched together, and the answer is used only if that generation is still the current one.
+    """
+    global _seen
+    parts = f"{_SEARCH_REVISION}:{get_language()}:{community_id}:{on}:{item_id or ''}:{_digest(q)}"
+    if _seen is not None:
+        found = cache.get_many([GENERATION, f"check:{_seen}:{parts}"])
+        generation = found.get(GENERATION)
+        if generation == _seen and (answer := found.get(f"check:{_seen}:{parts}")) is not None:
+            return answer
+    else:
+        generation = cache.get(GENERATION)
+    if generation is None:
+        cache.add(GENERATION, uuid4().hex, None)
+        generation = cache.get(GENERATION)
+    key = f"check:{generation}:{parts}"
+    answer = cache.get(key) if generation != _seen else None
+    _seen = generation
+    if answer is None:
+        answer = compute()
+        cache.set(key, answer, CHECK_TTL)
+    return answer
+
+
+_seen: str | None = None  # the generation this process saw last
+
+
+def search_key(*, version_id: int, params: dict) -> str:
+    """Key of a search of a *published* version (drafts change and are never cached)."""
+    query = "&".join(f"{k}={v}" for k, v in sorted(params.items()))
+    return f"search:{_SEARCH_REVISION}:{get_language()}:{version_id}:{_digest(query)}"
+
+
+def invalidate_check_answers() -> None:
+    """Retire every cached check answer once the current transaction commits (at once outside one)."""
+    transaction.on_commit(lambda: cache.set(GENERATION, uuid4().hex, None))
+
+
+def _changed(sender, **kwargs):
+    invalidate_check_answers()
+
+
+def invalidate_check_on(*models) -> None:
+    """Writes to these models (saves, deletes, many-to-many changes) retire the cached check answers.
+
+    Bulk `QuerySet.update()` sends no signal: a service that bulk-updates one of them calls
+    `invalidate_check_answers()` itself.
+    """
+    for model in models:
+        label = model._meta.label
+        post_save.connect(_changed, sender=model, weak=False, dispatch_uid=f"check-answers-save-{label}")
+        post_delete.connect(_changed, sender=model, weak=False, dispatch_uid=f"check-answers-delete-{label}")
+        for field in model._meta.local_many_to_many:
+            through = field.remote_field.through
+            m2m_changed.connect(_changed, sender=through, weak=False, dispatch_uid=f"check-answers-m2m-{through}")
