@@ -2,7 +2,7 @@
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import get_resolver, reverse
 
 pytestmark = pytest.mark.django_db
@@ -101,13 +101,15 @@ def test_every_endpoint_stays_within_its_budget(client, world):
     }
     queries = {"check": f"?community={community.pk}&q=协税", "items": f"?district={jinjiang.pk}&q=协助"}
     client.force_login(world.user("admin"))
+    dummy = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
     for name, (budget, needs) in BUDGETS.items():
         kwargs = {}
         if needs in objects:
             kwargs = {"district": objects[needs].pk} if name == "policy-detail" else {"pk": objects[needs].pk}
         url = reverse(f"api:{name}", kwargs=kwargs) + queries.get(needs, "")
-        client.get(url)  # warm per-process caches (the segmenter's dictionary, content types)
-        with CaptureQueriesContext(connection) as context:
-            status = client.get(url).status_code
+        with override_settings(CACHES=dummy):  # the budget is for the work, not for a cached answer
+            client.get(url)  # warm per-process caches (the segmenter's dictionary, content types)
+            with CaptureQueriesContext(connection) as context:
+                status = client.get(url).status_code
         assert status == 200, (url, status)
         assert len(context) <= budget, (url, len(context), budget)

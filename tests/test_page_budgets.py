@@ -1,0 +1,162 @@
+"""Every page has a query budget; a new page without one fails here.
+
+Each page is asked for with the full demo loaded, by a user who may see it (the lists' own tests pin that their
+count does not grow with the rows: 32 versus 232 items). Answers cached by catalog.answers are turned off, so
+a budget is for the page's work, not for a cache hit.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import get_resolver, reverse
+
+from tests.approvals.conftest import applicant, file_application  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.django_db
+
+# name → (query budget for a GET, who asks, the object it needs)
+# (A signed-in request costs 2 queries for the session and the user, and the inbox count 1, before the view.)
+BUDGETS = {
+    "landing": (3, None, None),
+    "home": (14, "minzheng", None),
+    "inbox": (6, "minzheng", None),
+    "org-index": (6, None, None),
+    "org-unit": (8, None, "district"),
+    "policy": (6, "minzheng", "policy"),
+    "catalogue-index": (3, None, None),
+    "catalogue-template": (3, None, None),
+    "catalogue-compare": (10, "shiju", None),
+    "catalogue-dashboard": (8, "shiju", None),
+    "district-catalogue": (6, None, "district_id"),
+    "catalogue-item": (6, None, "item"),
+    "catalogue-versions": (6, None, "district_id"),
+    "catalogue-diff": (8, None, "diff"),
+    "catalogue-draft": (12, "minzheng", "district_id"),
+    "catalogue-draft-new": (8, "minzheng", "district_id"),
+    "catalogue-draft-item": (8, "minzheng", "draft_item"),
+    "check": (10, None, "check"),
+    "applications": (8, "jiedao", None),
+    "application-new": (10, "jiedao", None),
+    "application": (16, "minzheng", "application"),
+    "application-edit": (12, "bumen", "draft_application"),
+    "review-queue": (8, "minzheng", None),
+    "batches": (6, "minzheng", None),
+    "batch": (10, "minzheng", "batch"),
+    "ballots": (8, "shuji", None),
+    "contracts": (8, "bumen", None),
+    "contract-new": (10, "bumen", None),
+    "contract": (14, "bumen", "contract"),
+    "owed": (8, "shuji", None),
+    "unfunded": (10, "minzheng", None),
+    "funding-report": (10, "shenji", None),
+    "reports": (8, "minzheng", None),
+    "report-new": (8, "shuji", None),
+    "report": (12, "minzheng", "report"),
+    "assessments": (8, "minzheng", None),
+    "assessment-new": (8, "bumen", None),
+    "findings": (10, "minzheng", None),
+    "finding": (10, "minzheng", "finding"),
+    "compliance": (12, "minzheng", "unit_id"),
+    "notices": (6, None, None),
+    "notice": (8, None, "notice"),
+    "audit-trail": (8, "shenji", None),
+    "login": (2, None, None),
+    "healthz": (2, None, None),
+}
+# Not pages: POST-only actions (refused on GET), file downloads and exports (their tests pin what they read and
+# that memory stays flat), the reply slip PDF (rendered by the check page's budget plus the PDF writer).
+NOT_PAGES = {
+    "catalogue-draft-delete",
+    "catalogue-draft-import",
+    "catalogue-export",
+    "check-slip",
+    "application-action",
+    "attachment",
+    "ballot-vote",
+    "contract-document",
+    "contract-ocds",
+    "contract-action",
+    "funding-export",
+    "report-action",
+    "evidence",
+    "assessment-answer",
+    "finding-new",
+    "inspection-new",
+    "audit-trail-export",
+    "logout",
+    "set_language",
+}
+
+
+def page_route_names() -> set[str]:
+    def walk(patterns, namespace=None):
+        for pattern in patterns:
+            if hasattr(pattern, "url_patterns"):
+                yield from walk(pattern.url_patterns, pattern.namespace or namespace)
+            elif namespace is None and pattern.name:
+                yield pattern.name
+
+    return set(walk(get_resolver().url_patterns))
+
+
+def test_every_page_has_a_query_budget():
+    names = page_route_names()
+    assert names - set(BUDGETS) - NOT_PAGES == set(), "give these pages a budget"
+    assert (set(BUDGETS) | NOT_PAGES) - names == set(), "these pages are gone: remove them here"
+
+
+def _objects(world):
+    from approvals.models import Application, Batch
+    from audits.models import BurdenReport, Finding, Notice
+    from catalog.models import CatalogueItem, CatalogueVersion, DistrictPolicy
+    from funding.models import Contract
+
+    jinjiang = world.unit("锦江区")
+    draft_application = Application.objects.filter(state="draft", created_by=world.user("bumen")).first()
+    draft_item = CatalogueItem.objects.filter(version__district=jinjiang, version__state="draft").first()
+    version = CatalogueVersion.objects.filter(district=jinjiang, number=2).get()
+    item = CatalogueItem.objects.filter(version=version).first()
+    return {
+        "district": {"pk": jinjiang.pk},
+        "district_id": {"district_id": jinjiang.pk},
+        "unit_id": {"unit_id": world.user("bumen").unit_id},
+        "policy": {"district_id": DistrictPolicy.objects.get(district=jinjiang).district_id},
+        "item": {"district_id": jinjiang.pk, "item_id": item.pk},
+        "diff": {"district_id": jinjiang.pk, "version_id": version.pk},
+        "draft_item": {"district_id": jinjiang.pk, "item_id": draft_item.pk} if draft_item else None,
+        "application": {"pk": Application.objects.filter(district=jinjiang).exclude(state="draft").first().pk},
+        "draft_application": {"pk": draft_application.pk} if draft_application else None,
+        "batch": {"pk": Batch.objects.filter(district=jinjiang).first().pk},
+        "contract": {"pk": Contract.objects.filter(payer=world.user("bumen").unit).first().pk},
+        "report": {"pk": BurdenReport.objects.filter(district=jinjiang).first().pk},
+        "finding": {"pk": Finding.objects.filter(district=jinjiang).first().pk},
+        "notice": {"pk": Notice.objects.exclude(state="draft").first().pk},
+    }
+
+
+def test_every_page_stays_within_its_budget(client, world, file_application):
+    from catalog import services as catalog
+    from catalog.demo import load_demo
+
+    load_demo()
+    catalog.draft_start(district=world.unit("锦江区"), actor=world.user("minzheng"))
+    file_application()  # a draft the department can still edit
+    objects = _objects(world)
+    queries = {"check": f"?community={world.unit('牛沙路社区').pk}&q=协税"}
+    over = []
+    dummy = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    for name, (budget, username, needs) in BUDGETS.items():
+        kwargs = objects.get(needs, {})
+        assert kwargs is not None, f"the demo has no object for {name}"
+        client.logout()
+        if username:
+            client.force_login(world.user(username))
+        url = reverse(name, kwargs=kwargs) + queries.get(needs, "")
+        with override_settings(CACHES=dummy):
+            client.get(url)  # warm per-process caches (the segmenter's dictionary, content types)
+            with CaptureQueriesContext(connection) as context:
+                status = client.get(url).status_code
+        if status != 200 or len(context) > budget:
+            over.append((name, url, status, len(context), budget))
+    heading = "pages refused or over their budget: (name, url, status, queries, budget)"
+    assert not over, "\n".join([heading, *map(str, over)])
