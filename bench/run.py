@@ -100,7 +100,16 @@ def start_server(scale: str) -> subprocess.Popen:
     sys.exit("gunicorn did not start")
 
 
-def wrk(path: str, *, duration: int, connections: int, headers: dict | None = None, fresh: bool = False) -> dict:
+def wrk(
+    path: str,
+    *,
+    duration: int,
+    connections: int,
+    headers: dict | None = None,
+    fresh: bool = False,
+    script: str = "p95.lua",
+    env: dict | None = None,
+) -> dict:
     """Requests/s and p95 of `path`; `fresh` appends a new number to its last parameter on every request."""
     command = [
         "wrk",
@@ -110,7 +119,7 @@ def wrk(path: str, *, duration: int, connections: int, headers: dict | None = No
         "--timeout",
         "10s",
         "-s",
-        str(ROOT / "bench" / "p95.lua"),
+        str(ROOT / "bench" / script),
     ]
     for key, value in (headers or {}).items():
         command += ["-H", f"{key}: {value}"]
@@ -119,7 +128,7 @@ def wrk(path: str, *, duration: int, connections: int, headers: dict | None = No
         capture_output=True,
         text=True,
         check=True,
-        env={**os.environ, "BENCH_NONCE": "1" if fresh else "0"},
+        env={**os.environ, "BENCH_NONCE": "1" if fresh else "0", **(env or {})},
     ).stdout
     return json.loads(re.search(r"JSON (\{.*\})", output).group(1))
 
@@ -284,8 +293,53 @@ def measure(scale: str, *, duration: int, connections: int) -> dict:
         small = Payment.objects.filter(pk__in=Payment.objects.order_by("id").values("pk")[:10_000])
         results["export"]["peak_small_bytes"] = peak(small)
         results["export"]["peak_all_bytes"] = peak(payments)
+    results["mixed"] = mixed_load(
+        district, community, office, duration=duration, connections=50 if load["connections"] > 4 else 8
+    )
     results["floors"] = floors
     return results
+
+
+def mixed_load(district, community, office, *, duration: int, connections: int) -> dict:
+    """Many clients at once: 70% reads, 20% lists, 10% writes (payments, each audited) against F_view."""
+    from django.db.models import F
+    from rest_framework.authtoken.models import Token
+
+    from catalog.models import CatalogueItem, User
+    from funding.models import Instalment, Payment
+
+    instalment = (
+        Instalment.objects.filter(contract__state="in_force", contract__district=district)
+        .annotate(room=F("amount") - F("paid"))
+        .filter(room__gte=100)
+        .select_related("contract")
+        .order_by("id")
+        .first()
+    )
+    payer, _ = User.objects.get_or_create(
+        username=f"bench-payer-{district.pk}", defaults={"role": "department_staff", "unit": instalment.contract.payer}
+    )
+    item = CatalogueItem.objects.filter(version__district=district, version__state="published").order_by("id").first()
+    run = str(int(time.time()))
+    reads = [
+        f"/api/v1/check/?community={community.pk}&q=%E5%8D%8F%E5%8A%A9%E5%BC%80%E5%B1%95%E5%85%BB%E8%80%81",
+        f"/api/v1/items/{item.pk}/",
+        f"/api/v1/items/?district={district.pk}&page_size=20&q=%E4%BD%8E%E4%BF%9D",
+        f"/catalogue/{district.pk}/items/{item.pk}/",
+    ]
+    env = {
+        "BENCH_READS": "|".join(reads),
+        "BENCH_LIST": "/api/v1/applications/?page_size=25",
+        "BENCH_OFFICE_TOKEN": Token.objects.get_or_create(user=office)[0].key,
+        "BENCH_PAYER_TOKEN": Token.objects.get_or_create(user=payer)[0].key,
+        "BENCH_INSTALMENT": str(instalment.pk),
+        "BENCH_RUN": run,
+    }
+    load = {"duration": duration, "connections": connections}
+    floor = wrk("/bench/floor/view", **load)
+    mixed = wrk("/", script="mixed.lua", env=env, **load)
+    written = Payment.objects.filter(voucher__startswith=f"MIX-{run}-").count()
+    return {"F_view": floor, **mixed, "connections": connections, "written": written}
 
 
 def ratios(r: dict) -> list[tuple[str, str, str, str]]:
@@ -331,6 +385,16 @@ def ratios(r: dict) -> list[tuple[str, str, str, str]]:
                 _ok(cached["queries"] <= 6),
             )
         )
+    m = r["mixed"]
+    rows.append(
+        (
+            f"mixed load, {m['connections']} clients, 70/20/10",
+            f"{m['rps'] / m['F_view']['rps']:.2f} × F_view; {m['errors']} errors in {m['requests']} requests; "
+            f"{m['written']} payments written",
+            "≥ 0.25 × F_view; zero errors",
+            _ok(m["rps"] >= 0.25 * m["F_view"]["rps"] and m["errors"] == 0),
+        )
+    )
     rows += [
         (
             f"reviewer's list, position {r['list_deep']['position']} vs page 1",

@@ -13,8 +13,11 @@ if not settings.DEBUG and settings.SECRET_KEY_MISSING:
 if not settings.DEBUG and not settings.ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is off.")
 
-# The segmentation dictionary takes about a second to load: a web worker loads it before its first request,
-# not during one (the check and the catalogue search need it).
+# A web worker loads what its first request would otherwise wait for (about a second each): every view, through
+# the URL configuration, and the segmentation dictionary the check and the catalogue search need.
+from django.urls import get_resolver  # noqa: E402
+
 from catalog.search import warm_up  # noqa: E402
 
+get_resolver().url_patterns  # noqa: B018 (importing the views is the point)
 warm_up()
