@@ -114,9 +114,12 @@ def expedited_cover(community: Unit, text: str, on: date) -> str | None:
 
 def ballot_counts(application_ids: list[int]) -> dict[int, tuple[int, int, int]]:
     """(consulted, cast, agreeing) per application, in one query: the tally of a whole batch at once."""
+    return _counts(Ballot.objects.filter(application_id__in=application_ids))
+
+
+def _counts(ballots) -> dict[int, tuple[int, int, int]]:
     rows = (
-        Ballot.objects.filter(application_id__in=application_ids)
-        .values("application_id")
+        ballots.values("application_id")
         .annotate(
             consulted=Count("id"), cast=Count("id", filter=~Q(vote="")), agree=Count("id", filter=Q(vote=Vote.AGREE))
         )
@@ -130,9 +133,8 @@ def batch_results(batch: Batch) -> dict[int, dict]:
     from catalog.models import DistrictPolicy
 
     policy = DistrictPolicy.objects.get(district_id=batch.district_id)
-    ids = list(batch.applications.values_list("id", flat=True))
     results = {}
-    for application_id, (consulted, cast, agree) in ballot_counts(ids).items():
+    for application_id, (consulted, cast, agree) in _counts(Ballot.objects.filter(application__batch=batch)).items():
         denominator = consulted if policy.pass_rate_basis == "consulted" else cast
         results[application_id] = {
             "consulted": consulted,
