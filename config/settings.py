@@ -311,4 +311,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # Axes logs every successful login at INFO; failures and lockouts (WARNING) are what matter, and the audit
+    # trail records logins anyway.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -93,7 +93,10 @@ def login_verify(request):
         request.session.pop(PENDING_KEY, None)
         messages.warning(request, _("Enter your password again, then the code: the login took too long."))
         return redirect("login")
-    user = get_user_model().objects.get(pk=pending["user"])
+    user = get_user_model().objects.filter(pk=pending["user"], is_active=True).first()
+    if user is None:
+        request.session.pop(PENDING_KEY, None)
+        return redirect("login")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = confirmed_device(user)

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -27,9 +28,22 @@ from tests.approvals.conftest import applicant, file_application  # noqa: F401 (
 from tests.funding.conftest import health, health_item, make_contract, payer_user  # noqa: F401 (fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]
+ENGLISH = {"HTTP_ACCEPT_LANGUAGE": "en"}  # the assertions read the English messages, whatever the translations say
 LOGIN = "/accounts/login/"
 VERIFY = "/accounts/login/code/"
 TWO_FACTOR = "/accounts/two-factor/"
+
+
+@pytest.fixture
+def client():
+    return Client(**ENGLISH)
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient(**ENGLISH)
 
 
 # --- 1. `check --deploy` with production settings ---------------------------------------------------------------
@@ -60,6 +74,35 @@ def test_check_deploy_reports_nothing_with_production_settings(tmp_path, secure)
     assert "System check identified no issues (0 silenced)." in result.stdout
 
 
+def test_the_compose_environment_passes_the_deploy_check_and_its_health_check(tmp_path):
+    env = {**os.environ, "DJANGO_SECRET_KEY": secrets.token_urlsafe(64), "POSTGRES_PASSWORD": "x"}
+    env["DJANGO_ALLOWED_HOSTS"] = "community.example.gov.cn"
+    compose = subprocess.run(
+        ["docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=True,
+    )
+    web = yaml.safe_load(compose.stdout)["services"]["web"]
+    production = {k: str(v) for k, v in web["environment"].items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    assert production["DJANGO_2FA_REQUIRED_ROLES"] == "civil_affairs,admin"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=_production_env(tmp_path, **production),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    # The container's health check asks a host the application accepts.
+    probe = " ".join(web["healthcheck"]["test"])
+    host = re.search(r"http://([^:/]+)", probe).group(1)
+    assert host in production["DJANGO_ALLOWED_HOSTS"].split(",")
+
+
 def _production_setting(tmp_path, expression: str, **extra) -> str:
     code = f"import django; django.setup(); from django.conf import settings; print({expression})"
     env = _production_env(tmp_path, DJANGO_SETTINGS_MODULE="config.settings", **extra)
@@ -81,8 +124,8 @@ def test_production_is_the_safe_default_and_debug_is_not(tmp_path):
 def test_health_check_is_not_redirected_to_https(settings, db):
     settings.SECURE_SSL_REDIRECT = True
     settings.SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-    assert Client().get("/healthz").status_code == 200
-    assert Client().get("/catalogue/").status_code == 301
+    assert Client(**ENGLISH).get("/healthz").status_code == 200
+    assert Client(**ENGLISH).get("/catalogue/").status_code == 301
 
 
 # --- 2. Headers and the Content Security Policy -------------------------------------------------------------------
@@ -140,7 +183,7 @@ def _login(client, username, password, **extra):
 
 
 def test_five_wrong_passwords_lock_the_account_at_that_address_and_the_trail_records_it(db, world):
-    client = Client(REMOTE_ADDR="203.0.113.7")
+    client = Client(**ENGLISH, REMOTE_ADDR="203.0.113.7")
     for _ in range(4):
         assert _login(client, "jiedao", "wrong").status_code == 200
     locked = _login(client, "jiedao", "wrong")
@@ -152,8 +195,8 @@ def test_five_wrong_passwords_lock_the_account_at_that_address_and_the_trail_rec
     assert AuditEntry.objects.filter(action="login_failed", note="jiedao").count() >= 5
     assert AuditEntry.objects.filter(action="locked_out", note="jiedao @ 203.0.113.7").exists()
     # The lock is on the username at that address: the same person elsewhere, or others here, may log in.
-    assert _login(Client(REMOTE_ADDR="198.51.100.2"), "jiedao", DEMO_PASSWORD).status_code == 302
-    assert _login(Client(REMOTE_ADDR="203.0.113.7"), "shuji", DEMO_PASSWORD).status_code == 302
+    assert _login(Client(**ENGLISH, REMOTE_ADDR="198.51.100.2"), "jiedao", DEMO_PASSWORD).status_code == 302
+    assert _login(Client(**ENGLISH, REMOTE_ADDR="203.0.113.7"), "shuji", DEMO_PASSWORD).status_code == 302
     # An administrator unlocks it (the admin's access attempts, or this command).
     call_command("axes_reset_username", "jiedao", verbosity=0)
     assert _login(client, "jiedao", DEMO_PASSWORD).status_code == 302
@@ -167,7 +210,7 @@ def test_a_lockout_answers_the_api_token_request_in_json(api_client, world):
 
 
 def test_lockouts_are_listed_in_the_admin_for_unlocking(client, world):
-    _login(Client(), "shenji", "wrong")
+    _login(Client(**ENGLISH), "shenji", "wrong")
     client.force_login(world.user("admin"))
     response = client.get("/admin/axes/accessattempt/")
     assert response.status_code == 200 and "shenji" in response.content.decode()
@@ -247,10 +290,10 @@ def _enrol(client, user) -> TOTPDevice:
 
 def test_enrolment_then_login_needs_the_code(world):
     user = world.user("jiedao")
-    device = _enrol(Client(), user)
+    device = _enrol(Client(**ENGLISH), user)
     assert AuditEntry.objects.filter(action="2fa_enrolled", object_id=str(user.pk)).exists()
 
-    client = Client()
+    client = Client(**ENGLISH)
     response = _login(client, "jiedao", DEMO_PASSWORD)
     assert response.status_code == 302 and response["Location"] == VERIFY
     assert "_auth_user_id" not in client.session  # the password alone logs nobody in
@@ -314,8 +357,8 @@ def test_a_required_role_is_free_once_verified(client, world, two_factor_require
 
 def test_a_required_role_with_a_device_but_an_unverified_session_logs_in_again(world, two_factor_required):
     user = world.user("minzheng")
-    _enrol(Client(), user)
-    client = Client()
+    _enrol(Client(**ENGLISH), user)
+    client = Client(**ENGLISH)
     client.force_login(user)  # a session that never gave the code
     response = client.get("/home/")
     assert response.status_code == 302 and response["Location"].startswith(LOGIN)
@@ -323,7 +366,7 @@ def test_a_required_role_with_a_device_but_an_unverified_session_logs_in_again(w
 
 
 def test_the_admin_needs_a_verified_session_when_two_factor_is_required(world, two_factor_required):
-    client = Client()
+    client = Client(**ENGLISH)
     client.force_login(world.user("admin"))
     assert client.get("/admin/").status_code == 302
     _enrol(client, world.user("admin"))
@@ -345,7 +388,7 @@ def test_a_token_is_issued_only_with_the_second_factor(api_client, world, two_fa
     url = "/api/v1/auth/token/"
     # A role that must use two-factor authentication gets no token before it has a device.
     assert api_client.post(url, {"username": "minzheng", "password": DEMO_PASSWORD}).status_code == 403
-    device = _enrol(Client(), world.user("minzheng"))
+    device = _enrol(Client(**ENGLISH), world.user("minzheng"))
     refused = api_client.post(url, {"username": "minzheng", "password": DEMO_PASSWORD})
     assert refused.status_code == 400 and "otp_token" in refused.json()
     wrong = api_client.post(url, {"username": "minzheng", "password": DEMO_PASSWORD, "otp_token": "12345x"})
