@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
@@ -175,13 +176,17 @@ def two_factor(request):
 # --- API tokens: issued to the password and, for accounts with a device, the current code ----------------------
 
 
-class TokenRequestSerializer(AuthTokenSerializer):
+class TokenObtainSerializer(AuthTokenSerializer):
     otp_token = serializers.CharField(
         label=gettext_lazy("Code from the authenticator app"),
         required=False,
         allow_blank=True,
         help_text=gettext_lazy("Required for accounts with two-factor authentication."),
     )
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(read_only=True)
 
 
 class ObtainTokenView(ObtainAuthToken):
@@ -191,12 +196,13 @@ class ObtainTokenView(ObtainAuthToken):
     for an account with a device, and not at all to a role that must use two-factor authentication but has no
     device yet. Requests carrying the token are then not asked for codes."""
 
-    serializer_class = TokenRequestSerializer
+    serializer_class = TokenObtainSerializer
 
     def get_serializer_context(self):
         # django-axes marks a lockout on the request it is given; it must be Django's, which its middleware sees.
         return {**super().get_serializer_context(), "request": self.request._request}
 
+    @extend_schema(request=TokenObtainSerializer, responses=TokenSerializer)
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -312,6 +312,20 @@ def test_enrolment_then_login_needs_the_code(world):
     assert client.get("/home/").wsgi_request.user.is_verified()
 
 
+def test_guessing_codes_locks_the_account_like_guessing_passwords(world):
+    device = _enrol(Client(**ENGLISH), world.user("jiedao"))
+    client = Client(**ENGLISH, REMOTE_ADDR="203.0.113.9")
+    wrong = "000000" if _code(device, 1) != "000000" else "111111"
+    _login(client, "jiedao", DEMO_PASSWORD)
+    responses = [client.post(VERIFY, {"code": wrong}) for _ in range(5)]
+    assert [r.status_code for r in responses] == [200, 200, 200, 200, 429]
+    assert "locked for 15 minutes" in responses[-1].content.decode()
+    assert AuditEntry.objects.filter(action="locked_out", note="jiedao @ 203.0.113.9").exists()
+    # The pending password step is gone, and the password alone no longer gets back to the code page.
+    assert client.get(VERIFY).status_code == 302
+    assert _login(client, "jiedao", DEMO_PASSWORD).status_code == 429
+
+
 def test_a_wrong_code_at_enrolment_leaves_two_factor_off(client, world):
     user = world.user("jiedao")
     client.force_login(user)
