@@ -1,5 +1,6 @@
-"""What the trail records from Django's side: logins, failed logins, and (on SQLite only) model changes."""
+"""What the trail records from Django's side: logins, failed logins, lockouts, and (on SQLite only) model changes."""
 
+from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db import connection
 from django.db.models.signals import post_delete, post_save
@@ -24,6 +25,17 @@ def _login_failed(sender, credentials, request=None, **kwargs):
         action="login_failed",
         object_type="catalog_user",
         note=str(credentials.get("username", ""))[:150],
+        actor=trail.actor_of(request) if request else None,
+    )
+
+
+@receiver(user_locked_out)
+def _locked_out(sender, request, username, ip_address, **kwargs):
+    """django-axes locked this username at this address after too many failed logins (登录失败处理)."""
+    trail.record(
+        action="locked_out",
+        object_type="catalog_user",
+        note=f"{str(username or '')[:150]} @ {ip_address or ''}",
         actor=trail.actor_of(request) if request else None,
     )
 

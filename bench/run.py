@@ -30,6 +30,10 @@ sys.path.insert(0, str(ROOT))
 # The benchmark's own settings: a throwaway key, local hosts only (never a deployment's).
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-not-secret")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
+# Plain HTTP on the loopback and no second factor for its made-up users: it measures the application, not TLS
+# (production defaults to both when DJANGO_DEBUG is off).
+os.environ.setdefault("DJANGO_SECURE", "0")
+os.environ.setdefault("DJANGO_2FA_REQUIRED_ROLES", "")
 
 
 def database_url(scale: str) -> str:

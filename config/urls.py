@@ -1,20 +1,29 @@
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
+from django.utils.decorators import method_decorator
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import bench_views
+from . import bench_views, two_factor
 from .health import healthz
+
+
+# The split view serves its start-up script as a file (no inline script under the CSP); Swagger UI's
+# stylesheet draws its icons from data: URLs.
+@method_decorator(csp_update({"img-src": ["data:"]}), name="dispatch")
+class SwaggerView(SpectacularSwaggerSplitView):
+    pass
+
 
 api_v1 = [
     path("", include("catalog.api.urls")),
     path("", include("approvals.api.urls")),
     path("", include("funding.api.urls")),
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", two_factor.ObtainTokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="api-docs"),
+    path("docs/", SwaggerView.as_view(url_name="api:schema"), name="api-docs"),
 ]
 
 urlpatterns = [
@@ -22,7 +31,9 @@ urlpatterns = [
     path("", include("approvals.urls")),
     path("", include("funding.urls")),
     path("", include("audits.urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", two_factor.LoginView.as_view(), name="login"),
+    path("accounts/login/code/", two_factor.login_verify, name="login-verify"),
+    path("accounts/two-factor/", two_factor.two_factor, name="two-factor"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include((api_v1, "api"))),  # a namespace of its own: API names never shadow pages

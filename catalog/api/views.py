@@ -2,7 +2,7 @@ from datetime import date
 
 from django.core.cache import cache
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import RetrieveAPIView
@@ -85,6 +85,16 @@ class UserViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.users_visible_to(self.request.user)
 
 
+# Typed by hand: drf-spectacular would otherwise evaluate a queryset to type the foreign key, so generating the
+# schema (and `check --deploy`, which generates it) would need a migrated database.
+_DISTRICT_IN_PATH = OpenApiParameter("district", int, OpenApiParameter.PATH)
+
+
+@extend_schema_view(
+    retrieve=extend_schema(parameters=[_DISTRICT_IN_PATH]),
+    update=extend_schema(parameters=[_DISTRICT_IN_PATH]),
+    partial_update=extend_schema(parameters=[_DISTRICT_IN_PATH]),
+)
 class DistrictPolicyViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """A district's gate rules. Readable in the district's scope; editable by its civil-affairs staff."""
 
