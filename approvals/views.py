@@ -225,6 +225,8 @@ def batch_list(request):
 def batch_detail(request, pk: int):
     batch = get_object_or_404(selectors.batches_visible_to(request.user), pk=pk)
     if request.method == "POST":
+        if not services.is_office(request.user, batch.district_id):
+            raise PermissionDenied  # anyone else was told "Done." although nothing had been done
         if request.POST.get("action") == "open":
             services.batch_open_consultation(batch=batch, actor=request.user)
         elif request.POST.get("action") == "tally":

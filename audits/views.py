@@ -308,7 +308,9 @@ def finding_detail(request, pk: int):
     office = request.user.role == Role.ADMIN or (
         request.user.role == Role.CIVIL_AFFAIRS and request.user.unit.district_id == finding.district_id
     )
-    if request.method == "POST" and office:
+    if request.method == "POST":
+        if not office:
+            raise PermissionDenied  # a reader's POST was shown the page again, as if something had been done
         try:
             if request.POST.get("action") in ("confirm", "dismiss"):
                 services.finding_decide(

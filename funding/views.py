@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from approvals.models import Application
 from catalog.choices import ItemList, Role
@@ -207,6 +207,7 @@ def signed_document(request, pk: int):
 
 
 @login_required
+@require_safe  # an export is a read: a POST must not record one
 def contract_ocds(request, pk: int):
     contract = get_object_or_404(selectors.contracts_visible_to(request.user).select_related("payer"), pk=pk)
     ExportRecord.objects.create(user=request.user, kind=ExportKind.OCDS, what=f"contract {contract.number}")
@@ -310,6 +311,7 @@ def report(request):
 
 
 @login_required
+@require_safe  # an export is a read: a POST must not record one
 def report_export(request, fmt: str):
     _form, _data, instalments, start, end, today = _report_scope(request)
     payments = Payment.objects.filter(instalment__in=instalments, paid_on__range=(start, end))
