@@ -18,11 +18,11 @@ from .matrix import PAGE_ARGS, api_object_kind, api_operations, ask, parse, url_
 PAGES = {
     "landing": {
         "GET": "o o o o o o o o",
-        "POST": "o o o o o f f o",
+        "POST": "m m m m m f f m",
     },
     "home": {
         "GET": "r o o o o o o o",
-        "POST": "r o o o o f f o",
+        "POST": "r m m m m f f m",
     },
     "inbox": {
         "GET": "r o o o o o o o",
@@ -30,11 +30,11 @@ PAGES = {
     },
     "org-index": {
         "GET": "o o o o o o o o",
-        "POST": "o o o o o f f o",
+        "POST": "m m m m m f f m",
     },
     "org-unit": {
         "GET": ("o o o o o o o o", "o o o o o o o o"),
-        "POST": ("o o o o o f f o", "o o o o o f f o"),
+        "POST": ("m m m m m f f m", "m m m m m f f m"),
     },
     "policy": {
         "GET": ("r o o o o o o o", "r n n n n n n o"),
@@ -42,39 +42,39 @@ PAGES = {
     },
     "catalogue-index": {
         "GET": "o o o o o o o o",
-        "POST": "o o o o o f f o",
+        "POST": "m m m m m f f m",
     },
     "catalogue-template": {
         "GET": "o o o o o o o o",
-        "POST": "o o o o o f f o",
+        "POST": "m m m m m f f m",
     },
     "catalogue-compare": {
         "GET": "r f f f f f o o",
-        "POST": "r f f f f f f o",
+        "POST": "r m m m m f f m",
     },
     "catalogue-dashboard": {
         "GET": "r o o o o o o o",
-        "POST": "r o o o o f f o",
+        "POST": "r m m m m f f m",
     },
     "district-catalogue": {
         "GET": ("o o o o o o o o", "o o o o o o o o"),
-        "POST": ("o o o o o f f o", "o o o o o f f o"),
+        "POST": ("m m m m m f f m", "m m m m m f f m"),
     },
     "catalogue-item": {
         "GET": ("o o o o o o o o", "o o o o o o o o"),
-        "POST": ("o o o o o f f o", "o o o o o f f o"),
+        "POST": ("m m m m m f f m", "m m m m m f f m"),
     },
     "catalogue-versions": {
         "GET": ("o o o o o o o o", "o o o o o o o o"),
-        "POST": ("o o o o o f f o", "o o o o o f f o"),
+        "POST": ("m m m m m f f m", "m m m m m f f m"),
     },
     "catalogue-diff": {
         "GET": ("n o n n n o o o", "n n n n n n n o"),
-        "POST": ("n o n n n f f o", "n n n n n f f o"),
+        "POST": ("m m m m m f f m", "m m m m m f f m"),
     },
     "catalogue-export[csv]": {
         "GET": ("o o o o o o o o", "o o o o o o o o"),
-        "POST": ("o o o o o f f o", "o o o o o f f o"),
+        "POST": ("m m m m m f f m", "m m m m m f f m"),
     },
     "catalogue-draft": {
         "GET": ("r o f f f f f o", "r n n n n n n o"),
@@ -98,15 +98,15 @@ PAGES = {
     },
     "check": {
         "GET": "o o o o o o o o",
-        "POST": "o o o o o f f o",
+        "POST": "m m m m m f f m",
     },
     "check-slip": {
         "GET": "b b b b b b b b",
-        "POST": "b b b b b f f b",
+        "POST": "m m m m m f f m",
     },
     "applications": {
         "GET": "r o o o o o o o",
-        "POST": "r o o o o f f o",
+        "POST": "r m m m m f f m",
     },
     "application-new": {
         "GET": "r f o o f f f f",
@@ -114,7 +114,7 @@ PAGES = {
     },
     "application": {
         "GET": ("r o o o o o o o", "r n n n n n n o"),
-        "POST": ("r o o o o f f o", "r n n n n f f o"),
+        "POST": ("r m m m m f f m", "r m m m m f f m"),
     },
     "application-edit": {
         "GET": ("r f f r f f f f", "r f n n f f f f"),
@@ -122,7 +122,7 @@ PAGES = {
     },
     "attachment": {
         "GET": ("r o o o o o o o", "r n n n n n n o"),
-        "POST": ("r o o o o f f o", "r n n n n f f o"),
+        "POST": ("r m m m m f f m", "r m m m m f f m"),
     },
     "application-action[submit]": {
         "GET": ("r m m m m m m m", "r m m m m m m m"),
@@ -158,11 +158,11 @@ PAGES = {
     },
     "review-queue": {
         "GET": "r o f f f f f o",
-        "POST": "r o f f f f f o",
+        "POST": "r m m m m f f m",
     },
     "batches": {
         "GET": "r o f f f o o o",
-        "POST": "r o f f f f f o",
+        "POST": "r m m m m f f m",
     },
     "batch": {
         "GET": ("r o o o o o o o", "r n n n n n n o"),
@@ -170,7 +170,7 @@ PAGES = {
     },
     "ballots": {
         "GET": "r o o o o o o o",
-        "POST": "r o o o o f f o",
+        "POST": "r m m m m f f m",
     },
     "ballot-vote": {
         "GET": ("r m m m m m m m", "r m m m m m m m"),
@@ -178,7 +178,7 @@ PAGES = {
     },
     "contracts": {
         "GET": "r o o o o o o o",
-        "POST": "r o o o o f f o",
+        "POST": "r m m m m f f m",
     },
     "contract-new": {
         "GET": "r f o o f f f f",
@@ -186,11 +186,11 @@ PAGES = {
     },
     "contract": {
         "GET": ("r o n o o o o o", "r n n n n n n o"),
-        "POST": ("r o n o o f f o", "r n n n n f f o"),
+        "POST": ("r m m m m f f m", "r m m m m f f m"),
     },
     "contract-document": {
         "GET": ("r o n o o o o o", "r n n n n n n o"),
-        "POST": ("r o n o o f f o", "r n n n n f f o"),
+        "POST": ("r m m m m f f m", "r m m m m f f m"),
     },
     "contract-ocds": {
         "GET": ("r o n o o o o o", "r n n n n n n o"),
@@ -218,15 +218,15 @@ PAGES = {
     },
     "owed": {
         "GET": "r f f f o f f f",
-        "POST": "r f f f o f f f",
+        "POST": "r m m m m f f m",
     },
     "unfunded": {
         "GET": "r o o o f o o o",
-        "POST": "r o o o f f f o",
+        "POST": "r m m m m f f m",
     },
     "funding-report": {
         "GET": "r o o o f o o o",
-        "POST": "r o o o f f f o",
+        "POST": "r m m m m f f m",
     },
     "funding-export[csv]": {
         "GET": "r o o o f o o o",
@@ -234,7 +234,7 @@ PAGES = {
     },
     "reports": {
         "GET": "r o o o o o o o",
-        "POST": "r o o o o f f o",
+        "POST": "r m m m m f f m",
     },
     "report-new": {
         "GET": "r f f f o f f f",
@@ -242,11 +242,11 @@ PAGES = {
     },
     "report": {
         "GET": ("r o n o o o o o", "r n n n n n n o"),
-        "POST": ("r o n o o f f o", "r n n n n f f o"),
+        "POST": ("r m m m m f f m", "r m m m m f f m"),
     },
     "evidence": {
         "GET": ("r o n o o o o o", "r n n n n n n o"),
-        "POST": ("r o n o o f f o", "r n n n n f f o"),
+        "POST": ("r m m m m f f m", "r m m m m f f m"),
     },
     "report-action[triage]": {
         "GET": ("r m m m m m m m", "r m m m m m m m"),
@@ -258,7 +258,7 @@ PAGES = {
     },
     "assessments": {
         "GET": "r o o o o o o o",
-        "POST": "r o o o o f f o",
+        "POST": "r m m m m f f m",
     },
     "assessment-new": {
         "GET": "r f o o f f f f",
@@ -270,7 +270,7 @@ PAGES = {
     },
     "findings": {
         "GET": "r o o o o o o o",
-        "POST": "r o o o o f f o",
+        "POST": "r m m m m f f m",
     },
     "finding-new": {
         "GET": "r m m m m m m m",
@@ -286,11 +286,11 @@ PAGES = {
     },
     "compliance": {
         "GET": ("r o n o n o o o", "r n n n n n n o"),
-        "POST": ("r o n o n f f o", "r n n n n f f o"),
+        "POST": ("r m m m m f f m", "r m m m m f f m"),
     },
     "notices": {
         "GET": "o o o o o o o o",
-        "POST": "o o o o o f f o",
+        "POST": "m m m m m f f m",
     },
     "notice": {
         "GET": ("o o o o o o o o", "o o o o o o o o"),
@@ -298,11 +298,11 @@ PAGES = {
     },
     "audit-trail": {
         "GET": "r f f f f o o o",
-        "POST": "r f f f f f f o",
+        "POST": "r m m m m f f m",
     },
     "audit-trail-export": {
         "GET": "r f f f f o o o",
-        "POST": "r f f f f f f o",
+        "POST": "r m m m m f f m",
     },
     "login": {
         "GET": "o r r r r r r r",
