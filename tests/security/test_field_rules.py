@@ -251,3 +251,27 @@ def test_a_jinjiang_user_neither_reads_nor_writes_another_districts_objects(
             if answer not in ("n", "f", "m") or (method == "GET" and readable_inside and answer != "n"):
                 leaks[f"{method} {key}"] = answer
     assert not leaks, leaks
+
+
+LISTS = {
+    "/api/v1/applications/": "application",
+    "/api/v1/batches/": "batch",
+    "/api/v1/ballots/": "ballot",
+    "/api/v1/contracts/": "contract",
+    "/api/v1/payments/": "payment",
+    "/api/v1/users/": "user",
+    "/api/v1/versions/?state=draft": "draft",
+}
+
+
+@pytest.mark.parametrize("role", JINJIANG_ROLES)
+def test_a_jinjiang_users_lists_hold_nothing_of_another_district(role, as_role, security_world):
+    client = as_role(role)
+    for url, kind in LISTS.items():
+        response = client.get(url + ("&" if "?" in url else "?") + "page_size=200")
+        assert response.status_code == 200, (url, response.status_code)
+        listed = {row["id"] for row in response.json()["results"]}
+        foreign = {security_world[district][kind].pk for district in ("金牛区", "市北区")}
+        assert not listed & foreign, (url, listed & foreign)
+        if kind in ("application", "batch"):  # and the district's own are there: the filter is not just empty
+            assert security_world["锦江区"][kind].pk in listed, (url, role)
