@@ -275,3 +275,25 @@ def test_a_jinjiang_users_lists_hold_nothing_of_another_district(role, as_role, 
         assert not listed & foreign, (url, listed & foreign)
         if kind in ("application", "batch"):  # and the district's own are there: the filter is not just empty
             assert security_world["锦江区"][kind].pk in listed, (url, role)
+
+
+def test_a_payer_neither_pays_nor_contracts_for_another_districts_communities(as_role, security_world):
+    from funding.models import Contract, Payment
+
+    client = as_role("department_staff")
+    mine, other = security_world["锦江区"], security_world["金牛区"]
+    counts = Contract.objects.count(), Payment.objects.count()
+    before = snapshot()
+
+    payment = API_BODIES["POST /api/v1/payments/"](mine) | {"instalment": other["instalment"].pk}
+    response = client.post("/api/v1/payments/", json.dumps(payment), content_type="application/json")
+    assert response.status_code == 404, response.content
+
+    for field, value in (("communities", [other["community"].pk]), ("item", other["assistance"].pk)):
+        body = API_BODIES["POST /api/v1/contracts/"](mine) | {field: value}
+        response = client.post("/api/v1/contracts/", json.dumps(body), content_type="application/json")
+        assert response.status_code == 400, (field, response.content)
+        assert field in response.json(), response.json()
+
+    assert (Contract.objects.count(), Payment.objects.count()) == counts
+    assert not changes_since(before)
