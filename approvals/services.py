@@ -150,6 +150,7 @@ def application_save(
         raise ValidationError(
             {"regularises": _("Only your unit's own approved or lapsed urgent item can be regularised.")}
         )
+    _require_own_district(application, scope_streets=scope_streets, scope_communities=scope_communities)
     with transaction.atomic():
         application.save()
         if scope_streets is not None:
@@ -157,6 +158,19 @@ def application_save(
         if scope_communities is not None:
             application.scope_communities.set(scope_communities)
     return application
+
+
+def _require_own_district(application: Application, *, scope_streets, scope_communities) -> None:
+    """A district's application may neither make another district's unit pay nor consult its communities."""
+    district_id = application.district_id
+    errors = {}
+    if application.payer_id is not None and application.payer.district_id != district_id:
+        errors["payer"] = [_("Choose a department or street office of your own district to pay.")]
+    for name, units in (("scope_streets", scope_streets), ("scope_communities", scope_communities)):
+        if any(unit.district_id != district_id for unit in units or ()):
+            errors[name] = [_("Choose only streets and communities of your own district.")]
+    if errors:
+        raise ValidationError(errors)
 
 
 @dataclass

@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from catalog.choices import Role
 
@@ -31,6 +31,7 @@ def _filtered(request, qs):
 
 
 @login_required
+@require_safe
 def application_list(request):
     """My applications (the applying unit), or every application in scope for reviewers and auditors."""
     qs = selectors.applications_visible_to(request.user)
@@ -50,6 +51,7 @@ def application_list(request):
 
 
 @login_required
+@require_safe
 def review_queue(request):
     if request.user.role not in (Role.CIVIL_AFFAIRS, Role.ADMIN):
         raise PermissionDenied
@@ -130,6 +132,7 @@ def _field_label(field: str) -> str:
 
 
 @login_required
+@require_safe
 def application_detail(request, pk: int):
     try:
         application = selectors.application_detail(pk, request.user)
@@ -204,6 +207,7 @@ def application_action(request, pk: int, action: str):
 
 
 @login_required
+@require_safe
 def attachment_download(request, pk: int, attachment_id: int):
     application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
     attachment = get_object_or_404(application.attachments, pk=attachment_id)
@@ -213,6 +217,7 @@ def attachment_download(request, pk: int, attachment_id: int):
 
 
 @login_required
+@require_safe
 def batch_list(request):
     if request.user.role not in (Role.CIVIL_AFFAIRS, Role.AUDITOR, Role.OVERSEER, Role.ADMIN):
         raise PermissionDenied
@@ -225,6 +230,8 @@ def batch_list(request):
 def batch_detail(request, pk: int):
     batch = get_object_or_404(selectors.batches_visible_to(request.user), pk=pk)
     if request.method == "POST":
+        if not services.is_office(request.user, batch.district_id):
+            raise PermissionDenied  # anyone else was told "Done." although nothing had been done
         if request.POST.get("action") == "open":
             services.batch_open_consultation(batch=batch, actor=request.user)
         elif request.POST.get("action") == "tally":
@@ -246,6 +253,7 @@ def batch_detail(request, pk: int):
 
 
 @login_required
+@require_safe
 def my_ballots(request):
     """The ballots of a street office or a community, the open ones first."""
     ballots = selectors.ballots_for(request.user).order_by("vote", "deadline", "id")

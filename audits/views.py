@@ -10,7 +10,7 @@ from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from catalog.choices import ItemList, Role
 from catalog.io import csv_stream
@@ -63,6 +63,7 @@ def report_new(request):
 
 
 @login_required
+@require_safe
 def report_list(request):
     qs = selectors.reports_visible_to(request.user)
     state = request.GET.get("state", "")
@@ -73,6 +74,7 @@ def report_list(request):
 
 
 @login_required
+@require_safe
 def report_detail(request, pk: int):
     report = get_object_or_404(selectors.reports_visible_to(request.user), pk=pk)
     user = request.user
@@ -115,6 +117,7 @@ def report_action(request, pk: int, action: str):
 
 
 @login_required
+@require_safe
 def evidence_download(request, pk: int, evidence_id: int):
     report = get_object_or_404(selectors.reports_visible_to(request.user), pk=pk)
     if not selectors.may_see_reporter(request.user, report):
@@ -126,6 +129,7 @@ def evidence_download(request, pk: int, evidence_id: int):
 
 
 @login_required
+@require_safe
 def assessment_list(request):
     qs = selectors.assessments_visible_to(request.user)
     if request.GET.get("findings") == "1":
@@ -202,6 +206,7 @@ def _trail(request):
 
 
 @login_required
+@require_safe
 def audit_trail(request):
     qs = _trail(request)
     page = Paginator(qs.order_by("-id"), 50).get_page(request.GET.get("page"))
@@ -209,6 +214,7 @@ def audit_trail(request):
 
 
 @login_required
+@require_safe
 def audit_trail_export(request):
     qs = _trail(request).order_by("id")
     trail.record(action="export", object_type="audits_auditentry", note=request.GET.urlencode()[:500])
@@ -245,6 +251,7 @@ def _office_district(request):
 
 
 @login_required
+@require_safe
 def findings(request):
     user = request.user
     qs = selectors.findings_visible_to(user)
@@ -308,7 +315,9 @@ def finding_detail(request, pk: int):
     office = request.user.role == Role.ADMIN or (
         request.user.role == Role.CIVIL_AFFAIRS and request.user.unit.district_id == finding.district_id
     )
-    if request.method == "POST" and office:
+    if request.method == "POST":
+        if not office:
+            raise PermissionDenied  # a reader's POST was shown the page again, as if something had been done
         try:
             if request.POST.get("action") in ("confirm", "dismiss"):
                 services.finding_decide(
@@ -330,6 +339,7 @@ def finding_detail(request, pk: int):
     )
 
 
+@require_safe
 def notice_list(request):
     """全区通报: the public list of published notices."""
     qs = selectors.notices_visible_to(request.user)
@@ -372,6 +382,7 @@ def notice_detail(request, pk: int):
 
 
 @login_required
+@require_safe
 def unit_compliance(request, unit_id: int):
     """A unit's compliance page: findings, open and overdue notices, unfunded obligations, assessments held."""
     user = request.user

@@ -20,7 +20,8 @@ def district_scope_q(user: User, *, field: str = "district") -> Q:
     if not user.is_authenticated:
         return Q(pk__in=[])
     if user.role == Role.ADMIN:
-        return Q()
+        # Not an empty Q(): `Q(a) | Q()` is just `Q(a)`, which would hide drafts from administrators.
+        return Q(pk__isnull=False)
     if user.unit_id is None:
         return Q(pk__in=[])
     if user.role == Role.OVERSEER:

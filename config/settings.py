@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "audits.middleware.AuditMiddleware",
+    "catalog.middleware.ReadOnlyRolesMiddleware",  # after the audit middleware: its 403s are recorded
     "django.contrib.messages.middleware.MessageMiddleware",
     "config.security.RequestSizeLimitMiddleware",
     "config.security.SessionExpiryMiddleware",

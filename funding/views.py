@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from approvals.models import Application
 from catalog.choices import ItemList, Role
@@ -35,6 +35,7 @@ def _messages_from(request, exc) -> None:
 
 
 @login_required
+@require_safe
 def contract_list(request):
     qs = selectors.contracts_visible_to(request.user)
     state = request.GET.get("state", "")
@@ -112,6 +113,7 @@ def contract_new(request):
 
 
 @login_required
+@require_safe
 def contract_detail(request, pk: int):
     contract = get_object_or_404(selectors.contracts_visible_to(request.user), pk=pk)
     instalments = contract.instalments.select_related("community").order_by("community__name", "sequence")
@@ -195,6 +197,7 @@ def contract_action(request, pk: int, action: str):
 
 
 @login_required
+@require_safe
 def signed_document(request, pk: int):
     contract = get_object_or_404(selectors.contracts_visible_to(request.user), pk=pk)
     if not contract.signed_document:
@@ -207,6 +210,7 @@ def signed_document(request, pk: int):
 
 
 @login_required
+@require_safe  # an export is a read: a POST must not record one
 def contract_ocds(request, pk: int):
     contract = get_object_or_404(selectors.contracts_visible_to(request.user).select_related("payer"), pk=pk)
     ExportRecord.objects.create(user=request.user, kind=ExportKind.OCDS, what=f"contract {contract.number}")
@@ -223,6 +227,7 @@ def contract_ocds(request, pk: int):
 
 
 @login_required
+@require_safe
 def owed(request):
     """A community secretary: what each item's payer owes the community, and what has been paid."""
     if request.user.role != Role.SECRETARY:
@@ -231,6 +236,7 @@ def owed(request):
 
 
 @login_required
+@require_safe
 def unfunded(request):
     user = request.user
     districts = selectors.districts_visible_to(user)
@@ -279,6 +285,7 @@ def _report_scope(request):
 
 
 @login_required
+@require_safe
 def report(request):
     """For auditors: promised, paid, outstanding and overdue by payer, community or item, with charts."""
     form, data, instalments, start, end, today = _report_scope(request)
@@ -310,6 +317,7 @@ def report(request):
 
 
 @login_required
+@require_safe  # an export is a read: a POST must not record one
 def report_export(request, fmt: str):
     _form, _data, instalments, start, end, today = _report_scope(request)
     payments = Payment.objects.filter(instalment__in=instalments, paid_on__range=(start, end))

@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from .. import answers, io, selectors, services
 from ..api.serializers import CatalogueItemSerializer, CatalogueVersionSerializer
@@ -36,11 +36,13 @@ def _district(district_id: int) -> Unit:
     return get_object_or_404(Unit.objects.districts().select_related("parent"), pk=district_id)
 
 
+@require_safe
 def catalogue_index(request):
     districts = Unit.objects.districts().select_related("parent").order_by("parent__name", "name")
     return render(request, "catalog/catalogue_index.html", {"districts": districts})
 
 
+@require_safe
 def district_catalogue(request, district_id: int):
     """A district's four lists in force on a date, by list and type, searchable, with counts."""
     district = _district(district_id)
@@ -92,12 +94,14 @@ def district_catalogue(request, district_id: int):
     )
 
 
+@require_safe
 def item_detail(request, district_id: int, item_id: int):
     visible = selectors.versions_visible_to(request.user).filter(district_id=district_id)
     item = get_object_or_404(CatalogueItem.objects.select_related("version__district"), pk=item_id, version__in=visible)
     return render(request, "catalog/item_detail.html", {"item": item, "district": item.version.district})
 
 
+@require_safe
 def version_history(request, district_id: int):
     district = _district(district_id)
     versions = selectors.versions_visible_to(request.user).filter(district=district).order_by("-effective_from")
@@ -106,6 +110,7 @@ def version_history(request, district_id: int):
     return render(request, "catalog/version_history.html", {"district": district, "rows": rows})
 
 
+@require_safe
 def version_diff(request, district_id: int, version_id: int):
     visible = selectors.versions_visible_to(request.user).filter(district_id=district_id)
     new = get_object_or_404(visible, pk=version_id)
@@ -129,6 +134,7 @@ def version_diff(request, district_id: int, version_id: int):
     )
 
 
+@require_safe
 def export(request, district_id: int, fmt: str):
     """The lists in force on a date as CSV (streamed), XLSX or JSON, in the import format."""
     district = _district(district_id)
@@ -160,6 +166,7 @@ def export(request, district_id: int, fmt: str):
     return response
 
 
+@require_safe
 def import_template(request):
     response = HttpResponse(
         io.template_xlsx(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -278,6 +285,7 @@ def draft_import(request, district_id: int):
 
 
 @login_required
+@require_safe
 def city_comparison(request):
     """Every district of the overseer's city side by side (administrators choose the city)."""
     user = request.user
@@ -306,6 +314,7 @@ def city_comparison(request):
 
 
 @login_required
+@require_safe
 def burden_dashboard(request):
     """Items per list across versions: the reform story, as a chart (civil-affairs, auditors, overseers)."""
     district_ids = list(

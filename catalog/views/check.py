@@ -4,6 +4,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from .. import selectors
 from ..check import check_demand
@@ -45,6 +46,7 @@ def _run_check(request):
     return community, district, form, result
 
 
+@require_safe
 def check_page(request):
     community, district, form, result = _run_check(request)
     version = (
@@ -71,6 +73,7 @@ def check_page(request):
     )
 
 
+@require_safe
 def reply_slip(request):
     """The verdict as a one-page PDF to hand to whoever made the demand."""
     from weasyprint import HTML  # heavy import, only for this page

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from .. import selectors, services
 from ..choices import Role, UnitKind
@@ -14,12 +15,14 @@ from ..notifications import inbox as inbox_of
 from ..notifications import mark_read
 
 
+@require_safe
 def landing(request):
     districts = Unit.objects.districts().select_related("parent").order_by("parent__name", "name")
     return render(request, "catalog/landing.html", {"districts": districts})
 
 
 @login_required
+@require_safe
 def home(request):
     user = request.user
     unit = user.unit
@@ -45,11 +48,13 @@ def home(request):
     return render(request, "catalog/home.html", context)
 
 
+@require_safe
 def org_index(request):
     cities = Unit.objects.cities().order_by("name").prefetch_related("children")
     return render(request, "catalog/org_index.html", {"cities": cities})
 
 
+@require_safe
 def org_unit(request, pk: int):
     unit = get_object_or_404(Unit.objects.select_related("parent", "district", "city"), pk=pk)
     children = Paginator(unit.children.order_by("kind", "name"), 100).get_page(request.GET.get("page"))

@@ -1,0 +1,50 @@
+"""Auditors and overseers read; they never write. One guard for every page and API endpoint, so a new
+endpoint cannot forget it."""
+
+from django.http import HttpResponseForbidden, JsonResponse
+from django.urls import Resolver404, resolve
+from django.utils.translation import gettext as _
+
+from .choices import Role
+
+READ_ONLY_ROLES = (Role.AUDITOR, Role.OVERSEER)
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
+# Unsafe requests that change nothing of anyone's data: signing in and out, getting an API token,
+# the interface language, and marking one's own inbox read.
+ALLOWED = {"login", "logout", "set_language", "inbox", "api:api-token"}
+
+
+def _user_of(request):
+    """The session's user, or the API token's (DRF authenticates tokens only inside the view)."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return user
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Token "):
+        from rest_framework.authtoken.models import Token
+
+        token = Token.objects.select_related("user").filter(key=header[6:].strip()).first()
+        return token.user if token else None
+    return None
+
+
+class ReadOnlyRolesMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in SAFE_METHODS:
+            user = _user_of(request)
+            if user is not None and user.role in READ_ONLY_ROLES and _route_name(request.path_info) not in ALLOWED:
+                message = _("Auditors and overseers read; they cannot change anything.")
+                if request.path_info.startswith("/api/"):
+                    return JsonResponse({"detail": message}, status=403)
+                return HttpResponseForbidden(message)
+        return self.get_response(request)
+
+
+def _route_name(path: str) -> str | None:
+    try:
+        return resolve(path).view_name
+    except Resolver404:
+        return None

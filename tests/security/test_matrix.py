@@ -1,0 +1,449 @@
+"""The permission matrix: every page and API operation × every role × an object in and out of the role's scope.
+
+The tables below are the answers we expect. The routes come from the URLconf and the operations from the
+OpenAPI schema: one of either that the tables do not list fails `test_every_*_is_in_the_matrix`, and so does
+a table entry for something that no longer exists. Each cell is its own test case, named
+`route|method|role|scope`, so a failure names the cell. The answer letters are explained in `matrix.py`;
+each row lists them in the order anonymous, civil affairs, street staff, department staff, secretary,
+auditor, overseer, administrator. For a route with an object, the pair is (an object of 锦江区, the
+role's own district; an object of another district: 金牛区, or 市北区 for the 成都 overseer).
+"""
+
+import pytest
+from django.urls import resolve
+
+from .matrix import PAGE_ARGS, api_object_kind, api_operations, ask, parse, url_patterns
+
+# Page route (with its literal argument in brackets where it takes one) → method → answers
+PAGES = {
+    "landing": {
+        "GET": "o o o o o o o o",
+        "POST": "m m m m m f f m",
+    },
+    "home": {
+        "GET": "r o o o o o o o",
+        "POST": "r m m m m f f m",
+    },
+    "inbox": {
+        "GET": "r o o o o o o o",
+        "POST": "r r r r r r r r",
+    },
+    "org-index": {
+        "GET": "o o o o o o o o",
+        "POST": "m m m m m f f m",
+    },
+    "org-unit": {
+        "GET": ("o o o o o o o o", "o o o o o o o o"),
+        "POST": ("m m m m m f f m", "m m m m m f f m"),
+    },
+    "policy": {
+        "GET": ("r o o o o o o o", "r n n n n n n o"),
+        "POST": ("r o f f f f f o", "r n n n n f f o"),
+    },
+    "catalogue-index": {
+        "GET": "o o o o o o o o",
+        "POST": "m m m m m f f m",
+    },
+    "catalogue-template": {
+        "GET": "o o o o o o o o",
+        "POST": "m m m m m f f m",
+    },
+    "catalogue-compare": {
+        "GET": "r f f f f f o o",
+        "POST": "r m m m m f f m",
+    },
+    "catalogue-dashboard": {
+        "GET": "r o o o o o o o",
+        "POST": "r m m m m f f m",
+    },
+    "district-catalogue": {
+        "GET": ("o o o o o o o o", "o o o o o o o o"),
+        "POST": ("m m m m m f f m", "m m m m m f f m"),
+    },
+    "catalogue-item": {
+        "GET": ("o o o o o o o o", "o o o o o o o o"),
+        "POST": ("m m m m m f f m", "m m m m m f f m"),
+    },
+    "catalogue-versions": {
+        "GET": ("o o o o o o o o", "o o o o o o o o"),
+        "POST": ("m m m m m f f m", "m m m m m f f m"),
+    },
+    "catalogue-diff": {
+        "GET": ("n o n n n o o o", "n n n n n n n o"),
+        "POST": ("m m m m m f f m", "m m m m m f f m"),
+    },
+    "catalogue-export[csv]": {
+        "GET": ("o o o o o o o o", "o o o o o o o o"),
+        "POST": ("m m m m m f f m", "m m m m m f f m"),
+    },
+    "catalogue-draft": {
+        "GET": ("r o f f f f f o", "r n n n n n n o"),
+        "POST": ("r o f f f f f o", "r n n n n f f o"),
+    },
+    "catalogue-draft-new": {
+        "GET": ("r o f f f f f o", "r n n n n n n o"),
+        "POST": ("r o f f f f f o", "r n n n n f f o"),
+    },
+    "catalogue-draft-item": {
+        "GET": ("r o f f f f f o", "r n n n n n n o"),
+        "POST": ("r o f f f f f o", "r n n n n f f o"),
+    },
+    "catalogue-draft-delete": {
+        "GET": ("r m m m m m m m", "r m m m m m m m"),
+        "POST": ("r w f f f f f w", "r n n n n f f w"),
+    },
+    "catalogue-draft-import": {
+        "GET": ("r m m m m m m m", "r m m m m m m m"),
+        "POST": ("r r f f f f f r", "r n n n n f f r"),
+    },
+    "check": {
+        "GET": "o o o o o o o o",
+        "POST": "m m m m m f f m",
+    },
+    "check-slip": {
+        "GET": "b b b b b b b b",
+        "POST": "m m m m m f f m",
+    },
+    "applications": {
+        "GET": "r o o o o o o o",
+        "POST": "r m m m m f f m",
+    },
+    "application-new": {
+        "GET": "r f o o f f f f",
+        "POST": "r f o o f f f f",
+    },
+    "application": {
+        "GET": ("r o o o o o o o", "r n n n n n n o"),
+        "POST": ("r m m m m f f m", "r m m m m f f m"),
+    },
+    "application-edit": {
+        "GET": ("r f f r f f f f", "r f n n f f f f"),
+        "POST": ("r f f r f f f f", "r f n n f f f f"),
+    },
+    "attachment": {
+        "GET": ("r o o o o o o o", "r n n n n n n o"),
+        "POST": ("r m m m m f f m", "r m m m m f f m"),
+    },
+    "application-action[submit]": {
+        "GET": ("r m m m m m m m", "r m m m m m m m"),
+        "POST": ("r f f r f f f f", "r n n n n f f f"),
+    },
+    "application-action[withdraw]": {
+        "GET": ("r m m m m m m m", "r m m m m m m m"),
+        "POST": ("r f f w f f f f", "r n n n n f f f"),
+    },
+    "application-action[review]": {
+        "GET": ("r m m m m m m m", "r m m m m m m m"),
+        "POST": ("r r f f f f f r", "r n n n n f f r"),
+    },
+    "application-action[approve]": {
+        "GET": ("r m m m m m m m", "r m m m m m m m"),
+        "POST": ("r r f f f f f r", "r n n n n f f r"),
+    },
+    "application-action[reject]": {
+        "GET": ("r m m m m m m m", "r m m m m m m m"),
+        "POST": ("r r f f f f f r", "r n n n n f f r"),
+    },
+    "application-action[urgent-approve]": {
+        "GET": ("r m m m m m m m", "r m m m m m m m"),
+        "POST": ("r r f f f f f r", "r n n n n f f r"),
+    },
+    "application-action[urgent-reject]": {
+        "GET": ("r m m m m m m m", "r m m m m m m m"),
+        "POST": ("r r f f f f f r", "r n n n n f f r"),
+    },
+    "application-action[attach]": {
+        "GET": ("r m m m m m m m", "r m m m m m m m"),
+        "POST": ("r f f r f f f f", "r n n n n f f f"),
+    },
+    "review-queue": {
+        "GET": "r o f f f f f o",
+        "POST": "r m m m m f f m",
+    },
+    "batches": {
+        "GET": "r o f f f o o o",
+        "POST": "r m m m m f f m",
+    },
+    "batch": {
+        "GET": ("r o o o o o o o", "r n n n n n n o"),
+        "POST": ("r w f f f f f w", "r n n n n f f w"),
+    },
+    "ballots": {
+        "GET": "r o o o o o o o",
+        "POST": "r m m m m f f m",
+    },
+    "ballot-vote": {
+        "GET": ("r m m m m m m m", "r m m m m m m m"),
+        "POST": ("r n n n w f f n", "r n n n n f f n"),
+    },
+    "contracts": {
+        "GET": "r o o o o o o o",
+        "POST": "r m m m m f f m",
+    },
+    "contract-new": {
+        "GET": "r f o o f f f f",
+        "POST": "r f o o f f f f",
+    },
+    "contract": {
+        "GET": ("r o n o o o o o", "r n n n n n n o"),
+        "POST": ("r m m m m f f m", "r m m m m f f m"),
+    },
+    "contract-document": {
+        "GET": ("r o n o o o o o", "r n n n n n n o"),
+        "POST": ("r m m m m f f m", "r m m m m f f m"),
+    },
+    "contract-ocds": {
+        "GET": ("r o n o o o o o", "r n n n n n n o"),
+        "POST": ("r m m m m f f m", "r m m m m f f m"),
+    },
+    "contract-action[sign]": {
+        "GET": ("r m m m m m m m", "r m m m m m m m"),
+        "POST": ("r f n r f f f r", "r n n n n f f r"),
+    },
+    "contract-action[pay]": {
+        "GET": ("r m m m m m m m", "r m m m m m m m"),
+        "POST": ("r f n w f f f w", "r n n n n f f w"),
+    },
+    "contract-action[reverse]": {
+        "GET": ("r m m m m m m m", "r m m m m m m m"),
+        "POST": ("r f n w f f f w", "r n n n n f f w"),
+    },
+    "contract-action[amend]": {
+        "GET": ("r m m m m m m m", "r m m m m m m m"),
+        "POST": ("r f n w f f f w", "r n n n n f f w"),
+    },
+    "contract-action[terminate]": {
+        "GET": ("r m m m m m m m", "r m m m m m m m"),
+        "POST": ("r f n w f f f w", "r n n n n f f w"),
+    },
+    "owed": {
+        "GET": "r f f f o f f f",
+        "POST": "r m m m m f f m",
+    },
+    "unfunded": {
+        "GET": "r o o o f o o o",
+        "POST": "r m m m m f f m",
+    },
+    "funding-report": {
+        "GET": "r o o o f o o o",
+        "POST": "r m m m m f f m",
+    },
+    "funding-export[csv]": {
+        "GET": "r o o o f o o o",
+        "POST": "r m m m m f f m",
+    },
+    "reports": {
+        "GET": "r o o o o o o o",
+        "POST": "r m m m m f f m",
+    },
+    "report-new": {
+        "GET": "r f f f o f f f",
+        "POST": "r f f f o f f f",
+    },
+    "report": {
+        "GET": ("r o n o o o o o", "r n n n n n n o"),
+        "POST": ("r m m m m f f m", "r m m m m f f m"),
+    },
+    "evidence": {
+        "GET": ("r o n o o o o o", "r n n n n n n o"),
+        "POST": ("r m m m m f f m", "r m m m m f f m"),
+    },
+    "report-action[triage]": {
+        "GET": ("r m m m m m m m", "r m m m m m m m"),
+        "POST": ("r r n f f f f r", "r n n n n f f r"),
+    },
+    "report-action[explain]": {
+        "GET": ("r m m m m m m m", "r m m m m m m m"),
+        "POST": ("r f n w f f f f", "r n n n n f f f"),
+    },
+    "assessments": {
+        "GET": "r o o o o o o o",
+        "POST": "r m m m m f f m",
+    },
+    "assessment-new": {
+        "GET": "r f o o f f f f",
+        "POST": "r f o o f f f f",
+    },
+    "assessment-answer": {
+        "GET": ("r m m m m m m m", "r m m m m m m m"),
+        "POST": ("r f n f w f f f", "r n n n n f f f"),
+    },
+    "findings": {
+        "GET": "r o o o o o o o",
+        "POST": "r m m m m f f m",
+    },
+    "finding-new": {
+        "GET": "r m m m m m m m",
+        "POST": "r r f f f f f f",
+    },
+    "finding": {
+        "GET": ("r o n o n o o o", "r n n n n n n o"),
+        "POST": ("r r n f n f f r", "r n n n n f f r"),
+    },
+    "inspection-new": {
+        "GET": "r m m m m m m m",
+        "POST": "r r f f f f f f",
+    },
+    "compliance": {
+        "GET": ("r o n o n o o o", "r n n n n n n o"),
+        "POST": ("r m m m m f f m", "r m m m m f f m"),
+    },
+    "notices": {
+        "GET": "o o o o o o o o",
+        "POST": "m m m m m f f m",
+    },
+    "notice": {
+        "GET": ("o o o o o o o o", "o o o o o o o o"),
+        "POST": ("f f f w f f f f", "f f f f f f f f"),
+    },
+    "audit-trail": {
+        "GET": "r f f f f o o o",
+        "POST": "r m m m m f f m",
+    },
+    "audit-trail-export": {
+        "GET": "r f f f f o o o",
+        "POST": "r m m m m f f m",
+    },
+    "login": {
+        "GET": "o r r r r r r r",
+        "POST": "o r r r r r r r",
+    },
+    "logout": {
+        "GET": "m m m m m m m m",
+        "POST": "r r r r r r r r",
+    },
+    "api:api-root": {
+        "GET": "l o o o o o o o",
+        "POST": "l m m m m f f m",
+    },
+    "healthz": {
+        "GET": "o o o o o o o o",
+        "POST": "o o o o o f f o",
+    },
+}
+
+# API operation, as the OpenAPI schema names it → answers
+API = {
+    "GET /api/v1/applications/": "l o o o o o o o",
+    "POST /api/v1/applications/": "l f w w f f f f",
+    "GET /api/v1/applications/{id}/": ("l o o o o o o o", "l n n n n n n o"),
+    "PATCH /api/v1/applications/{id}/": ("l f f b f f f f", "l n n n n f f f"),
+    "PUT /api/v1/applications/{id}/": ("l f f b f f f f", "l n n n n f f f"),
+    "POST /api/v1/applications/{id}/decide/": ("l b f f f f f b", "l n n n n f f b"),
+    "POST /api/v1/applications/{id}/review/": ("l b f f f f f b", "l n n n n f f b"),
+    "POST /api/v1/applications/{id}/submit/": ("l f f b f f f f", "l n n n n f f f"),
+    "POST /api/v1/applications/{id}/withdraw/": ("l f f w f f f f", "l n n n n f f f"),
+    "POST /api/v1/auth/token/": "b b b b b b b b",
+    "GET /api/v1/ballots/": "l o o o o o o o",
+    "GET /api/v1/ballots/{id}/": ("l n n n o n n n", "l n n n n n n n"),
+    "POST /api/v1/ballots/{id}/vote/": ("l n n n w f f n", "l n n n n f f n"),
+    "GET /api/v1/batches/": "l o o o o o o o",
+    "GET /api/v1/batches/{id}/": ("l o o o o o o o", "l n n n n n n o"),
+    "POST /api/v1/batches/{id}/open/": ("l o f f f f f o", "l n n n n f f o"),
+    "POST /api/v1/batches/{id}/tally/": ("l w f f f f f w", "l n n n n f f w"),
+    "GET /api/v1/check/": "o o o o o o o o",
+    "GET /api/v1/cities/": "o o o o o o o o",
+    "GET /api/v1/cities/{id}/": ("o o o o o o o o", "o o o o o o o o"),
+    "GET /api/v1/communities/": "o o o o o o o o",
+    "GET /api/v1/communities/{id}/": ("o o o o o o o o", "o o o o o o o o"),
+    "GET /api/v1/contracts/": "l o o o o o o o",
+    "POST /api/v1/contracts/": "l b w w b f f f",
+    "GET /api/v1/contracts/{id}/": ("l o n o o o o o", "l n n n n n n o"),
+    "POST /api/v1/contracts/{id}/amend/": ("l f n w f f f w", "l n n n n f f w"),
+    "GET /api/v1/contracts/{id}/ocds/": ("l o n o o o o o", "l n n n n n n o"),
+    "POST /api/v1/contracts/{id}/sign/": ("l f n b f f f b", "l n n n n f f b"),
+    "POST /api/v1/contracts/{id}/terminate/": ("l f n w f f f w", "l n n n n f f w"),
+    "GET /api/v1/departments/": "o o o o o o o o",
+    "GET /api/v1/departments/{id}/": ("o o o o o o o o", "o o o o o o o o"),
+    "GET /api/v1/districts/": "o o o o o o o o",
+    "GET /api/v1/districts/{id}/": ("o o o o o o o o", "o o o o o o o o"),
+    "GET /api/v1/funding-report/": "l o o o o o o o",
+    "GET /api/v1/items/": "o o o o o o o o",
+    "POST /api/v1/items/": "l w f f f f f w",
+    "DELETE /api/v1/items/{id}/": ("l w n n n f f w", "l n n n n f f w"),
+    "GET /api/v1/items/{id}/": ("o o o o o o o o", "o o o o o o o o"),
+    "PATCH /api/v1/items/{id}/": ("l w n n n f f w", "l n n n n f f w"),
+    "PUT /api/v1/items/{id}/": ("l w n n n f f w", "l n n n n f f w"),
+    "GET /api/v1/me/": "l o o o o o o o",
+    "GET /api/v1/payments/": "l o o o o o o o",
+    "POST /api/v1/payments/": "l f n w f f f w",
+    "GET /api/v1/payments/{id}/": ("l o n o o o o o", "l n n n n n n o"),
+    "POST /api/v1/payments/{id}/reverse/": ("l f n w f f f w", "l n n n n f f w"),
+    "GET /api/v1/policies/": "l o o o o o o o",
+    "GET /api/v1/policies/{district}/": ("l o o o o o o o", "l n n n n n n o"),
+    "PATCH /api/v1/policies/{district}/": ("l w f f f f f w", "l n n n n f f w"),
+    "PUT /api/v1/policies/{district}/": ("l w f f f f f w", "l n n n n f f w"),
+    "GET /api/v1/streets/": "o o o o o o o o",
+    "GET /api/v1/streets/{id}/": ("o o o o o o o o", "o o o o o o o o"),
+    "GET /api/v1/unfunded/": "l o o o o o o o",
+    "GET /api/v1/users/": "l o o o o o o o",
+    "GET /api/v1/users/{id}/": ("l o n o n o o o", "l n n n n n n o"),
+    "GET /api/v1/versions/": "o o o o o o o o",
+    "GET /api/v1/versions/{id}/": ("o o o o o o o o", "o o o o o o o o"),
+    "GET /api/v1/versions/{id}/diff/": ("n o n n n o o o", "n n n n n n n o"),
+    "POST /api/v1/versions/{id}/publish/": ("l w n n n f f w", "l n n n n f f w"),
+}
+
+
+def _cells():
+    for key, methods in PAGES.items():
+        for method, rows in methods.items():
+            yield from _row_cells(key, method, rows)
+    for key, rows in API.items():
+        yield from _row_cells(key, key.split(" ", 1)[0], rows)
+
+
+def _row_cells(key, method, rows):
+    scoped = isinstance(rows, tuple)
+    for scope, row in zip(("in", "out") if scoped else (None,), rows if scoped else (rows,), strict=True):
+        for role, expected in parse(row).items():
+            yield pytest.param(key, method, role, scope, expected, id=f"{key}|{method}|{role}|{scope or '-'}")
+
+
+CELLS = list(_cells())
+
+
+@pytest.mark.parametrize(("key", "method", "role", "scope", "expected"), CELLS)
+def test_cell(key, method, role, scope, expected, as_role, security_world):
+    answer, changed = ask(as_role(role), security_world, key=key, method=method, role=role, scope=scope)
+    assert answer == expected, f"{method} {key} as {role} ({scope or 'no object'}): {answer}, expected {expected}"
+    if expected != "w":
+        assert not changed, f"{method} {key} as {role} was refused but changed: {changed}"
+
+
+def _page_names():
+    return {key.split("[")[0] for key in PAGES}
+
+
+def test_every_page_route_is_in_the_matrix():
+    routes = {name for name, _route in url_patterns() if not name.startswith("api:") or name == "api:api-root"}
+    assert None not in routes, "every route needs a name to be in the matrix"
+    missing, gone = routes - _page_names(), _page_names() - routes
+    assert not missing, f"routes missing from the permission matrix (tests/security/test_matrix.py): {missing}"
+    assert not gone, f"matrix entries for routes that no longer exist: {gone}"
+    assert set(PAGE_ARGS) <= routes, set(PAGE_ARGS) - routes
+
+
+def test_every_api_operation_is_in_the_matrix(db):
+    operations = api_operations()
+    missing, gone = operations - set(API), set(API) - operations
+    assert not missing, f"API operations missing from the permission matrix: {sorted(missing)}"
+    assert not gone, f"matrix entries for API operations that no longer exist: {sorted(gone)}"
+
+
+def test_every_api_route_is_an_operation_of_the_schema(db):
+    """A view left out of the schema would escape the matrix: every API route must serve an operation."""
+    served = {
+        resolve(path.replace("{id}", "1").replace("{district}", "1")).view_name
+        for path in {operation.split(" ", 1)[1] for operation in api_operations()}
+    }
+    routes = {name for name, _route in url_patterns() if name.startswith("api:")} - {"api:api-root"}
+    assert routes - served == set(), f"API routes not in the schema: {routes - served}"
+
+
+def test_routes_with_an_object_answer_in_and_out_of_scope():
+    for key, rows in API.items():
+        assert isinstance(rows, tuple) == (api_object_kind(*key.split(" ", 1)) is not None), key
+    for key, methods in PAGES.items():
+        for rows in methods.values():
+            assert isinstance(rows, tuple) == (key.split("[")[0] in PAGE_ARGS), key
