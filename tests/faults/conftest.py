@@ -204,6 +204,7 @@ class WebServer:
                 [
                     *(sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{self.port}"),
                     *("-w", str(self.workers), "--timeout", "60", "--graceful-timeout", "5"),
+                    "--no-control-socket",  # its default path is shared by every gunicorn of the machine
                 ],
                 cwd=REPO,
                 env=self.env,
@@ -225,8 +226,12 @@ class WebServer:
 
     def stop(self) -> None:
         if self.process is not None:
-            stop_group(self.process)
+            stop_group(self.process, signal.SIGINT)  # gunicorn's quick shutdown
             self.process = None
+
+    def served_log(self) -> str:
+        """What the server logged while serving, before the shutdown the test asked for."""
+        return self.log.read_text().split("Handling signal")[0]
 
 
 class Browser:
@@ -262,6 +267,18 @@ class Browser:
     def login(self, username: str, password: str) -> None:
         status, _headers, body, _ = self.request("/accounts/login/", {"username": username, "password": password})
         assert status == 200 and 'data-testid="home"' in body, f"login as {username} failed: {status}"
+
+
+def password_the_server_reads(username: str, password: str) -> None:
+    """The suite stores MD5 hashes for speed, which a server with the production hashers does not read: give the
+    user of the test database a PBKDF2 hash (few iterations: only the format matters here)."""
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+    from django.utils.crypto import get_random_string
+
+    from catalog.models import User
+
+    encoded = PBKDF2PasswordHasher().encode(password, get_random_string(12), iterations=1000)
+    assert User.objects.filter(username=username).update(password=encoded) == 1
 
 
 # --- A private PostgreSQL cluster ----------------------------------------------------------------------------

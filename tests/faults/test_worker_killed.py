@@ -179,7 +179,7 @@ def test_a_worker_killed_mid_reminders_is_redelivered_and_each_reminder_is_sent_
     world, redis_server, worker, capsys
 ):
     tomorrow = timezone.localdate() + timedelta(days=1)
-    batch = consulting_batch(world, applications=30, consultation_ends=tomorrow, votes=False)
+    batch = consulting_batch(world, applications=20, consultation_ends=tomorrow, votes=False)
     pending = Ballot.objects.filter(application__batch=batch).select_related("unit")
     expected = {
         (user_id, f"ballot-{ballot.pk}-reminder")
@@ -188,7 +188,7 @@ def test_a_worker_killed_mid_reminders_is_redelivered_and_each_reminder_is_sent_
             unit=ballot.unit, role__in=[Role.SECRETARY, Role.STREET_STAFF], is_active=True
         ).values_list("pk", flat=True)
     }
-    assert len(expected) >= 30 * 13 * VOTERS_PER_UNIT
+    assert len(expected) >= 20 * 13 * VOTERS_PER_UNIT
     reminders = Notification.objects.filter(dedupe_key__startswith="ballot-")
 
     first = start_and_wait_ready(worker)
