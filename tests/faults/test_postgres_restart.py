@@ -4,12 +4,39 @@ Retry-After, never a 500 or a traceback; once it is back requests succeed again,
 import threading
 import time
 from pathlib import Path
+from unittest import mock
+
+import pytest
+from django.db import OperationalError
 
 from catalog.demo import DEMO_PASSWORD
 
 from .conftest import Browser, WebServer, app_env
 
 OUTAGE_SECONDS = 2
+
+
+def failing_queries(error: Exception):
+    return mock.patch("django.db.backends.utils.CursorWrapper.execute", side_effect=error)
+
+
+@pytest.mark.django_db
+def test_a_lost_database_answers_503_with_retry_after_as_a_page_or_as_json(client):
+    client.raise_request_exception = False
+    with failing_queries(OperationalError("the database system is shutting down")):
+        page = client.get("/")
+        api = client.get("/api/v1/versions/")
+    assert (page.status_code, page["Retry-After"]) == (503, "30")
+    assert 'data-testid="unavailable"' in page.content.decode() and "shutting down" not in page.content.decode()
+    assert (api.status_code, api["Retry-After"], api.json()["retry_after"]) == (503, "30", 30)
+
+
+@pytest.mark.django_db
+def test_any_other_error_is_still_a_500(client):
+    client.raise_request_exception = False
+    with failing_queries(ValueError("a bug")):
+        response = client.get("/")
+    assert response.status_code == 500 and "Retry-After" not in response
 
 
 def children(pid: int) -> set[int]:
