@@ -192,6 +192,11 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 3
 # Whoever publishes (beat, or a request) gives up after about a second when Redis is down; the scheduled jobs
 # re-derive their work from the database at their next run, so nothing is lost by not waiting longer.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
+# Publishing also subscribes to the task's result in Redis, which by default retries 20 times a second apart: a
+# publish during an outage would hang for 20 s. It fails within a second instead, and works again once Redis is back.
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": CELERY_TASK_PUBLISH_RETRY_POLICY}
+# A worker waits out a Redis outage of any length and goes on by itself (by default it gives up after 100 tries).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # The home page warns that background jobs are delayed when the newest heartbeat is older than this.
 HEARTBEAT_STALE_SECONDS = int(os.environ.get("DJANGO_HEARTBEAT_STALE_SECONDS", "300"))
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
