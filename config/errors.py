@@ -20,7 +20,7 @@ RETRY_AFTER_SECONDS = 30
 def server_error(request):
     if not isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
         return defaults.server_error(request)
-    message = _("The database is briefly unavailable. Nothing was changed; please try again in a minute.")
+    message = _("The database is briefly unavailable. Please try again in a minute.")
     if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
         response = JsonResponse({"detail": message, "retry_after": RETRY_AFTER_SECONDS}, status=503)
     else:
