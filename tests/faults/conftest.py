@@ -127,7 +127,8 @@ def celery_client(broker_url: str):
     """A Celery app of the test's own, on the private broker: the project's app keeps its configuration."""
     from celery import Celery
 
-    return Celery("faults-client", broker=broker_url, backend=broker_url)
+    # Not the current app: the project's shared tasks must keep resolving to the project's app in this process.
+    return Celery("faults-client", broker=broker_url, backend=broker_url, set_as_current=False)
 
 
 # --- Celery worker -------------------------------------------------------------------------------------------
