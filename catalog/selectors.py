@@ -1,10 +1,12 @@
 """Reads, scoped by who is asking. Every page and API response goes through these."""
 
-from datetime import date
+from datetime import date, datetime
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
 
 from .choices import ItemList, ItemType, Role, UnitKind, VersionState
 from .models import CatalogueItem, CatalogueVersion, DistrictPolicy, Unit, User, WorkerHeartbeat
@@ -95,6 +97,15 @@ def city_overview(*, city: Unit) -> list[dict]:
 
 def last_heartbeat() -> WorkerHeartbeat | None:
     return WorkerHeartbeat.objects.order_by("-beat_at").first()
+
+
+def background_jobs(*, now: datetime | None = None) -> dict:
+    """Whether the scheduled jobs run: the newest worker heartbeat, and whether it is too old (worker, beat or
+    the Redis broker down). The jobs re-derive their work from the database, so "delayed" never means "lost"."""
+    beat = last_heartbeat()
+    now = now or timezone.now()
+    delayed = beat is None or (now - beat.beat_at).total_seconds() > settings.HEARTBEAT_STALE_SECONDS
+    return {"heartbeat": beat, "delayed": delayed}
 
 
 # --- The catalogue ------------------------------------------------------------------------------------

@@ -261,6 +261,27 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+# Whoever publishes (beat, or a request) gives up after about a second when Redis is down; the scheduled jobs
+# re-derive their work from the database at their next run, so nothing is lost by not waiting longer.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
+# A worker waits out a Redis outage of any length and goes on by itself (by default it gives up after 100 tries).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+if CELERY_BROKER_URL.startswith("redis"):  # the embedded SQLAlchemy broker takes none of these options
+    # A worker killed mid-task (SIGKILL, out of memory, host lost) leaves its message unacknowledged in Redis;
+    # another worker delivers it again once it is this many seconds old. It must exceed the longest task.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+        "unacked_restore_interval": int(os.environ.get("CELERY_UNACKED_RESTORE_INTERVAL", "10")),
+        "socket_connect_timeout": 3,  # an unreachable broker fails fast instead of hanging the caller
+    }
+if CELERY_RESULT_BACKEND.startswith("redis"):
+    # Publishing also subscribes to the task's result in Redis, which by default retries 20 times a second
+    # apart: a publish during an outage would hang for 20 s. It fails within a second instead, and works again
+    # once Redis is back.
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": CELERY_TASK_PUBLISH_RETRY_POLICY}
+# The home page warns that background jobs are delayed when the newest heartbeat is older than this.
+HEARTBEAT_STALE_SECONDS = int(os.environ.get("DJANGO_HEARTBEAT_STALE_SECONDS", "300"))
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     # Lets the administrator see on the home page that the worker and beat are alive.

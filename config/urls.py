@@ -46,3 +46,5 @@ if settings.BENCH_FLOORS:
         path("bench/floor/view", bench_views.floor_view),
         path("bench/floor/drf", bench_views.FloorDRF.as_view()),
     ]
+
+handler500 = "config.errors.server_error"  # a lost database answers 503, not a 500 page

@@ -26,10 +26,11 @@ def landing(request):
 def home(request):
     user = request.user
     unit = user.unit
-    context = {"unit": unit, "role": Role(user.role)}
+    # Everyone is told when reminders, batches and escalations wait for the background service.
+    jobs = selectors.background_jobs()
+    context = {"unit": unit, "role": Role(user.role), "jobs": jobs, "heartbeat": jobs["heartbeat"]}
     if user.role == Role.ADMIN:
         context["cities"] = selectors.units_public(kind=UnitKind.CITY)
-        context["heartbeat"] = selectors.last_heartbeat()
     elif user.role == Role.OVERSEER:
         context["districts"] = selectors.city_overview(city=unit)
     else:
