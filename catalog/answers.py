@@ -6,9 +6,12 @@ invalidation. The check also depends on data that does change: the organisation 
 generation that every committed write to those models moves on (each app names its own models with
 `invalidate_check_on`), so a stale answer is never served. The generation moves after the commit, not before:
 a reader that computed an answer from the old data can only store it under the old generation.
+
+The cache only saves work: when it cannot be reached (Redis down), every answer is computed, and the log says so.
 """
 
 import hashlib
+import logging
 from uuid import uuid4
 
 from django.core.cache import cache
@@ -17,6 +20,8 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.translation import get_language
 
 from .search import DOMAIN_WORDS
+
+log = logging.getLogger(__name__)
 
 GENERATION = "check:generation"
 CHECK_TTL = 3600  # bounds memory only: correctness comes from the generation
@@ -29,6 +34,14 @@ def _digest(text: str) -> str:
     return hashlib.sha1(text.encode()).hexdigest()
 
 
+def _cache(operation: str, *args, default=None):
+    try:
+        return getattr(cache, operation)(*args)
+    except Exception as exc:  # any backend's connection error: the answer is computed instead
+        log.warning("cache unavailable (%s): %s", operation, exc)
+        return default
+
+
 def check_answer(*, community_id: int, on, q: str, item_id: int | None, compute):
     """The cached answer to a check, or `compute()`'s (cached for the next asker) if there is none.
 
@@ -38,36 +51,45 @@ def check_answer(*, community_id: int, on, q: str, item_id: int | None, compute)
     global _seen
     parts = f"{_SEARCH_REVISION}:{get_language()}:{community_id}:{on}:{item_id or ''}:{_digest(q)}"
     if _seen is not None:
-        found = cache.get_many([GENERATION, f"check:{_seen}:{parts}"])
+        found = _cache("get_many", [GENERATION, f"check:{_seen}:{parts}"], default={})
         generation = found.get(GENERATION)
         if generation == _seen and (answer := found.get(f"check:{_seen}:{parts}")) is not None:
             return answer
     else:
-        generation = cache.get(GENERATION)
+        generation = _cache("get", GENERATION)
     if generation is None:
-        cache.add(GENERATION, uuid4().hex, None)
-        generation = cache.get(GENERATION)
+        _cache("add", GENERATION, uuid4().hex, None)
+        generation = _cache("get", GENERATION)
+        if generation is None:  # no cache to keep answers in
+            return compute()
     key = f"check:{generation}:{parts}"
-    answer = cache.get(key) if generation != _seen else None
+    answer = _cache("get", key) if generation != _seen else None
     _seen = generation
     if answer is None:
         answer = compute()
-        cache.set(key, answer, CHECK_TTL)
+        _cache("set", key, answer, CHECK_TTL)
     return answer
 
 
 _seen: str | None = None  # the generation this process saw last
 
 
-def search_key(*, version_id: int, params: dict) -> str:
-    """Key of a search of a *published* version (drafts change and are never cached)."""
+def search_answer(*, version, params: dict, compute):
+    """A search of a catalogue version: cached under the version's id when it is published (drafts change)."""
+    if version is None or version.state != "published":
+        return compute()
     query = "&".join(f"{k}={v}" for k, v in sorted(params.items()))
-    return f"search:{_SEARCH_REVISION}:{get_language()}:{version_id}:{_digest(query)}"
+    key = f"search:{_SEARCH_REVISION}:{get_language()}:{version.pk}:{_digest(query)}"
+    answer = _cache("get", key)
+    if answer is None:
+        answer = compute()
+        _cache("set", key, answer, SEARCH_TTL)
+    return answer
 
 
 def invalidate_check_answers() -> None:
     """Retire every cached check answer once the current transaction commits (at once outside one)."""
-    transaction.on_commit(lambda: cache.set(GENERATION, uuid4().hex, None))
+    transaction.on_commit(lambda: _cache("set", GENERATION, uuid4().hex, None))
 
 
 def _changed(sender, **kwargs):

@@ -9,9 +9,9 @@ from .choices import Role
 
 READ_ONLY_ROLES = (Role.AUDITOR, Role.OVERSEER)
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
-# Unsafe requests that change nothing of anyone's data: signing in and out, getting an API token,
-# the interface language, and marking one's own inbox read.
-ALLOWED = {"login", "logout", "set_language", "inbox", "api:api-token"}
+# Unsafe requests that change nothing of anyone's data: signing in and out (with the second factor), getting an
+# API token, turning on one's own two-factor authentication, the interface language, marking one's inbox read.
+ALLOWED = {"login", "login-verify", "logout", "two-factor", "set_language", "inbox", "api:api-token"}
 
 
 def _user_of(request):

@@ -233,14 +233,20 @@ DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "noreply@commun
 # Web and worker processes must share it: the worker's writes retire cached check answers (catalog.answers).
 # Keys are prefixed with the database name, so two databases on one Redis never read each other's answers.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if env_bool("DJANGO_TESTING"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}  # cleared per test
-elif REDIS_URL:
+# DJANGO_CACHE (locmem, redis or file) overrides the choice; tests use locmem, cleared before each test.
+CACHE_KIND = os.environ.get("DJANGO_CACHE") or (
+    "locmem" if env_bool("DJANGO_TESTING") else "redis" if REDIS_URL else "file"
+)
+if CACHE_KIND == "locmem":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+elif CACHE_KIND == "redis":
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": str(DATABASES["default"]["NAME"]),
+            # An unreachable cache costs a request at most a second: the answer is then computed (catalog.answers).
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:

@@ -61,6 +61,7 @@ BUDGETS = {
     "notice": (8, None, "notice"),
     "audit-trail": (8, "shenji", None),
     "login": (2, None, None),
+    "two-factor": (6, "minzheng", None),
     "healthz": (2, None, None),
 }
 # Not pages: POST-only actions (refused on GET), file downloads and exports (their tests pin what they read and
@@ -83,6 +84,7 @@ NOT_PAGES = {
     "finding-new",
     "inspection-new",
     "audit-trail-export",
+    "login-verify",  # the second login step: reached only with a password just checked (test_hardening.py)
     "logout",
     "set_language",
 }

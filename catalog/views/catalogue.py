@@ -5,7 +5,6 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
@@ -51,31 +50,30 @@ def district_catalogue(request, district_id: int):
     chosen_list = request.GET.get("list") if request.GET.get("list") in ItemList.values else ""
     chosen_type = request.GET.get("type") if request.GET.get("type") in ItemType.values else ""
     q = request.GET.get("q", "").strip()[:200]
-    results = ""
-    if version:
-        # A published version never changes: its counts and items are rendered once per query (catalog.answers).
-        key = answers.search_key(version_id=version.pk, params={**request.GET.dict(), "date": on, "view": "page"})
-        results = cache.get(key)
-        if results is None:
-            counts = selectors.item_counts(version=version)
-            qs = version.items.all()
-            if chosen_list:
-                qs = qs.filter(list=chosen_list)
-            if chosen_type:
-                qs = qs.filter(type=chosen_type)
-            items = selectors.items_search(items=qs, q=q) if q else qs.in_list_order()
-            context = {
-                "district": district,
-                "on": on,
-                "counts": counts,
-                "page": Paginator(items, PAGE_SIZE).get_page(request.GET.get("page")),
-                "q": q,
-                "chosen_list": chosen_list,
-                "lists": ItemList.choices,
-                "types": ItemType.choices,
-            }
-            results = render_to_string("catalog/includes/catalogue_results.html", context, request)
-            cache.set(key, results, answers.SEARCH_TTL)
+
+    def results():
+        counts = selectors.item_counts(version=version)
+        qs = version.items.all()
+        if chosen_list:
+            qs = qs.filter(list=chosen_list)
+        if chosen_type:
+            qs = qs.filter(type=chosen_type)
+        items = selectors.items_search(items=qs, q=q) if q else qs.in_list_order()
+        context = {
+            "district": district,
+            "on": on,
+            "counts": counts,
+            "page": Paginator(items, PAGE_SIZE).get_page(request.GET.get("page")),
+            "q": q,
+            "chosen_list": chosen_list,
+            "lists": ItemList.choices,
+            "types": ItemType.choices,
+        }
+        return render_to_string("catalog/includes/catalogue_results.html", context, request)
+
+    # A published version never changes: its counts and items are rendered once per query (catalog.answers).
+    params = {**request.GET.dict(), "date": on, "view": "page"}
+    html = answers.search_answer(version=version, params=params, compute=results) if version else ""
     return render(
         request,
         "catalog/district_catalogue.html",
@@ -83,7 +81,7 @@ def district_catalogue(request, district_id: int):
             "district": district,
             "on": on,
             "version": version,
-            "results": mark_safe(results),  # rendered by our own template above
+            "results": mark_safe(html),  # rendered by our own template above
             "q": q,
             "chosen_list": chosen_list,
             "chosen_type": chosen_type,

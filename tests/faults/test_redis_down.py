@@ -73,7 +73,12 @@ def test_with_redis_down_the_web_answers_and_the_batch_opens_once_when_redis_is_
     WorkerHeartbeat.objects.update(beat_at=timezone.now() - timedelta(minutes=10))  # ten minutes into the outage
 
     web = WebServer(
-        app_env(DATABASE_URL=database_url_of_tests(), DJANGO_CONN_MAX_AGE="0", REDIS_URL=redis_server.url),
+        app_env(
+            DATABASE_URL=database_url_of_tests(),
+            DJANGO_CONN_MAX_AGE="0",
+            REDIS_URL=redis_server.url,
+            DJANGO_CACHE="redis",  # production's cache, on the stopped Redis: answers are computed instead
+        ),
         tmp_path / "web.log",
         workers=1,
     )
@@ -83,7 +88,15 @@ def test_with_redis_down_the_web_answers_and_the_batch_opens_once_when_redis_is_
         browser = Browser(web.base)
         browser.login("bumen", DEMO_PASSWORD)
         browser.request("/check/?q=%E5%8D%8F%E7%A8%8E")  # 协税: loads the word segmenter before the timings
-        for path in ["/home/", f"/applications/{draft.pk}/", "/api/v1/applications/", "/ballots/"]:
+        community, district = world.unit("牛沙路社区"), world.unit("锦江区")
+        for path in [
+            "/home/",
+            f"/applications/{draft.pk}/",
+            "/api/v1/applications/",
+            "/ballots/",
+            f"/api/v1/check/?community={community.pk}&q=%E5%8D%8F%E7%A8%8E",  # the cached answers' two readers
+            f"/catalogue/{district.pk}/?q=%E4%BD%8E%E4%BF%9D",
+        ]:
             answers.append((path, *browser.request(path)))
         answers.append(("submit", *browser.request(f"/applications/{draft.pk}/submit/", {})))
         office = Browser(web.base)
@@ -96,8 +109,9 @@ def test_with_redis_down_the_web_answers_and_the_batch_opens_once_when_redis_is_
         # Waiting on Redis would take 20 s (see the publish test below); a first request importing a module, 2 s.
         assert seconds < 8, f"{path} took {seconds:.1f}s with Redis down"
     assert "Traceback" not in web.served_log()
-    assert DELAYED in answers[0][3] and DELAYED in answers[5][3]  # both people are told what waits
-    assert f"#{draft.pk}" in answers[4][3]  # the submit redirected to the application, with its message
+    assert DELAYED in answers[0][3] and DELAYED in answers[7][3]  # both people are told what waits
+    assert '"verdict":"refuse"' in answers[4][3] and "低保" in answers[5][3]  # computed, with no cache to keep them
+    assert f"#{draft.pk}" in answers[6][3]  # the submit redirected to the application, with its message
     draft.refresh_from_db()
     assert draft.state == ApplicationState.SUBMITTED  # saved at once, while Redis was down
     assert Notification.objects.filter(recipient=world.user("minzheng"), url__contains=f"/{draft.pk}/").count() == 1

@@ -5,6 +5,7 @@ import json
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.shortcuts import resolve_url
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 # role → the demo login that plays it (all of 锦江区, except the city overseer and the administrator)
@@ -179,7 +180,7 @@ def answer_code(response, *, role: str, api: bool, changed: bool) -> str:
     if changed:
         return "w" if status < 400 else f"written-but-{status}"
     if status in (301, 302, 303):
-        return "l" if response["Location"].startswith(settings.LOGIN_URL) else "r"
+        return "l" if response["Location"].startswith(resolve_url(settings.LOGIN_URL)) else "r"
     if api and role == "anonymous" and status in (401, 403):
         return "l"
     return {200: "o", 201: "o", 204: "o", 400: "b", 403: "f", 404: "n", 405: "m"}.get(status, str(status))
