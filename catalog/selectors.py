@@ -115,6 +115,7 @@ def version_in_force(*, district_id: int, on: date) -> CatalogueVersion | None:
     """The published version a district had in force on a date (the latest one that had started)."""
     return (
         CatalogueVersion.objects.filter(district_id=district_id, state=VersionState.PUBLISHED, effective_from__lte=on)
+        .select_related("district")  # answers name it (the check, the item lists)
         .order_by("-effective_from")
         .first()
     )
