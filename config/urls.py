@@ -30,6 +30,9 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
 ]
 
+handler404 = "config.errors.not_found"
+handler500 = "config.errors.server_error"
+
 if settings.BENCH_FLOORS:
     urlpatterns += [
         path("bench/floor/view", bench_views.floor_view),

@@ -89,6 +89,7 @@ class DistrictPolicyViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewS
 
     serializer_class = DistrictPolicySerializer
     lookup_field = "district"
+    lookup_value_regex = r"[0-9]+"  # typed in the schema without a query; anything else answers 404
     filterset_fields = ["district"]
     http_method_names = ["get", "put", "patch", "head", "options"]
 
