@@ -296,6 +296,8 @@ def sniff_upload(upload, name: str) -> str:
         raise ValidationError(
             _("“%(name)s”: only PDF, images (PNG, JPEG) and office documents may be attached.") % {"name": name}
         )
+    if not upload.size:
+        raise ValidationError(_("“%(name)s” is empty.") % {"name": name})
     if upload.size > MAX_UPLOAD_BYTES:
         raise ValidationError(_("“%(name)s” is larger than 10 MB.") % {"name": name})
     upload.seek(0)

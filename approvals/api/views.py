@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
@@ -41,6 +41,15 @@ class ApplicationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, views
     filterset_fields = ["state", "is_urgent", "batch", "requested_list"]
     search_fields = ["title"]
     ordering_fields = []
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("mine", str, enum=["1"], description="only the caller's unit's own applications"),
+            OpenApiParameter("queue", str, enum=["1"], description="what waits for the committee office"),
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
     def get_serializer_class(self):
         return ApplicationDetailSerializer if self.action == "retrieve" else ApplicationSerializer

@@ -1,6 +1,7 @@
 from datetime import date
 
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, permissions, viewsets
 from rest_framework.decorators import action
@@ -189,6 +190,14 @@ class CatalogueItemViewSet(viewsets.ModelViewSet):
         version = selectors.version_in_force(district_id=_small_id(params["district"]), on=on)
         return qs.filter(version=version) if version else qs.none()
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("version", int, description="the items of this version"),
+            OpenApiParameter("district", int, description="the items in force in this district (without `version`)"),
+            OpenApiParameter("date", OpenApiTypes.DATE, description="in force on this day (default today)"),
+            OpenApiParameter("q", str, description="ranked by a Chinese full-text match"),
+        ]
+    )
     def list(self, request, *args, **kwargs):
         q = request.query_params.get("q", "").strip()
         if not q:
