@@ -90,7 +90,8 @@ class DistrictPolicyViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewS
 
     serializer_class = DistrictPolicySerializer
     lookup_field = "district"
-    lookup_value_regex = r"[0-9]+"  # typed in the schema without a query; anything else answers 404
+    # Typed in the schema without a query; anything else, or a number too long for a column, answers 404.
+    lookup_value_regex = r"[0-9]{1,18}"
     filterset_fields = ["district"]
     http_method_names = ["get", "put", "patch", "head", "options"]
 

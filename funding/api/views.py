@@ -219,7 +219,7 @@ class ReportView(APIView):
         instalments = selectors.instalments_visible_to(request.user).exclude(contract__state="draft")
         for name, field in (("payer", "contract__payer_id"), ("community", "community_id")):
             if params.get(name):
-                if not params[name].isdigit():
+                if not params[name].isdigit() or len(params[name]) > 18:  # longer overflows a database column
                     raise exceptions.ValidationError({name: "Give a unit id."})
                 instalments = instalments.filter(**{field: params[name]})
         rows = selectors.report(

@@ -31,6 +31,12 @@ from funding.models import Contract
 pytestmark = pytest.mark.django_db
 ENGLISH = {"HTTP_ACCEPT_LANGUAGE": "en"}  # the messages are asserted in their English source text
 
+
+@pytest.fixture(autouse=True)
+def _uploads_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)  # an accepted upload is written here, and removed with it
+
+
 # --- Files that are not what their names say ---------------------------------------------------------------
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02" + bytes(200)
@@ -388,3 +394,26 @@ def test_the_audit_trail_export_never_starts_a_formula(client, world, start):
     client.force_login(world.user("admin"))
     response = client.get("/supervision/trail/export.csv", {"action": "login_failed"})
     _assert_neutralised(_csv_cells(response), start)
+
+
+# --- Ids too long for a database column (found by the schema fuzzing on SQLite) ---------------------------------
+
+BIG = "9" * 23
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        (f"/api/v1/cities/?city={BIG}", 400),
+        (f"/api/v1/communities/?street={BIG}", 400),
+        (f"/api/v1/users/?unit={BIG}", 400),
+        (f"/api/v1/users/?district={BIG}", 400),
+        (f"/api/v1/funding-report/?payer={BIG}", 400),
+        (f"/api/v1/policies/{BIG}/", 404),
+        (f"/api/v1/applications/{BIG}/", 404),
+    ],
+)
+def test_an_id_too_long_for_a_column_is_refused_not_a_server_error(api_client, world, url, status):
+    api_client.force_authenticate(world.user("minzheng"))
+    response = api_client.get(url)
+    assert response.status_code == status and response["Content-Type"] == "application/json", response.content

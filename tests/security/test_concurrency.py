@@ -33,6 +33,11 @@ FILED = date(2026, 11, 23)  # the filing date is passed to the service, so the t
 RACERS = 20
 
 
+@pytest.fixture(autouse=True)
+def _uploads_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)  # an accepted upload is written here, and removed with it
+
+
 def _race(clients: list, request) -> list:
     """Send `request(client)` from every client at the same moment; the responses in the clients' order."""
     responses, barrier = [None] * len(clients), threading.Barrier(len(clients))

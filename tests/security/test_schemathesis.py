@@ -50,6 +50,11 @@ SCHEMA = _served_schema()
 OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
 
 
+@pytest.fixture(autouse=True)
+def _uploads_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)  # an accepted upload is written here, and removed with it
+
+
 @pytest.fixture
 def wsgi_app(world):
     """The deployed WSGI application, kept inside the test's transaction: Django closes "old" connections at the
