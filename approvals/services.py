@@ -28,6 +28,11 @@ class ApplicationError(Exception):
     """An action the rules do not allow now; the message says why."""
 
 
+class ApplicationConflict(ApplicationError):
+    """The application or ballot is no longer in the state the action needs: someone acted first (the API
+    answers 409 Conflict)."""
+
+
 # action → (states it may start from, state it leads to)
 TRANSITIONS = {
     "submit": ({S.DRAFT}, S.SUBMITTED),
@@ -50,7 +55,7 @@ def _begin(application: Application, action: str) -> Application:
     locked = Application.objects.select_for_update().get(pk=application.pk)
     allowed, _to = TRANSITIONS[action]
     if locked.state not in allowed:
-        raise ApplicationError(
+        raise ApplicationConflict(
             _("Application #%(id)s is already “%(state)s”; it cannot be changed this way any more.")
             % {"id": locked.pk, "state": S(locked.state).label}
         )
@@ -310,6 +315,8 @@ def sniff_upload(upload, name: str) -> str:
         raise ValidationError(
             _("“%(name)s”: only PDF, images (PNG, JPEG) and office documents may be attached.") % {"name": name}
         )
+    if not upload.size:
+        raise ValidationError(_("“%(name)s” is empty.") % {"name": name})
     if upload.size > MAX_UPLOAD_BYTES:
         raise ValidationError(_("“%(name)s” is larger than 10 MB.") % {"name": name})
     upload.seek(0)
@@ -440,11 +447,11 @@ def ballot_cast(*, ballot: Ballot, actor: User, vote: str, comment: str = "", to
         application = Application.objects.select_for_update().get(pk=ballot.application_id)
         ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
         if application.state != S.CONSULTING:
-            raise ApplicationError(_("Consultation on this application is closed."))
+            raise ApplicationConflict(_("Consultation on this application is closed."))
         if today > ballot.deadline:
             raise ApplicationError(_("The deadline for this ballot was %(date)s.") % {"date": ballot.deadline})
         if ballot.vote:
-            raise ApplicationError(
+            raise ApplicationConflict(
                 _("This ballot was already cast on %(date)s; a ballot counts once.")
                 % {"date": timezone.localdate(ballot.voted_at)}
             )

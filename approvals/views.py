@@ -193,8 +193,8 @@ def application_action(request, pk: int, action: str):
             )
         elif action == "attach":
             form = AttachmentForm(request.POST, request.FILES)
-            if not form.is_valid():
-                raise ValidationError(_("Choose a file to attach."))
+            if not form.is_valid():  # say what was wrong (none chosen, an empty file …)
+                raise ValidationError([_("Choose a file to attach."), *form.errors.get("file", [])])
             services.attachment_add(application=application, actor=request.user, upload=form.cleaned_data["file"])
         else:
             raise Http404

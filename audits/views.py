@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from catalog.choices import ItemList, Role
-from catalog.io import csv_stream
+from catalog.io import csv_stream, safe_cell
 from catalog.models import Unit
 from catalog.selectors import version_in_force
 
@@ -219,19 +219,24 @@ def audit_trail_export(request):
     qs = _trail(request).order_by("id")
     trail.record(action="export", object_type="audits_auditentry", note=request.GET.urlencode()[:500])
     header = ["id", "at", "actor", "ip", "action", "object_type", "object_id", "before", "after", "note", "hash"]
+    # Actors, notes and values come from users (a failed login's note is whatever was typed as the username):
+    # every cell goes through safe_cell, so that none runs as a formula in the auditor's spreadsheet.
     rows = (
         [
-            e.pk,
-            e.at.isoformat(),
-            e.actor,
-            e.source_ip,
-            e.action,
-            e.object_type,
-            e.object_id,
-            e.before,
-            e.after,
-            e.note,
-            e.hash,
+            safe_cell(value)
+            for value in (
+                e.pk,
+                e.at.isoformat(),
+                e.actor,
+                e.source_ip,
+                e.action,
+                e.object_type,
+                e.object_id,
+                e.before,
+                e.after,
+                e.note,
+                e.hash,
+            )
         ]
         for e in qs.iterator(chunk_size=2000)
     )

@@ -1,13 +1,26 @@
 import django_filters
+from django import forms
 
 from .choices import ItemList, ItemType, Role
 from .models import CatalogueItem, Unit, User
 
 
+class IdFilter(django_filters.NumberFilter):
+    """An object's id: a whole number that a database column can hold. Anything else answers 400 (a 23-digit
+    number reached SQLite as an integer it cannot convert: a server error)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
 class UnitFilter(django_filters.FilterSet):
-    city = django_filters.NumberFilter(field_name="city_id", label="city id")
-    district = django_filters.NumberFilter(field_name="district_id", label="district id")
-    parent = django_filters.NumberFilter(field_name="parent_id", label="parent id")
+    city = IdFilter(field_name="city_id", label="city id")
+    district = IdFilter(field_name="district_id", label="district id")
+    parent = IdFilter(field_name="parent_id", label="parent id")
 
     class Meta:
         model = Unit
@@ -15,7 +28,7 @@ class UnitFilter(django_filters.FilterSet):
 
 
 class CommunityFilter(UnitFilter):
-    street = django_filters.NumberFilter(field_name="parent_id", label="street id")
+    street = IdFilter(field_name="parent_id", label="street id")
 
     class Meta(UnitFilter.Meta):
         fields = [*UnitFilter.Meta.fields, "street"]
@@ -23,8 +36,8 @@ class CommunityFilter(UnitFilter):
 
 class UserFilter(django_filters.FilterSet):
     role = django_filters.ChoiceFilter(choices=Role.choices)
-    unit = django_filters.NumberFilter(field_name="unit_id")
-    district = django_filters.NumberFilter(field_name="unit__district_id")
+    unit = IdFilter(field_name="unit_id")
+    district = IdFilter(field_name="unit__district_id")
 
     class Meta:
         model = User

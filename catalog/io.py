@@ -6,6 +6,8 @@ level may be the Chinese short names used in the districts' own spreadsheets (�
 
 import csv
 import io
+import itertools
+import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -63,6 +65,7 @@ SHORT_NAMES = {
 }
 CHOICES = {"list": ItemList, "type": ItemType, "issuing_level": IssuingLevel}
 MAX_ROWS = 5000
+MAX_COLUMNS = 100
 MAX_BYTES = 5 * 1024 * 1024
 
 
@@ -73,6 +76,11 @@ class RowError:
     message: str
 
     def __str__(self):
+        # Row 0 is the file as a whole; an empty column is the row as a whole.
+        if not self.row:
+            return self.message
+        if not self.column:
+            return _("Row %(row)s: %(message)s") % {"row": self.row, "message": self.message}
         return _("Row %(row)s, column “%(column)s”: %(message)s") % {
             "row": self.row,
             "column": self.column,
@@ -108,7 +116,7 @@ def read_table(upload, filename: str) -> list[tuple[int, dict]]:
     else:
         raise ImportRejected([RowError(0, "", _("Upload an .xlsx or .csv file (the template has the columns)."))])
     if not table:
-        raise ImportRejected([RowError(1, "", _("The file is empty."))])
+        raise ImportRejected([RowError(0, "", _("The file is empty."))])
     header, *body = table
     fields, errors = [], []
     for name in header:
@@ -127,6 +135,8 @@ def read_table(upload, filename: str) -> list[tuple[int, dict]]:
         row = {f: ("" if v is None else str(v).strip()) for f, v in zip(fields, values, strict=False) if f}
         if any(row.values()):
             rows.append((number, row))
+    if not rows:
+        raise ImportRejected([RowError(0, "", _("The file has the headers but no rows below them."))])
     return rows
 
 
@@ -139,7 +149,18 @@ def _csv_rows(data: bytes) -> list[list]:
             continue
     else:
         raise ImportRejected([RowError(0, "", _("The CSV file is neither UTF-8 nor GBK text."))])
-    return [row for row in csv.reader(io.StringIO(text))]
+    if "\x00" in text:  # the database cannot store it, and no spreadsheet writes it into a CSV
+        raise ImportRejected(
+            [RowError(0, "", _("The CSV file contains NUL characters, so it is not plain text; save it again as CSV."))]
+        )
+    reader = csv.reader(io.StringIO(text))
+    try:
+        # One row more than the limit is enough to refuse the file; a longer one is not read into memory.
+        return list(itertools.islice(reader, MAX_ROWS + 2))
+    except csv.Error as exc:  # e.g. a cell longer than the csv module's field limit
+        raise ImportRejected(
+            [RowError(reader.line_num, "", _("This line cannot be read as CSV (%(reason)s).") % {"reason": exc})]
+        ) from exc
 
 
 def _xlsx_rows(data: bytes) -> list[list]:
@@ -147,8 +168,13 @@ def _xlsx_rows(data: bytes) -> list[list]:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file; all mean "not a workbook"
         raise ImportRejected([RowError(0, "", _("The file is not a readable XLSX workbook."))]) from exc
+    if not workbook.worksheets:
+        raise ImportRejected([RowError(0, "", _("The workbook has no worksheet with rows."))])
     sheet = workbook.worksheets[0]
-    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    # A few compressed megabytes can hold millions of rows: read one more than the limit, and no more columns
+    # than a template could have, so that a workbook built to exhaust memory is refused like any other.
+    rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
+    rows = [list(row) for row in itertools.islice(rows, MAX_ROWS + 2)]
     workbook.close()
     return rows
 
@@ -218,14 +244,24 @@ def parse_row(number: int, raw: dict) -> tuple[dict, list[RowError]]:
 # --- Writing ------------------------------------------------------------------------------------------
 
 
-def _safe(value) -> str:
-    """Text for a spreadsheet cell; a leading = + - @ would run as a formula in Excel (CSV injection)."""
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """A value for a spreadsheet cell (CSV or XLSX, every app's exports). Text starting with = + - @ tab or CR
+    would run as a formula in Excel (CSV injection), so it gets a leading apostrophe. Numbers stay numbers: a
+    negative amount is not a formula, and a spreadsheet must still add it up."""
     if value is None:
         return ""
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return value
     if isinstance(value, list):
-        return ",".join(str(v) for v in value)
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+        text = ",".join(str(v) for v in value)
+    elif isinstance(value, dict):
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    else:
+        text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def item_row(item) -> list[str]:
@@ -235,7 +271,7 @@ def item_row(item) -> list[str]:
         value = getattr(item, field)
         if field in labels:
             value = labels[field].get(value, value)
-        row.append(_safe(value))
+        row.append(safe_cell(value))
     return row
 
 

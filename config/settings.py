@@ -333,6 +333,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The error answers (400, 403, 404) are part of the contract too; tests/security fuzzes against all of it.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "catalog.api.schema.document_error_answers",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ApplicationStateEnum": "approvals.choices.ApplicationState",
         "BatchStateEnum": "approvals.choices.BatchState",

@@ -41,10 +41,11 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
 ]
 
+handler404 = "config.errors.not_found"  # JSON under /api/
+handler500 = "config.errors.server_error"  # JSON under /api/; a lost database answers 503, not a 500 page
+
 if settings.BENCH_FLOORS:
     urlpatterns += [
         path("bench/floor/view", bench_views.floor_view),
         path("bench/floor/drf", bench_views.FloorDRF.as_view()),
     ]
-
-handler500 = "config.errors.server_error"  # a lost database answers 503, not a 500 page

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 from openpyxl import Workbook
 
-from catalog.io import _safe as safe_cell
 from catalog.io import csv_stream as streamed_csv
+from catalog.io import safe_cell
 
 from .models import Contract, Payment
 

@@ -150,7 +150,10 @@ def _locked(contract: Contract) -> Contract:
 def contract_sign(*, contract: Contract, actor: User, document, today: date | None = None) -> Contract:
     """Record the signed agreement (the scanned document is required); in force at once if its period began."""
     _require(can_pay_for(actor, contract), _("Only the paying unit signs its contracts."))
-    content_type = sniff_upload(document, document.name)
+    try:
+        content_type = sniff_upload(document, document.name)
+    except ValidationError as exc:
+        raise ValidationError({"signed_document": exc.messages}) from exc
     if content_type not in ("application/pdf", "image/png", "image/jpeg"):
         raise ValidationError({"signed_document": _("Upload the signed agreement as a PDF or a scan (PNG, JPEG).")})
     today = today or timezone.localdate()

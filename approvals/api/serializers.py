@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from catalog.models import Unit
 
+from ..choices import Stage
 from ..models import Application, ApplicationEvent, Ballot, Batch
 
 
@@ -41,6 +42,8 @@ class ApplicationSerializer(serializers.ModelSerializer):
         many=True, required=False, queryset=Unit.objects.communities()
     )
     payer = serializers.PrimaryKeyRelatedField(required=False, allow_null=True, queryset=Unit.objects.all())
+    # Blank until an application is refused: the schema must allow "" as well as the stages.
+    rejected_at_stage = serializers.ChoiceField(choices=Stage.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Application

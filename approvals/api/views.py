@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
@@ -30,7 +30,12 @@ class NewestFirst(CursorPagination):
 
 
 def _run(func, **kwargs):
-    return call_service(func, domain_errors=(services.ApplicationError,), **kwargs)
+    return call_service(
+        func, domain_errors=(services.ApplicationError,), conflicts=(services.ApplicationConflict,), **kwargs
+    )
+
+
+CONFLICT = OpenApiResponse(description="Someone acted first: the application (or ballot) is already in another state.")
 
 
 class ApplicationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -41,6 +46,15 @@ class ApplicationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, views
     filterset_fields = ["state", "is_urgent", "batch", "requested_list"]
     search_fields = ["title"]
     ordering_fields = []
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("mine", str, enum=["1"], description="only the caller's unit's own applications"),
+            OpenApiParameter("queue", str, enum=["1"], description="what waits for the committee office"),
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
     def get_serializer_class(self):
         return ApplicationDetailSerializer if self.action == "retrieve" else ApplicationSerializer
@@ -69,7 +83,7 @@ class ApplicationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, views
             **serializer.validated_data,
         )
 
-    @extend_schema(request=None, responses=FilingSerializer)
+    @extend_schema(request=None, responses={200: FilingSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         application = self.get_object()
@@ -81,18 +95,18 @@ class ApplicationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, views
             ).data
         )
 
-    @extend_schema(request=TextSerializer, responses=ApplicationSerializer)
+    @extend_schema(request=TextSerializer, responses={200: ApplicationSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         return self._act(services.application_withdraw, "reason")
 
-    @extend_schema(request=TextSerializer, responses=ApplicationSerializer)
+    @extend_schema(request=TextSerializer, responses={200: ApplicationSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None):
         """The office's comprehensive review (综合评审); puts the application before the committee."""
         return self._act(services.office_review, "opinion")
 
-    @extend_schema(request=DecisionSerializer, responses=ApplicationSerializer)
+    @extend_schema(request=DecisionSerializer, responses={200: ApplicationSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
         """The committee's decision with minutes, or the office's immediate decision on an urgent item."""
@@ -163,7 +177,7 @@ class BallotViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.ballots_for(self.request.user).order_by("vote", "deadline", "id")
 
-    @extend_schema(request=VoteSerializer, responses=BallotSerializer)
+    @extend_schema(request=VoteSerializer, responses={200: BallotSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def vote(self, request, pk=None):
         params = VoteSerializer(data=request.data)

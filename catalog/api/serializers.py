@@ -4,7 +4,7 @@ from ..models import CatalogueItem, CatalogueVersion, DistrictPolicy, Unit, User
 
 
 class UnitSerializer(serializers.ModelSerializer):
-    parent_name = serializers.CharField(source="parent.name", read_only=True, default=None)
+    parent_name = serializers.CharField(source="parent.name", read_only=True, default=None, allow_null=True)
     full_name = serializers.CharField(read_only=True)
 
     class Meta:
@@ -14,6 +14,7 @@ class UnitSerializer(serializers.ModelSerializer):
 
 class UserSerializer(serializers.ModelSerializer):
     unit = UnitSerializer(read_only=True)
+    email = serializers.CharField(read_only=True, help_text="May be empty: not every login has an address.")
     role_label = serializers.CharField(source="get_role_display", read_only=True)
 
     class Meta:

@@ -1,6 +1,7 @@
 from datetime import date
 
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, permissions, viewsets
 from rest_framework.decorators import action
@@ -99,6 +100,8 @@ class DistrictPolicyViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewS
 
     serializer_class = DistrictPolicySerializer
     lookup_field = "district"
+    # Typed in the schema without a query; anything else, or a number too long for a column, answers 404.
+    lookup_value_regex = r"[0-9]{1,18}"
     filterset_fields = ["district"]
     http_method_names = ["get", "put", "patch", "head", "options"]
 
@@ -203,6 +206,14 @@ class CatalogueItemViewSet(viewsets.ModelViewSet):
         on = _date_param(params.get("date"))
         return selectors.version_in_force(district_id=_small_id(params["district"]), on=on)
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("version", int, description="the items of this version"),
+            OpenApiParameter("district", int, description="the items in force in this district (without `version`)"),
+            OpenApiParameter("date", OpenApiTypes.DATE, description="in force on this day (default today)"),
+            OpenApiParameter("q", str, description="ranked by a Chinese full-text match"),
+        ]
+    )
     def list(self, request, *args, **kwargs):
         q = request.query_params.get("q", "").strip()
         if not q:

@@ -263,7 +263,9 @@ def draft_import(request, district_id: int):
     draft = _draft(request, district)
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, _("Choose an .xlsx or .csv file to import."))
+        # Say what was wrong with the upload (none chosen, an empty file …), not just that it failed.
+        problems = " ".join(str(e) for e in form.errors.get("file", []))
+        messages.error(request, _("Choose an .xlsx or .csv file to import. %(problems)s") % {"problems": problems})
         return redirect("catalogue-draft", district_id=district.pk)
     upload = form.cleaned_data["file"]
     try:

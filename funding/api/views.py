@@ -2,7 +2,7 @@ from datetime import date
 
 from django.db.models import Prefetch
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
@@ -134,6 +134,13 @@ class PaymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.payments_visible_to(self.request.user)
 
+    @extend_schema(
+        responses={
+            201: PaymentSerializer,
+            200: OpenApiResponse(PaymentSerializer, description="Voucher already recorded: the first payment."),
+            404: OpenApiResponse(description="No such instalment in the caller's scope."),
+        }
+    )
     def create(self, request, *args, **kwargs):
         params = PaymentSerializer(data=request.data)
         params.is_valid(raise_exception=True)
@@ -154,7 +161,7 @@ class PaymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             PaymentSerializer(payment).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
 
-    @extend_schema(request=ReverseSerializer, responses=PaymentSerializer)
+    @extend_schema(request=ReverseSerializer, responses={201: PaymentSerializer})
     @action(detail=True, methods=["post"])
     def reverse(self, request, pk=None):
         params = ReverseSerializer(data=request.data)
@@ -212,7 +219,7 @@ class ReportView(APIView):
         instalments = selectors.instalments_visible_to(request.user).exclude(contract__state="draft")
         for name, field in (("payer", "contract__payer_id"), ("community", "community_id")):
             if params.get(name):
-                if not params[name].isdigit():
+                if not params[name].isdigit() or len(params[name]) > 18:  # longer overflows a database column
                     raise exceptions.ValidationError({name: "Give a unit id."})
                 instalments = instalments.filter(**{field: params[name]})
         rows = selectors.report(

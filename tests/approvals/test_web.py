@@ -112,7 +112,7 @@ def test_the_api_runs_the_whole_urgent_path(api_client, world, file_application,
     response = api_client.post(f"/api/v1/applications/{application.pk}/decide/", {"approve": True, "text": "同意"})
     assert response.status_code == 200 and response.json()["lapses_on"] == "2026-12-31"
     again = api_client.post(f"/api/v1/applications/{application.pk}/decide/", {"approve": False, "text": "不同意"})
-    assert again.status_code == 400 and "detail" in again.json()
+    assert again.status_code == 409 and "detail" in again.json()  # decided already: a conflict, not bad input
 
 
 def test_secretaries_vote_on_their_phone_page(client, world, file_application, applicant, today):
