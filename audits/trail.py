@@ -53,7 +53,8 @@ def client_ip(request) -> str:
 
     candidate = request.META.get("REMOTE_ADDR", "")
     if settings.TRUST_X_FORWARDED_FOR:
-        candidate = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip() or candidate
+        # The last entry is the one the trusted proxy added; anything before it is what the client sent.
+        candidate = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip() or candidate
     try:
         return str(ipaddress.ip_address(candidate))
     except ValueError:

@@ -12,6 +12,7 @@ The cache only saves work: when it cannot be reached (Redis down), every answer 
 
 import hashlib
 import logging
+import time
 from uuid import uuid4
 
 from django.core.cache import cache
@@ -49,6 +50,8 @@ def check_answer(*, community_id: int, on, q: str, item_id: int | None, compute)
     fetched together, and the answer is used only if that generation is still the current one.
     """
     global _seen
+    if _pending and not retry_pending_invalidation():
+        return compute()  # a write this process committed has not retired the cached answers yet
     parts = f"{_SEARCH_REVISION}:{get_language()}:{community_id}:{on}:{item_id or ''}:{_digest(q)}"
     if _seen is not None:
         found = _cache("get_many", [GENERATION, f"check:{_seen}:{parts}"], default={})
@@ -74,12 +77,16 @@ def check_answer(*, community_id: int, on, q: str, item_id: int | None, compute)
 _seen: str | None = None  # the generation this process saw last
 
 
-def search_answer(*, version, params: dict, compute):
-    """A search of a catalogue version: cached under the version's id when it is published (drafts change)."""
-    if version is None or version.state != "published":
+def search_answer(*, kind: str, version, params, known: set, extra: str = "", compute):
+    """A search of a catalogue version: cached under the version's id when it is published (drafts change).
+
+    `kind` keeps the page's and the API's answers apart. Only a request made of the `known` parameters is cached:
+    a key made of whatever a caller sends would let anyone fill the cache, and its page links would carry them.
+    """
+    if version is None or version.state != "published" or not set(params) <= known:
         return compute()
-    query = "&".join(f"{k}={v}" for k, v in sorted(params.items()))
-    key = f"search:{_SEARCH_REVISION}:{get_language()}:{version.pk}:{_digest(query)}"
+    query = "&".join(f"{k}={params[k]}" for k in sorted(params))
+    key = f"search:{kind}:{_SEARCH_REVISION}:{get_language()}:{version.pk}:{extra}:{_digest(query)}"
     answer = _cache("get", key)
     if answer is None:
         answer = compute()
@@ -89,7 +96,29 @@ def search_answer(*, version, params: dict, compute):
 
 def invalidate_check_answers() -> None:
     """Retire every cached check answer once the current transaction commits (at once outside one)."""
-    transaction.on_commit(lambda: _cache("set", GENERATION, uuid4().hex, None))
+    transaction.on_commit(_move_on)
+
+
+_pending = False  # a generation this process had to move on, but could not reach the cache to
+_failed_at = 0.0
+
+
+def _move_on() -> None:
+    global _pending, _failed_at
+    if _pending and time.monotonic() - _failed_at < 5:
+        return  # the cache was unreachable a moment ago: do not make every write of a burst wait for it
+    _pending = _cache("set", GENERATION, uuid4().hex, None, default=False) is False
+    _failed_at = time.monotonic() if _pending else 0.0
+
+
+def retry_pending_invalidation() -> bool:
+    """Move the generation on if an earlier attempt failed (the worker's heartbeat calls this every minute);
+    True when nothing is pending any more."""
+    global _failed_at
+    if _pending:
+        _failed_at = 0.0
+        _move_on()
+    return not _pending
 
 
 def _changed(sender, **kwargs):

@@ -9,7 +9,8 @@ class CatalogConfig(AppConfig):
 
     def ready(self):
         from .answers import invalidate_check_on
-        from .models import CatalogueItem, CatalogueVersion, Unit
+        from .models import CatalogueVersion, Unit
 
-        # The check's answers read the organisation tree and the catalogue in force.
-        invalidate_check_on(Unit, CatalogueVersion, CatalogueItem)
+        # The check's answers read the organisation tree and the catalogue in force. Items need no watching: a
+        # published version's items never change, and a draft's are not read by the check until it is published.
+        invalidate_check_on(Unit, CatalogueVersion)

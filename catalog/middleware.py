@@ -19,11 +19,11 @@ def _user_of(request):
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return user
-    header = request.headers.get("Authorization", "")
-    if header.startswith("Token "):
+    parts = request.headers.get("Authorization", "").split()
+    if len(parts) == 2 and parts[0].lower() == "token":  # as DRF's TokenAuthentication reads it
         from rest_framework.authtoken.models import Token
 
-        token = Token.objects.select_related("user").filter(key=header[6:].strip()).first()
+        token = Token.objects.select_related("user").filter(key=parts[1]).first()
         return token.user if token else None
     return None
 

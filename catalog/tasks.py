@@ -5,6 +5,7 @@ from celery import shared_task
 from celery.signals import worker_ready
 from django.utils import timezone
 
+from . import answers
 from .models import WorkerHeartbeat
 
 
@@ -12,6 +13,7 @@ from .models import WorkerHeartbeat
 def record_heartbeat() -> dict:
     """Scheduled every minute: proves to staff that the worker and beat are running."""
     beat = WorkerHeartbeat.objects.create(hostname=socket.gethostname())
+    answers.retry_pending_invalidation()  # a write of this worker's that could not reach the cache (Redis down)
     return {"id": beat.pk, "hostname": beat.hostname, "beat_at": beat.beat_at.isoformat()}
 
 

@@ -311,7 +311,7 @@ CELERY_BEAT_SCHEDULE = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "config.authentication.TokenAuthentication",  # DRF's, refusing roles that must use two factors but have none
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -347,9 +347,9 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-BENCH_FLOORS = env_bool("DJANGO_BENCH_FLOORS")
-# Behind a reverse proxy that sets X-Forwarded-For, the audit trail may take the client address from it.
-TRUST_X_FORWARDED_FOR = env_bool("DJANGO_TRUST_X_FORWARDED_FOR")  # the trivial views bench/run measures ratios against
+BENCH_FLOORS = env_bool("DJANGO_BENCH_FLOORS")  # the trivial views bench/run measures ratios against
+# Behind a reverse proxy that appends to X-Forwarded-For, the trail and the lockout take the address it added.
+TRUST_X_FORWARDED_FOR = env_bool("DJANGO_TRUST_X_FORWARDED_FOR")
 
 LOGGING = {
     "version": 1,

@@ -19,6 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -35,14 +36,18 @@ from rest_framework.response import Response
 
 from audits import trail
 
+from .authentication import confirmed_device
 from .security import PENDING_KEY, two_factor_required
 
 PENDING_SECONDS = 300
 PENDING_ATTEMPTS = 5
 
 
-def confirmed_device(user) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+def _seconds_to_wait(device) -> int:
+    allowed, data = device.verify_is_allowed()
+    if allowed or not (data or {}).get("locked_until"):
+        return 0
+    return max(1, int((data["locked_until"] - timezone.now()).total_seconds() + 0.999))
 
 
 class CodeForm(forms.Form):
@@ -101,6 +106,10 @@ def login_verify(request):
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = confirmed_device(user)
+        if device is not None and (wait := _seconds_to_wait(device)):
+            # After a wrong code django-otp refuses even the right one for a while: say so, and count nothing.
+            form.add_error("code", _("Wait %(seconds)d seconds, then enter the current code.") % {"seconds": wait})
+            return render(request, "registration/login_verify.html", {"form": form})
         if device is not None and device.verify_token(form.cleaned_data["code"]):
             del request.session[PENDING_KEY]
             user.backend = pending["backend"]
@@ -144,6 +153,7 @@ def two_factor(request):
             if device.verify_token(code):
                 with transaction.atomic():
                     TOTPDevice.objects.filter(user=user).delete()
+                    Token.objects.filter(user=user).delete()  # a token stands for the login it was issued to
                     trail.record(action="2fa_removed", object_type="catalog_user", object_id=user.pk)
                 request.session.pop(DEVICE_ID_SESSION_KEY, None)
                 messages.success(request, _("Two-factor authentication is off for your account."))
@@ -157,6 +167,7 @@ def two_factor(request):
                     pending.confirmed = True
                     pending.save(update_fields=["confirmed"])
                     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+                    Token.objects.filter(user=user).delete()  # one issued to the password alone is not enough now
                     trail.record(action="2fa_enrolled", object_type="catalog_user", object_id=user.pk)
                 otp_login(request, pending)
                 messages.success(request, _("Two-factor authentication is on: from now on, log in with a code."))

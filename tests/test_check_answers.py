@@ -147,3 +147,28 @@ def test_page_links_keep_the_search_words(rf):
     request = rf.get("/catalogue/1/", {"q": "低保", "list": "assistance", "page": "1"})
     html = Template("{% load catalog_tags %}{% page_url 2 %}").render(Context({"request": request}))
     assert html == "?q=%E4%BD%8E%E4%BF%9D&amp;list=assistance&amp;page=2"
+
+
+def test_a_write_that_cannot_reach_the_cache_is_never_answered_stale(
+    client, world, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core.cache import caches
+
+    from catalog import answers
+
+    community = world.unit("牛沙路社区")
+    ask(client, community, "低保入户调查")
+
+    def unreachable(key, *args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(caches["default"], "set", unreachable)
+    with django_capture_on_commit_callbacks(execute=True):
+        community.name = "牛沙路新社区"
+        community.save()
+    assert answers._pending  # the generation could not be moved on
+    # The old answer is still in the cache, but this process knows it may be stale: it computes instead.
+    assert ask(client, community, "低保入户调查")["community"]["name"] == "牛沙路新社区"
+    monkeypatch.undo()  # Redis is back
+    assert answers.retry_pending_invalidation()  # the worker's heartbeat, a minute later
+    assert ask(client, community, "低保入户调查")["community"]["name"] == "牛沙路新社区"

@@ -180,3 +180,54 @@ def test_reversing_with_a_bad_payment_id_is_an_error_message(client, world, make
     client.force_login(world.user("bumen"))
     response = client.post(f"/funding/contracts/{contract.pk}/reverse/", {"payment": "abc"}, follow=True)
     assert response.status_code == 200 and [m.level_tag for m in response.context["messages"]] == ["error"]
+
+
+# --- A second reading of the performance and security change ------------------------------------------------
+
+
+def test_behind_a_trusted_proxy_the_address_is_the_one_the_proxy_added(client, world, settings):
+    settings.TRUST_X_FORWARDED_FOR = True
+    client.post(
+        "/accounts/login/",
+        {"username": "shuji", "password": "wrong"},
+        HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.9",  # the client wrote the first, the proxy appended the last
+        REMOTE_ADDR="10.0.0.7",
+    )
+    assert AuditEntry.objects.filter(action="login_failed").latest("id").source_ip == "203.0.113.9"
+
+
+def test_a_reader_cannot_slip_past_the_write_guard_with_a_lowercase_token(client, world):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=world.user("shenji"))
+    response = client.post(
+        "/api/v1/payments/", {}, content_type="application/json", HTTP_AUTHORIZATION=f"token  {token.key}"
+    )
+    assert response.status_code == 403 and "不能修改" in response.json()["detail"]
+
+
+def test_a_token_of_a_role_that_must_use_two_factors_but_has_none_is_refused(client, world, settings):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=world.user("minzheng"))  # issued before the requirement was set
+    assert client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 200
+    settings.TWO_FACTOR_REQUIRED_ROLES = ["civil_affairs", "admin"]
+    assert client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token.key}").status_code in (401, 403)
+
+
+def test_searches_with_parameters_the_view_does_not_read_are_not_cached(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    district = world.unit("锦江区")
+    url = f"/catalogue/{district.pk}/?q=低保"
+
+    def queries(path):
+        with CaptureQueriesContext(connection) as context:
+            assert client.get(path).status_code == 200
+        return len(context)
+
+    queries(url)
+    assert queries(url) == 2  # the district and the version in force: the rest is cached
+    queries(url + "&junk=1")
+    assert queries(url + "&junk=1") > 2  # computed again: a key of whatever a caller sends would fill the cache

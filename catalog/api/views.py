@@ -226,8 +226,16 @@ class CatalogueItemViewSet(viewsets.ModelViewSet):
             return self.get_paginated_response(self.get_serializer(page, many=True).data).data
 
         # A published version never changes: its searches are cached under its id (catalog.answers).
-        params = {**request.query_params.dict(), "host": request.get_host()}
-        return Response(answers.search_answer(version=self.listed_version, params=params, compute=compute))
+        return Response(
+            answers.search_answer(
+                kind="api",
+                version=self.listed_version,
+                params=request.query_params.dict(),
+                known={"version", "district", "date", "q", "list", "type", "ordering", "page", "page_size", "format"},
+                extra=request.get_host(),  # the page links are absolute
+                compute=compute,
+            )
+        )
 
     def perform_create(self, serializer):
         draft = _domain_errors(

@@ -72,8 +72,12 @@ def district_catalogue(request, district_id: int):
         return render_to_string("catalog/includes/catalogue_results.html", context, request)
 
     # A published version never changes: its counts and items are rendered once per query (catalog.answers).
-    params = {**request.GET.dict(), "date": on, "view": "page"}
-    html = answers.search_answer(version=version, params=params, compute=results) if version else ""
+    html = ""
+    if version:
+        known = {"q", "list", "type", "date", "page"}
+        html = answers.search_answer(
+            kind="page", version=version, params=request.GET.dict(), known=known, extra=on, compute=results
+        )
     return render(
         request,
         "catalog/district_catalogue.html",
