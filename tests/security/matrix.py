@@ -25,7 +25,7 @@ ROLES = {
 #   w the write was made (2xx/3xx and the database changed)
 #   l must sign in first: a page redirects to the login page; the API answers 401/403 to an anonymous caller
 #   f 403 forbidden    n 404 not found (the right answer outside one's scope: existence is not confirmed)
-#   m 405 method not allowed    b 400 bad request
+#   m 405 method not allowed    b 400 bad request    c 409 conflict (the object is not in a state for this)
 # Every answer but `w` to an unsafe method is also checked to have changed nothing.
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -183,7 +183,7 @@ def answer_code(response, *, role: str, api: bool, changed: bool) -> str:
         return "l" if response["Location"].startswith(resolve_url(settings.LOGIN_URL)) else "r"
     if api and role == "anonymous" and status in (401, 403):
         return "l"
-    return {200: "o", 201: "o", 204: "o", 400: "b", 403: "f", 404: "n", 405: "m"}.get(status, str(status))
+    return {200: "o", 201: "o", 204: "o", 400: "b", 403: "f", 404: "n", 405: "m", 409: "c"}.get(status, str(status))
 
 
 def send(client, method: str, url: str, body=None, *, api: bool):
