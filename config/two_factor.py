@@ -106,11 +106,10 @@ def login_verify(request):
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = confirmed_device(user)
-        if device is not None and (wait := _seconds_to_wait(device)):
-            # After a wrong code django-otp refuses even the right one for a while: say so, and count nothing.
-            form.add_error("code", _("Wait %(seconds)d seconds, then enter the current code.") % {"seconds": wait})
-            return render(request, "registration/login_verify.html", {"form": form})
-        if device is not None and device.verify_token(form.cleaned_data["code"]):
+        # After a wrong code django-otp refuses even the right one for a while: the message says so (a guess made
+        # meanwhile still counts towards the lockout).
+        wait = _seconds_to_wait(device) if device is not None else 0
+        if device is not None and not wait and device.verify_token(form.cleaned_data["code"]):
             del request.session[PENDING_KEY]
             user.backend = pending["backend"]
             auth_login(request, user)
@@ -123,9 +122,12 @@ def login_verify(request):
             messages.error(request, _("Too many wrong codes: log in again."))
             return redirect("login")
         request.session[PENDING_KEY] = pending
-        form.add_error(
-            "code", _("That code is not right. Check that the phone's clock is correct and enter the current code.")
-        )
+        if wait:
+            form.add_error("code", _("Wait %(seconds)d seconds, then enter the current code.") % {"seconds": wait})
+        else:
+            form.add_error(
+                "code", _("That code is not right. Check that the phone's clock is correct and enter the current code.")
+            )
     return render(request, "registration/login_verify.html", {"form": form})
 
 
