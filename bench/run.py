@@ -210,7 +210,9 @@ def measure(scale: str, *, duration: int, connections: int) -> dict:
     results["list_deep"] = {**wrk(deep, headers=auth, **load), "queries": queries(deep, office), "position": deep_index}
 
     # The tally of the largest batch: the service's aggregate against the same count in raw SQL.
-    batch = Batch.objects.order_by("-id").first()
+    from django.db.models import Count
+
+    batch = Batch.objects.annotate(size=Count("applications")).order_by("-size", "id").first()  # the largest
     app_ids = list(batch.applications.values_list("id", flat=True))
     raw_sql = (
         "SELECT application_id, count(*), count(*) FILTER (WHERE vote <> ''), "
