@@ -3,7 +3,9 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
-from django.urls import get_resolver, reverse
+from django.urls import reverse
+
+from tests.routes import named_routes
 
 pytestmark = pytest.mark.django_db
 
@@ -63,14 +65,7 @@ NOT_DATA = {"api-root", "api-docs", "schema", "api-token"}
 
 
 def api_route_names() -> set[str]:
-    def walk(patterns, namespace=None):
-        for pattern in patterns:
-            if hasattr(pattern, "url_patterns"):
-                yield from walk(pattern.url_patterns, pattern.namespace or namespace)
-            elif namespace == "api" and pattern.name:
-                yield pattern.name
-
-    return set(walk(get_resolver().url_patterns))
+    return {name.removeprefix("api:") for name, _route in named_routes() if name.startswith("api:")}
 
 
 def test_every_api_endpoint_has_a_query_budget():

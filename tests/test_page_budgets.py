@@ -8,9 +8,10 @@ a budget is for the page's work, not for a cache hit.
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
-from django.urls import get_resolver, reverse
+from django.urls import reverse
 
 from tests.approvals.conftest import applicant, file_application  # noqa: F401 (fixtures)
+from tests.routes import named_routes
 
 pytestmark = pytest.mark.django_db
 
@@ -91,14 +92,7 @@ NOT_PAGES = {
 
 
 def page_route_names() -> set[str]:
-    def walk(patterns, namespace=None):
-        for pattern in patterns:
-            if hasattr(pattern, "url_patterns"):
-                yield from walk(pattern.url_patterns, pattern.namespace or namespace)
-            elif namespace is None and pattern.name:
-                yield pattern.name
-
-    return set(walk(get_resolver().url_patterns))
+    return {name for name, _route in named_routes() if ":" not in name}
 
 
 def test_every_page_has_a_query_budget():

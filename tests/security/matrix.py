@@ -6,7 +6,9 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.shortcuts import resolve_url
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
+
+from tests.routes import named_routes
 
 # role → the demo login that plays it (all of 锦江区, except the city overseer and the administrator)
 ROLES = {
@@ -53,17 +55,7 @@ NOT_IN_MATRIX_NAMES = {"set_language", "api:schema", "api:api-docs"}
 
 def url_patterns():
     """Every named URL pattern: (name, route), the API's routes with their `api:` namespace."""
-
-    def walk(patterns, prefix="", namespace=None):
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                inner = ":".join(n for n in (namespace, pattern.namespace) if n) or None
-                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
-            elif isinstance(pattern, URLPattern):
-                name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
-                yield name, prefix + str(pattern.pattern)
-
-    for name, route in walk(get_resolver().url_patterns):
+    for name, route in named_routes():
         if route.startswith(NOT_IN_MATRIX_PREFIXES) or name in NOT_IN_MATRIX_NAMES:
             continue
         yield name, route
