@@ -19,12 +19,14 @@ def _user_of(request):
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return user
-    parts = request.headers.get("Authorization", "").split()
-    if len(parts) == 2 and parts[0].lower() == "token":  # as DRF's TokenAuthentication reads it
-        from rest_framework.authtoken.models import Token
+    from rest_framework.authentication import TokenAuthentication
+    from rest_framework.exceptions import AuthenticationFailed
 
-        token = Token.objects.select_related("user").filter(key=parts[1]).first()
-        return token.user if token else None
+    try:  # the header read exactly as the API will read it
+        found = TokenAuthentication().authenticate(request)
+    except AuthenticationFailed:
+        return None
+    return found[0] if found else None
     return None
 
 
