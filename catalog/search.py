@@ -10,6 +10,8 @@ from functools import cache
 
 import jieba
 
+from .text import normalise
+
 DOMAIN_WORDS = [
     "协税护税",
     "招商引资",
@@ -61,7 +63,7 @@ def _segmenter() -> jieba.Tokenizer:
 
 def _words(text: str) -> list[str]:
     words = []
-    for word in _segmenter().cut_for_search(text or ""):
+    for word in _segmenter().cut_for_search(normalise(text)):
         word = word.strip().lower()
         if word and _WORD.fullmatch(word):
             words.append(word)
@@ -69,8 +71,9 @@ def _words(text: str) -> list[str]:
 
 
 def index_tokens(text: str) -> list[str]:
+    text = normalise(text)
     tokens = _words(text)
-    for run in _HAN_RUN.findall(text or ""):
+    for run in _HAN_RUN.findall(text):
         tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
     return tokens
 
