@@ -16,6 +16,7 @@ from catalog.choices import ADMISSIBLE_ISSUING_LEVELS, ItemList, ItemSource, Pas
 from catalog.models import Unit, User
 from catalog.notifications import civil_affairs_of, notify, staff_of
 from catalog.selectors import version_in_force, withdrawn_matches
+from catalog.transitions import StateConflict
 
 from . import calendar
 from .choices import ApplicationState as S
@@ -28,7 +29,7 @@ class ApplicationError(Exception):
     """An action the rules do not allow now; the message says why."""
 
 
-class ApplicationConflict(ApplicationError):
+class ApplicationConflict(ApplicationError, StateConflict):
     """The application or ballot is no longer in the state the action needs: someone acted first (the API
     answers 409 Conflict)."""
 

@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.settings import api_settings
 
+from ..transitions import StateConflict
+
 
 class Conflict(exceptions.APIException):
     """409: the object changed under the request (another reviewer decided first, a ballot was already cast)."""
@@ -30,7 +32,7 @@ def call_service(
         return func(*args, **kwargs)
     except DjangoPermissionDenied as exc:
         raise exceptions.PermissionDenied(str(exc)) from exc
-    except conflicts as exc:
+    except (StateConflict, *conflicts) as exc:
         raise Conflict(str(exc)) from exc
     except domain_errors as exc:
         raise exceptions.ValidationError({"detail": str(exc)}) from exc

@@ -1,5 +1,15 @@
 from .catalogue import CatalogueItem, CatalogueVersion
 from .notifications import Notification
 from .orgs import DistrictPolicy, Unit, User, WorkerHeartbeat
+from .transitions import StateEvent
 
-__all__ = ["CatalogueItem", "CatalogueVersion", "DistrictPolicy", "Notification", "Unit", "User", "WorkerHeartbeat"]
+__all__ = [
+    "CatalogueItem",
+    "CatalogueVersion",
+    "DistrictPolicy",
+    "Notification",
+    "StateEvent",
+    "Unit",
+    "User",
+    "WorkerHeartbeat",
+]

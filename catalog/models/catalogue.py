@@ -19,6 +19,10 @@ def no_months() -> list:
     return []
 
 
+def no_aliases() -> list:
+    return []
+
+
 class PublishedVersionError(Exception):
     """A published version never changes."""
 
@@ -139,6 +143,18 @@ class CatalogueItem(models.Model):
     belongs_to = models.CharField(_("where the work belongs instead"), max_length=200, blank=True)
     source = models.CharField(_("source"), max_length=16, choices=ItemSource.choices, default=ItemSource.MANUAL)
     source_reference = models.CharField(_("source reference"), max_length=300, blank=True)
+    # 常见说法: how demands word this item ("催缴欠税" for 协税护税); staff keep them in the draft and the sheet.
+    aliases = models.JSONField(_("common wordings"), default=no_aliases, blank=True)
+    # An approved application's terms: the communities it applies to (none = every community of the
+    # district) and the last day it applies (empty = open-ended).
+    communities = models.ManyToManyField(
+        "catalog.Unit",
+        verbose_name=_("communities it applies to"),
+        blank=True,
+        related_name="catalogue_items",
+        help_text=_("Leave empty for every community of the district."),
+    )
+    applies_until = models.DateField(_("applies until"), null=True, blank=True)
     search_tokens = models.TextField(_("search tokens"), blank=True, editable=False)
     # PostgreSQL keeps this in step with search_tokens by a trigger (migration 0005); SQLite leaves it empty.
     search_vector = SearchVectorField(_("search vector"), null=True, editable=False)
@@ -165,6 +181,8 @@ class CatalogueItem(models.Model):
         "belongs_to",
         "source",
         "source_reference",
+        "aliases",
+        "applies_until",
     ]
 
     class Meta:
