@@ -1,0 +1,79 @@
+"""The office's comprehensive review (综合评审) and the committee's decision."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog import services as catalog_services
+from catalog.choices import ItemList, ItemSource
+from catalog.models import User
+
+from ..choices import ApplicationState as S
+from ..choices import BatchState, RequestedList, Stage
+from ..models import Application, Batch
+from .common import _begin, _finish, _require, _tell_applicant, is_office
+
+
+def office_review(*, application: Application, actor: User, opinion: str) -> Application:
+    """综合评审: the office records its opinion and puts the application before the committee."""
+    _require(is_office(actor, application.district_id), _("Only the committee office reviews applications."))
+    if not opinion.strip():
+        raise ValidationError({"office_opinion": _("Write the office's opinion.")})
+    with transaction.atomic():
+        application = _begin(application, "office_review")
+        application.office_opinion = opinion
+        return _finish(application, "office_review", actor, note=opinion)
+
+
+def committee_decide(*, application: Application, actor: User, approve: bool, minutes: str) -> Application:
+    """The committee's decision, recorded with its minutes; an approved item joins the next catalogue draft."""
+    _require(is_office(actor, application.district_id), _("Only the committee office records decisions."))
+    if not minutes.strip():
+        raise ValidationError({"decision_minutes": _("Record the committee's minutes for this decision.")})
+    action = "committee_approve" if approve else "committee_reject"
+    with transaction.atomic():
+        application = _begin(application, action)
+        application.decision_minutes, application.decided_by, application.decided_at = minutes, actor, timezone.now()
+        if approve:
+            application.catalogue_item_key = _add_to_catalogue_draft(application, actor)
+            if application.regularises_id:
+                urgent = _begin(application.regularises, "regularise")
+                _finish(urgent, "regularise", actor, note=_("Approved again as #%(id)s.") % {"id": application.pk})
+        else:
+            application.rejected_at_stage = Stage.COMMITTEE
+        _finish(application, action, actor, note=minutes)
+        if (
+            application.batch_id
+            and not application.batch.applications.filter(
+                state__in=[S.CONSULTING, S.UNDER_REVIEW, S.TO_COMMITTEE]
+            ).exists()
+        ):
+            Batch.objects.filter(pk=application.batch_id).update(state=BatchState.CLOSED)
+        verdict = _("approved") if approve else _("rejected")
+        _tell_applicant(
+            application, _("The committee %(verdict)s application #%(id)s") % {"verdict": verdict, "id": application.pk}
+        )
+    return application
+
+
+def _add_to_catalogue_draft(application: Application, actor: User):
+    draft = catalog_services.draft_start(district=application.district, actor=actor)
+    fields = {
+        "list": ItemList.ASSISTANCE if application.requested_list == RequestedList.ASSISTANCE else ItemList.ASSESSMENTS,
+        "type": application.item_type,
+        "title": application.title,
+        "description": application.reason,
+        "basis_document": application.basis_document,
+        "basis_number": application.basis_number,
+        "basis_article": application.basis_article,
+        "responsible_department": application.applicant_unit.name,
+        "source": ItemSource.APPLICATION,
+        "source_reference": _("Application #%(id)s, approved %(date)s")
+        % {"id": application.pk, "date": timezone.localdate()},
+    }
+    if application.requested_list == RequestedList.ASSISTANCE:
+        fields |= {"delegating_unit": application.payer.name, "standard_funding": application.amount_per_community}
+    else:
+        fields |= {"issuing_level": application.issuing_level, "max_per_year": application.max_per_year}
+    return catalog_services.item_save(draft=draft, actor=actor, **fields).key
