@@ -72,3 +72,13 @@ class VoteForm(forms.Form):
 
 class AttachmentForm(forms.Form):
     file = forms.FileField(label=_("Attach a file"), help_text=_("PDF, PNG, JPEG or office documents, up to 10 MB."))
+
+
+class EarlyCloseForm(forms.Form):
+    """Closing consultation before its deadline while units have not voted is the office's recorded decision."""
+
+    reason = forms.CharField(
+        label=_("Why the office closes consultation early"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Recorded on the batch with the units that had not voted."),
+    )

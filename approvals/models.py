@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from catalog.choices import IssuingLevel, ItemType, UnitKind
+from catalog.choices import IssuingLevel, ItemType, PassRateBasis, UnitKind
 from catalog.models import Unit
 
 from .choices import ApplicationState, BatchState, RequestedList, Scope, Stage, Vote
@@ -59,6 +59,20 @@ class Batch(models.Model):
     committee_meets = models.DateField(_("committee meets"))
     state = models.CharField(_("state"), max_length=16, choices=BatchState.choices, default=BatchState.INTAKE)
     committee_minutes = models.TextField(_("committee minutes"), blank=True)
+    # The rule in force when consultation opened, frozen on the batch: a later policy change applies only to
+    # later batches, so nobody can move the threshold after seeing the votes.
+    pass_threshold_percent = models.DecimalField(
+        _("pass threshold (%), frozen at opening"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    pass_rate_basis = models.CharField(
+        _("pass rate basis, frozen at opening"), max_length=16, choices=PassRateBasis.choices, blank=True
+    )
+    consultation_opened_at = models.DateTimeField(_("consultation opened at"), null=True, blank=True)
+    # Closing consultation before its deadline while units had not voted is a recorded decision naming them.
+    closed_early_reason = models.TextField(_("why consultation closed early"), blank=True)
+    closed_early_not_voted = models.JSONField(
+        _("units that had not voted when it closed early"), default=list, blank=True
+    )
 
     class Meta:
         verbose_name = _("batch")
@@ -248,6 +262,27 @@ class Ballot(models.Model):
         related_name="+",
     )
     voted_at = models.DateTimeField(_("voted at"), null=True, blank=True)
+    # A consulted unit nobody can vote for (no account) is either given a street office that votes on its behalf
+    # or excluded with a reason, by the committee office; both are recorded and shown in the tally.
+    proxy_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("votes on its behalf"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="proxy_ballots",
+        limit_choices_to={"kind": UnitKind.STREET},
+    )
+    excluded_reason = models.TextField(_("why it is not counted"), blank=True)
+    arranged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proxy or exclusion recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    arranged_at = models.DateTimeField(_("proxy or exclusion recorded at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("ballot")

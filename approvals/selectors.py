@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from catalog.choices import Role, UnitKind
 from catalog.models import Unit, User
@@ -41,7 +41,13 @@ def ballots_for(user: User) -> QuerySet[Ballot]:
     """The ballots a street office or a community votes on."""
     if not user.is_authenticated or user.role not in (Role.SECRETARY, Role.STREET_STAFF):
         return Ballot.objects.none()
-    return Ballot.objects.filter(unit_id=user.unit_id).select_related("application__applicant_unit", "unit")
+    # A street office also votes on the ballots it was given for a community nobody can vote for.
+    mine = (
+        Q(unit_id=user.unit_id) | Q(proxy_unit_id=user.unit_id)
+        if user.role == Role.STREET_STAFF
+        else Q(unit_id=user.unit_id)
+    )
+    return Ballot.objects.filter(mine).select_related("application__applicant_unit", "unit")
 
 
 def batches_visible_to(user: User) -> QuerySet[Batch]:
@@ -49,14 +55,66 @@ def batches_visible_to(user: User) -> QuerySet[Batch]:
 
 
 def units_consulted(application: Application) -> QuerySet[Unit]:
-    """Every street office and community in the application's scope (each gets a ballot)."""
+    """Every street office and community in the application's scope (each gets a ballot), never the applicant:
+    a unit is not consulted on its own application."""
     communities = Unit.objects.communities().filter(district_id=application.district_id)
     if application.scope == "streets":
         communities = communities.filter(parent__in=application.scope_streets.all())
     elif application.scope == "communities":
         communities = communities.filter(pk__in=application.scope_communities.all())
     streets = Unit.objects.filter(kind=UnitKind.STREET, pk__in=communities.values("parent_id"))
-    return Unit.objects.filter(Q(pk__in=communities.values("pk")) | Q(pk__in=streets.values("pk")))
+    return Unit.objects.filter(Q(pk__in=communities.values("pk")) | Q(pk__in=streets.values("pk"))).exclude(
+        pk=application.applicant_unit_id
+    )
+
+
+VOTER_ROLES = (Role.SECRETARY, Role.STREET_STAFF)
+
+
+def counted(ballots: QuerySet[Ballot]) -> QuerySet[Ballot]:
+    """The ballots a tally counts: not excluded by the office, and never the applicant's own."""
+    return ballots.filter(excluded_reason="").exclude(unit_id=F("application__applicant_unit_id"))
+
+
+def has_voter(unit_field: str = "unit_id") -> Exists:
+    return Exists(User.objects.filter(unit_id=OuterRef(unit_field), role__in=VOTER_ROLES, is_active=True))
+
+
+def units_without_voters(batch: Batch) -> list[dict]:
+    """Consulted units of a batch nobody can vote for (no active account): how many ballots each has, and what
+    the office arranged (a street office voting on its behalf, or exclusion with a reason)."""
+    rows = (
+        Ballot.objects.filter(application__batch=batch)
+        .annotate(reachable=has_voter())
+        .filter(reachable=False)
+        .values("unit_id", "unit__name", "unit__parent_id", "proxy_unit__name", "excluded_reason", "vote")
+        .order_by("unit__name", "unit_id")
+    )
+    units: dict[int, dict] = {}
+    for row in rows:
+        unit = units.setdefault(
+            row["unit_id"],
+            {
+                "unit_id": row["unit_id"],
+                "name": row["unit__name"],
+                "parent_id": row["unit__parent_id"],
+                "ballots": 0,
+                "open": 0,
+                "proxy": "",
+                "excluded_reason": "",
+            },
+        )
+        unit["ballots"] += 1
+        unit["open"] += not row["vote"] and not row["excluded_reason"] and not row["proxy_unit__name"]
+        unit["proxy"] = unit["proxy"] or (row["proxy_unit__name"] or "")
+        unit["excluded_reason"] = unit["excluded_reason"] or row["excluded_reason"]
+    return list(units.values())
+
+
+def units_not_voted(batch: Batch) -> list[str]:
+    """The consulted units (by name) that still have a counted ballot without a vote in the batch."""
+    ballots = counted(Ballot.objects.filter(application__batch=batch, application__state=ApplicationState.CONSULTING))
+    return sorted(set(ballots.filter(vote="").values_list("unit__name", flat=True)))
 
 
 def batch_progress(batch: Batch) -> list[Application]:
@@ -64,8 +122,8 @@ def batch_progress(batch: Batch) -> list[Application]:
     return list(
         batch.applications.select_related("applicant_unit")
         .annotate(
-            ballots_total=Count("ballots"),
-            ballots_returned=Count("ballots", filter=~Q(ballots__vote="")),
+            ballots_total=Count("ballots", filter=Q(ballots__excluded_reason="")),
+            ballots_returned=Count("ballots", filter=Q(ballots__excluded_reason="") & ~Q(ballots__vote="")),
             ballots_agree=Count("ballots", filter=Q(ballots__vote=Vote.AGREE)),
         )
         .order_by("id")
@@ -114,15 +172,12 @@ def expedited_cover(community: Unit, text: str, on: date) -> str | None:
 
 def ballot_counts(application_ids: list[int]) -> dict[int, tuple[int, int, int]]:
     """(consulted, cast, agreeing) per application, in one query: the tally of a whole batch at once."""
-    return _counts(Ballot.objects.filter(application_id__in=application_ids))
+    return _counts(counted(Ballot.objects.filter(application_id__in=application_ids)))
 
 
 def _counts(ballots) -> dict[int, tuple[int, int, int]]:
-    rows = (
-        ballots.values("application_id")
-        .annotate(
-            consulted=Count("id"), cast=Count("id", filter=~Q(vote="")), agree=Count("id", filter=Q(vote=Vote.AGREE))
-        )
+    rows = ballots.values("application_id").annotate(
+        consulted=Count("id"), cast=Count("id", filter=~Q(vote="")), agree=Count("id", filter=Q(vote=Vote.AGREE))
     )
     return {row["application_id"]: (row["consulted"], row["cast"], row["agree"]) for row in rows}
 
@@ -130,16 +185,45 @@ def _counts(ballots) -> dict[int, tuple[int, int, int]]:
 def batch_results(batch: Batch) -> dict[int, dict]:
     """Each consulting application's tally and whether it passes, from two queries (counts and the rule):
     what the batch page shows and what the tally at the deadline decides."""
-    from catalog.models import DistrictPolicy
-
-    policy = DistrictPolicy.objects.get(district_id=batch.district_id)
+    basis, threshold = batch_rule(batch)
     results = {}
-    for application_id, (consulted, cast, agree) in _counts(Ballot.objects.filter(application__batch=batch)).items():
-        denominator = consulted if policy.pass_rate_basis == "consulted" else cast
+    for application_id, (consulted, cast, agree) in _counts(
+        counted(Ballot.objects.filter(application__batch=batch))
+    ).items():
+        denominator = consulted if basis == "consulted" else cast
         results[application_id] = {
             "consulted": consulted,
             "cast": cast,
             "agree": agree,
-            "passes": denominator > 0 and agree * 100 >= policy.pass_threshold_percent * denominator,
+            "passes": denominator > 0 and agree * 100 >= threshold * denominator,
         }
     return results
+
+
+def batch_rule(batch: Batch | None, district_id: int | None = None):
+    """(basis, threshold) a batch tallies by: frozen on it when consultation opened; before that, the
+    district's policy as it stands (what will be frozen)."""
+    if batch is not None and batch.pass_rate_basis:
+        return batch.pass_rate_basis, batch.pass_threshold_percent
+    from catalog.models import DistrictPolicy
+
+    policy = DistrictPolicy.objects.get(district_id=batch.district_id if batch is not None else district_id)
+    return policy.pass_rate_basis, policy.pass_threshold_percent
+
+
+def batch_opening_preview(batch: Batch) -> dict:
+    """What closing intake now would do: how many applications open, how many distinct units get a form, and
+    the rule that would be frozen (for the confirmation page)."""
+    applications = list(batch.applications.filter(state=ApplicationState.SUBMITTED, is_urgent=False))
+    units: set[int] = set()
+    for application in applications:
+        units.update(units_consulted(application).values_list("pk", flat=True))
+    basis, threshold = batch_rule(batch)
+    from catalog.choices import PassRateBasis
+
+    return {
+        "applications": len(applications),
+        "units": len(units),
+        "threshold": format(threshold.normalize(), "f"),
+        "basis": PassRateBasis(basis).label,
+    }

@@ -6,14 +6,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from catalog.choices import Role
+from catalog.choices import PassRateBasis, Role, UnitKind
+from catalog.confirmation import confirm_step, confirmed
+from catalog.models import Unit
 
 from . import selectors, services
-from .choices import ApplicationState, Vote
-from .forms import ApplicationForm, AttachmentForm, DecisionForm, VoteForm
+from .choices import ApplicationState, BatchState, Vote
+from .forms import ApplicationForm, AttachmentForm, DecisionForm, EarlyCloseForm, VoteForm
 from .models import Application
 
 PAGE_SIZE = 25
@@ -140,8 +144,11 @@ def application_detail(request, pk: int):
         raise Http404 from exc
     user = request.user
     office = services.is_office(user, application.district_id)
-    tally = services.tally_of(application) if application.state == ApplicationState.CONSULTING else None
     applicant = services.is_applicant(user, application)
+    # Consulted secretaries and streets never see the running tally while they vote; the applicant sees the count
+    # and the rate, never each unit's vote and comment (a retaliation risk).
+    sees_tally = office or applicant or user.role in (Role.AUDITOR, Role.OVERSEER)
+    tally = services.tally_of(application) if application.state == ApplicationState.CONSULTING and sees_tally else None
     state = application.state
     applicant_may_act = state in (
         ApplicationState.DRAFT,
@@ -163,9 +170,7 @@ def application_detail(request, pk: int):
             "is_office": office,
             "decision_form": DecisionForm(),
             "attachment_form": AttachmentForm(),
-            "show_ballots": office
-            or user.role in (Role.AUDITOR, Role.OVERSEER)
-            or services.is_applicant(user, application),
+            "show_ballots": office or user.role in (Role.AUDITOR, Role.OVERSEER),
         },
     )
 
@@ -229,27 +234,116 @@ def batch_list(request):
 @login_required
 def batch_detail(request, pk: int):
     batch = get_object_or_404(selectors.batches_visible_to(request.user), pk=pk)
+    office = services.is_office(request.user, batch.district_id)
     if request.method == "POST":
-        if not services.is_office(request.user, batch.district_id):
+        if not office:
             raise PermissionDenied  # anyone else was told "Done." although nothing had been done
-        if request.POST.get("action") == "open":
-            services.batch_open_consultation(batch=batch, actor=request.user)
-        elif request.POST.get("action") == "tally":
-            services.batch_tally(batch=batch, actor=request.user)
-        messages.success(request, _("Done."))
+        response = _batch_step(request, batch)
+        if response is not None:
+            return response
         return redirect("batch", pk=pk)
-    rows = selectors.batch_progress(batch)
-    policy = batch.district.policy
+    basis, threshold = selectors.batch_rule(batch)
+    offered = [action for action in services.BATCH.actions(batch) if action.name != "close"] if office else []
     return render(
         request,
         "approvals/batch_detail.html",
         {
             "batch": batch,
-            "rows": rows,
-            "policy": policy,
-            "is_office": services.is_office(request.user, batch.district_id),
+            "rows": selectors.batch_progress(batch),
+            "basis": PassRateBasis(basis).label,
+            "threshold": threshold,
+            "frozen": bool(batch.pass_rate_basis),
+            "is_office": office,
+            "actions": offered,
+            "unreachable": selectors.units_without_voters(batch) if batch.state == BatchState.CONSULTING else [],
+            "streets": batch.district.children.filter(kind=UnitKind.STREET).order_by("name") if office else [],
+            "history": services.BATCH.history(batch),
         },
     )
+
+
+def _batch_step(request, batch):
+    """One POST per batch step; irreversible steps ask first (a confirmation page) and then say what happened."""
+    action = request.POST.get("action")
+    cancel = reverse("batch", kwargs={"pk": batch.pk})
+    try:
+        if action == "open_consultation":
+            if not confirmed(request):
+                preview = selectors.batch_opening_preview(batch)
+                return confirm_step(
+                    request,
+                    title=str(services.BATCH["open_consultation"].label),
+                    question=str(services.BATCH["open_consultation"].confirm),
+                    facts=[
+                        _("%(applications)s applications, %(units)s units will receive the consultation form.")
+                        % preview,
+                        _("The rule frozen for this batch: passes at ≥ %(threshold)s%% (%(basis)s).") % preview,
+                    ],
+                    cancel_url=cancel,
+                    button=_("Yes, close intake"),
+                )
+            opened = services.batch_open_consultation(batch=batch, actor=request.user)
+            messages.success(request, str(opened))
+            if opened.without_voters:
+                messages.warning(
+                    request,
+                    _(
+                        "%(n)s consulted units have nobody who can vote: "
+                        "give a street office their vote, or exclude them."
+                    )
+                    % {"n": opened.without_voters},
+                )
+        elif action == "tally":
+            allowed, not_voted = services.tally_allowed(batch, timezone.localdate())
+            form = EarlyCloseForm(request.POST if not allowed and confirmed(request) else None)
+            if not confirmed(request) or (not allowed and not form.is_valid()):
+                facts = [
+                    _("%(n)s applications in consultation are decided now.")
+                    % {"n": batch.applications.filter(state=ApplicationState.CONSULTING).count()}
+                ]
+                if not allowed:
+                    facts.append(
+                        _("Consultation runs until %(date)s; not voted yet: %(units)s. Closing early is recorded.")
+                        % {"date": batch.consultation_ends, "units": "、".join(not_voted)}
+                    )
+                return confirm_step(
+                    request,
+                    title=str(services.BATCH["tally"].label),
+                    question=str(services.BATCH["tally"].confirm),
+                    facts=facts,
+                    cancel_url=cancel,
+                    button=_("Yes, tally now"),
+                    extra=None if allowed else form,
+                )
+            tallied = services.batch_tally(
+                batch=batch, actor=request.user, early_reason="" if allowed else form.cleaned_data["reason"]
+            )
+            messages.success(request, str(tallied))
+        elif action in ("proxy", "exclude"):
+            unit = get_object_or_404(Unit, pk=request.POST.get("unit"), district_id=batch.district_id)
+            if action == "proxy":
+                street = get_object_or_404(Unit, pk=request.POST.get("street") or 0)
+                n = services.ballots_give_proxy(batch=batch, unit=unit, street=street, actor=request.user)
+                messages.success(
+                    request,
+                    _("%(street)s now votes on behalf of %(unit)s on %(n)s applications.")
+                    % {"street": street.name, "unit": unit.name, "n": n},
+                )
+            else:
+                n = services.ballots_exclude(
+                    batch=batch, unit=unit, actor=request.user, reason=request.POST.get("reason", "")
+                )
+                messages.success(
+                    request,
+                    _("%(unit)s is not counted on %(n)s applications; the tally shows why.")
+                    % {"unit": unit.name, "n": n},
+                )
+        else:
+            raise Http404
+    except (services.ApplicationError, ValidationError) as exc:
+        for message in getattr(exc, "messages", [str(exc)]):
+            messages.error(request, message)
+    return None
 
 
 @login_required
@@ -269,11 +363,31 @@ def ballot_vote(request, ballot_id: int):
     if not form.is_valid():
         messages.error(request, _("Choose agree or disagree."))
         return redirect("ballots")
+    vote_label = Vote(form.cleaned_data["vote"]).label
+    if not confirmed(request):  # a ballot counts once: ask first
+        facts = [_("Your opinion: %(vote)s.") % {"vote": vote_label}]
+        if form.cleaned_data["comment"]:
+            facts.append(_("Your comment: %(comment)s") % {"comment": form.cleaned_data["comment"]})
+        return confirm_step(
+            request,
+            title=_("Send your opinion"),
+            question=_(
+                "Send your opinion on application #%(id)s %(title)s? A ballot counts once and cannot be changed."
+            )
+            % {"id": ballot.application_id, "title": ballot.application.title},
+            facts=facts,
+            cancel_url=reverse("ballots"),
+            button=_("Yes, send"),
+        )
     try:
         services.ballot_cast(ballot=ballot, actor=request.user, **form.cleaned_data)
     except (services.ApplicationError, ValidationError) as exc:
         for message in getattr(exc, "messages", [str(exc)]):
             messages.error(request, message)
     else:
-        messages.success(request, _("Your opinion on application #%(id)s is recorded.") % {"id": ballot.application_id})
+        messages.success(
+            request,
+            _("Your opinion on application #%(id)s is recorded: %(vote)s.")
+            % {"id": ballot.application_id, "vote": vote_label},
+        )
     return redirect("ballots")

@@ -21,6 +21,11 @@ class BatchSerializer(serializers.ModelSerializer):
             "consultation_ends",
             "committee_meets",
             "state",
+            "pass_threshold_percent",
+            "pass_rate_basis",
+            "consultation_opened_at",
+            "closed_early_reason",
+            "closed_early_not_voted",
         ]
         read_only_fields = fields
 
@@ -119,6 +124,15 @@ class ApplicationDetailSerializer(ApplicationSerializer):
 
 class TextSerializer(serializers.Serializer):
     text = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class EarlyCloseSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Needed only to tally before the deadline while units have not voted: the office's recorded reason.",
+    )
 
 
 class DecisionSerializer(TextSerializer):

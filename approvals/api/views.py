@@ -14,6 +14,7 @@ from .serializers import (
     BallotSerializer,
     BatchSerializer,
     DecisionSerializer,
+    EarlyCloseSerializer,
     FilingSerializer,
     TextSerializer,
     VoteSerializer,
@@ -150,7 +151,7 @@ class BatchViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.batches_visible_to(self.request.user).order_by("-year", "-month", "id")
 
-    @extend_schema(request=None, responses=BatchSerializer)
+    @extend_schema(request=None, responses={200: BatchSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def open(self, request, pk=None):
         """Close intake and open consultation now (the scheduled job does it on the date)."""
@@ -159,11 +160,15 @@ class BatchViewSet(viewsets.ReadOnlyModelViewSet):
         batch.refresh_from_db()
         return Response(BatchSerializer(batch).data)
 
-    @extend_schema(request=None, responses=BatchSerializer)
+    @extend_schema(request=EarlyCloseSerializer, responses={200: BatchSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def tally(self, request, pk=None):
+        """After the consultation deadline, or before it when every consulted unit has voted; otherwise only
+        with the office's recorded `reason` (the units that had not voted are recorded with it)."""
+        params = EarlyCloseSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
         batch = self.get_object()
-        _run(services.batch_tally, batch=batch, actor=request.user)
+        _run(services.batch_tally, batch=batch, actor=request.user, early_reason=params.validated_data["reason"])
         batch.refresh_from_db()
         return Response(BatchSerializer(batch).data)
 

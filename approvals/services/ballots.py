@@ -16,18 +16,22 @@ from catalog.notifications import notify
 from ..choices import ApplicationState as S
 from ..choices import Vote
 from ..models import Application, Ballot
-from ..selectors import ballot_counts
+from ..selectors import ballot_counts, batch_rule
 from .common import ApplicationConflict, ApplicationError, _require, _voters
+
+
+def may_vote(actor: User, ballot: Ballot) -> bool:
+    """The consulted unit's secretary or street staff, or the street office given the vote on its behalf."""
+    if not actor.is_authenticated or actor.role not in (Role.SECRETARY, Role.STREET_STAFF):
+        return False
+    return actor.unit_id == ballot.unit_id or (
+        actor.role == Role.STREET_STAFF and ballot.proxy_unit_id is not None and actor.unit_id == ballot.proxy_unit_id
+    )
 
 
 def ballot_cast(*, ballot: Ballot, actor: User, vote: str, comment: str = "", today: date | None = None) -> Ballot:
     """A consulted unit says agree or disagree, once, before the deadline."""
-    _require(
-        actor.is_authenticated
-        and actor.unit_id == ballot.unit_id
-        and actor.role in (Role.SECRETARY, Role.STREET_STAFF),
-        _("Only the consulted street office or community votes on its ballot."),
-    )
+    _require(may_vote(actor, ballot), _("Only the consulted street office or community votes on its ballot."))
     if vote not in Vote.values:
         raise ValidationError({"vote": _("Vote “agree” or “disagree”.")})
     if vote == Vote.DISAGREE and not comment.strip():
@@ -37,8 +41,16 @@ def ballot_cast(*, ballot: Ballot, actor: User, vote: str, comment: str = "", to
         # The application is locked too, so that a vote and the batch's tally never interleave.
         application = Application.objects.select_for_update().get(pk=ballot.application_id)
         ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
+        _require(
+            ballot.unit_id != application.applicant_unit_id,
+            _("A unit is not consulted on its own application."),
+        )
         if application.state != S.CONSULTING:
             raise ApplicationConflict(_("Consultation on this application is closed."))
+        if ballot.excluded_reason:
+            raise ApplicationConflict(
+                _("The office took this ballot out of the count: %(reason)s") % {"reason": ballot.excluded_reason}
+            )
         if today > ballot.deadline:
             raise ApplicationError(_("The deadline for this ballot was %(date)s.") % {"date": ballot.deadline})
         if ballot.vote:
@@ -85,15 +97,9 @@ class Tally:
 
 def tally_of(application: Application, counts: tuple[int, int, int] | None = None) -> Tally:
     """The tally of one application; pass `counts` from ballot_counts() to tally a whole batch in one query."""
-    policy = application.district.policy
+    basis, threshold = batch_rule(application.batch, application.district_id)  # frozen when consultation opened
     consulted, cast, agree = counts or ballot_counts([application.pk]).get(application.pk, (0, 0, 0))
-    return Tally(
-        consulted=consulted,
-        cast=cast,
-        agree=agree,
-        basis=policy.pass_rate_basis,
-        threshold=policy.pass_threshold_percent,
-    )
+    return Tally(consulted=consulted, cast=cast, agree=agree, basis=basis, threshold=threshold)
 
 
 def ballots_remind(*, today: date | None = None, days_before: int = 2) -> int:
@@ -102,13 +108,14 @@ def ballots_remind(*, today: date | None = None, days_before: int = 2) -> int:
     sent = 0
     pending = Ballot.objects.filter(
         vote="",
+        excluded_reason="",
         application__state=S.CONSULTING,
         deadline__gte=today,
         deadline__lte=today + timezone.timedelta(days=days_before),
     ).select_related("application")
     for ballot in pending:
         sent += notify(
-            users=_voters([ballot.unit_id]),
+            users=_voters([ballot.unit_id, *([ballot.proxy_unit_id] if ballot.proxy_unit_id else [])]),
             subject=_("Reminder: your opinion on application #%(id)s is due on %(date)s")
             % {"id": ballot.application_id, "date": ballot.deadline},
             url="/ballots/",

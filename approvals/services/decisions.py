@@ -9,9 +9,9 @@ from catalog import services as catalog_services
 from catalog.choices import ItemList, ItemSource
 from catalog.models import User
 
-from ..choices import ApplicationState as S
-from ..choices import BatchState, RequestedList, Stage
-from ..models import Application, Batch
+from ..choices import RequestedList, Stage
+from ..models import Application
+from .batches import batch_close_if_done
 from .common import _begin, _finish, _require, _tell_applicant, is_office
 
 
@@ -43,13 +43,8 @@ def committee_decide(*, application: Application, actor: User, approve: bool, mi
         else:
             application.rejected_at_stage = Stage.COMMITTEE
         _finish(application, action, actor, note=minutes)
-        if (
-            application.batch_id
-            and not application.batch.applications.filter(
-                state__in=[S.CONSULTING, S.UNDER_REVIEW, S.TO_COMMITTEE]
-            ).exists()
-        ):
-            Batch.objects.filter(pk=application.batch_id).update(state=BatchState.CLOSED)
+        if application.batch_id:
+            batch_close_if_done(batch=application.batch, actor=actor)
         verdict = _("approved") if approve else _("rejected")
         _tell_applicant(
             application, _("The committee %(verdict)s application #%(id)s") % {"verdict": verdict, "id": application.pk}

@@ -17,7 +17,7 @@ from .. import calendar
 from ..choices import ApplicationState as S
 from ..choices import RequestedList, Scope
 from ..models import Application
-from .batches import batch_for, next_batch_dates
+from .batches import batch_for, batch_to_join
 from .common import ApplicationError, _begin, _finish, _require, _url, can_file, is_applicant
 
 APPLICATION_FIELDS = [
@@ -166,7 +166,7 @@ def filing_check(application: Application, *, today: date | None = None) -> Fili
                 % {"years": years}
             )
     else:
-        batch_dates = next_batch_dates(application.district, today)
+        batch_dates = batch_to_join(application.district, today)  # the very batch submitting places it in
         if application.start_date <= batch_dates["committee_meets"]:
             filing.add(
                 "start_date",

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 from .. import answers, io, selectors, services
 from ..api.serializers import CatalogueItemSerializer, CatalogueVersionSerializer
 from ..choices import ItemList, ItemType, Role, VersionState
+from ..confirmation import confirm_step, confirmed
 from ..forms import CatalogueItemForm, ImportForm, PublishForm
 from ..models import CatalogueItem, CatalogueVersion, Unit
 
@@ -211,12 +213,29 @@ def draft_edit(request, district_id: int):
         request.POST if request.POST.get("action") == "publish" else None, initial={"title": draft.title}
     )
     if request.method == "POST" and request.POST.get("action") == "publish" and publish_form.is_valid():
+        counts = selectors.item_counts(version=draft)
+        if not confirmed(request):  # irreversible: ask first, saying what will be published
+            return confirm_step(
+                request,
+                title=_("Publish the catalogue"),
+                question=_("Publish this draft? A published version never changes and everyone can read it."),
+                facts=[
+                    _("%(n)s items, in force from %(date)s.")
+                    % {"n": counts["total"], "date": publish_form.cleaned_data["effective_from"]}
+                ],
+                cancel_url=request.path,
+                button=_("Yes, publish"),
+            )
         try:
             version = services.version_publish(draft=draft, actor=request.user, **publish_form.cleaned_data)
         except services.CatalogueError as exc:
             publish_form.add_error(None, str(exc))
         else:
-            messages.success(request, _("Version %(number)s is published.") % {"number": version.number})
+            messages.success(
+                request,
+                _("Version %(number)s is published: %(n)s items, in force from %(date)s.")
+                % {"number": version.number, "n": counts["total"], "date": version.effective_from},
+            )
             return redirect("district-catalogue", district_id=district.pk)
     items = Paginator(draft.items.in_list_order(), PAGE_SIZE).get_page(request.GET.get("page"))
     latest = selectors.version_in_force(district_id=district.pk, on=date.max)
@@ -255,6 +274,15 @@ def draft_item(request, district_id: int, item_id: int | None = None):
 def draft_item_delete(request, district_id: int, item_id: int):
     district = _managed_district(request, district_id)
     item = get_object_or_404(_draft(request, district).items, pk=item_id)
+    if not confirmed(request):
+        return confirm_step(
+            request,
+            title=_("Remove an item from the draft"),
+            question=_("Remove “%(title)s” from the draft?") % {"title": item.title},
+            facts=[_("Its wording, basis and funding are deleted from the draft; published versions keep it.")],
+            cancel_url=reverse("catalogue-draft", kwargs={"district_id": district.pk}),
+            button=_("Yes, remove it"),
+        )
     services.item_delete(item=item, actor=request.user)
     messages.success(request, _("“%(title)s” was removed from the draft.") % {"title": item.title})
     return redirect("catalogue-draft", district_id=district.pk)

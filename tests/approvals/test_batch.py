@@ -16,6 +16,7 @@ from catalog.models import CatalogueVersion, Notification, User
 pytestmark = pytest.mark.django_db
 FILED = date(2026, 11, 23)
 VOTING = date(2027, 1, 10)
+AFTER_DEADLINE = date(2027, 1, 21)  # consultation ends 2027-01-20: the tally waits for it
 
 
 @pytest.fixture
@@ -25,16 +26,19 @@ def shuanggui(world):
     return street, list(street.children.order_by("name"))
 
 
-@pytest.fixture
-def consulting(file_application, applicant, shuanggui):
-    """One application consulting 双桂路街道's four communities (and the street): five ballots."""
-    _street, communities = shuanggui
+def open_consultation_on(file_application, applicant, communities):
     application = file_application(scope="communities", scope_communities=communities)
     services.application_submit(application=application, actor=applicant, today=FILED)
     application.refresh_from_db()
     services.batch_open_consultation(batch=application.batch)
     application.refresh_from_db()
     return application
+
+
+@pytest.fixture
+def consulting(file_application, applicant, shuanggui):
+    """One application consulting 双桂路街道's four communities (and the street): five ballots."""
+    return open_consultation_on(file_application, applicant, shuanggui[1])
 
 
 def voter_for(ballot: Ballot) -> User:
@@ -71,7 +75,7 @@ def test_all_communities_of_the_district_means_every_street_and_community(file_a
 
 def test_exactly_sixty_percent_passes(consulting):
     vote(consulting, agree=3, disagree=2)
-    services.batch_tally(batch=consulting.batch)
+    services.batch_tally(batch=consulting.batch, today=AFTER_DEADLINE)
     consulting.refresh_from_db()
     assert consulting.state == ApplicationState.UNDER_REVIEW
     assert (consulting.agree_count, consulting.consulted_count, str(consulting.pass_rate)) == (3, 5, "60.00")
@@ -80,7 +84,7 @@ def test_exactly_sixty_percent_passes(consulting):
 
 def test_below_the_threshold_is_rejected_with_the_tally(consulting, applicant):
     vote(consulting, agree=2, disagree=1)  # two units did not vote: 2 of 5 consulted
-    services.batch_tally(batch=consulting.batch)
+    services.batch_tally(batch=consulting.batch, today=AFTER_DEADLINE)
     consulting.refresh_from_db()
     assert consulting.state == ApplicationState.REJECTED and consulting.rejected_at_stage == "consultation"
     assert str(consulting.pass_rate) == "40.00"
@@ -88,12 +92,13 @@ def test_below_the_threshold_is_rejected_with_the_tally(consulting, applicant):
     assert Notification.objects.filter(recipient=applicant, subject__contains=str(consulting.pk)).exists()
 
 
-def test_a_district_may_count_votes_cast_instead(consulting):
-    policy = consulting.district.policy
+def test_a_district_may_count_votes_cast_instead(file_application, applicant, shuanggui, world):
+    policy = world.unit("锦江区").policy
     policy.pass_rate_basis = "votes_cast"
-    policy.save()
+    policy.save()  # before consultation opens: the batch freezes the rule in force then
+    consulting = open_consultation_on(file_application, applicant, shuanggui[1])
     vote(consulting, agree=2, disagree=1)  # 2 of 3 votes cast = 66.67%
-    services.batch_tally(batch=consulting.batch)
+    services.batch_tally(batch=consulting.batch, today=AFTER_DEADLINE)
     consulting.refresh_from_db()
     assert consulting.state == ApplicationState.UNDER_REVIEW and str(consulting.pass_rate) == "66.67"
 
@@ -119,7 +124,7 @@ def test_disagreeing_needs_a_reason_and_late_votes_are_refused(consulting, world
 
 def test_approval_puts_the_item_in_the_next_catalogue_draft_with_its_funding(consulting, office):
     vote(consulting, agree=5)
-    services.batch_tally(batch=consulting.batch)
+    services.batch_tally(batch=consulting.batch, today=AFTER_DEADLINE)
     services.office_review(application=consulting, actor=office, opinion="符合准入条件，经费已落实。")
     services.committee_decide(
         application=consulting, actor=office, approve=True, minutes="2027年1月28日委员会会议：同意。"
@@ -148,7 +153,7 @@ def test_approval_puts_the_item_in_the_next_catalogue_draft_with_its_funding(con
 
 def test_only_the_office_reviews_and_decides(consulting, world):
     vote(consulting, agree=5)
-    services.batch_tally(batch=consulting.batch)
+    services.batch_tally(batch=consulting.batch, today=AFTER_DEADLINE)
     for username in ("shenji", "bumen", "minzheng_jn", "shiju"):
         with pytest.raises(PermissionDenied):
             services.office_review(application=consulting, actor=world.user(username), opinion="同意")
@@ -156,7 +161,7 @@ def test_only_the_office_reviews_and_decides(consulting, world):
 
 def test_running_the_batch_steps_twice_changes_nothing(consulting):
     batch = consulting.batch
-    assert services.batch_open_consultation(batch=batch) == 0
+    assert services.batch_open_consultation(batch=batch).applications == 0
     vote(consulting, agree=4)
     services.batches_advance(today=date(2027, 1, 21))
     services.batches_advance(today=date(2027, 1, 22))
@@ -265,6 +270,6 @@ def test_the_batch_results_agree_with_the_tally(consulting):
     vote(consulting, agree=3, disagree=2)
     preview = batch_results(consulting.batch)[consulting.pk]
     assert (preview["consulted"], preview["agree"], preview["passes"]) == (5, 3, True)
-    services.batch_tally(batch=consulting.batch)
+    services.batch_tally(batch=consulting.batch, today=AFTER_DEADLINE)
     consulting.refresh_from_db()
     assert consulting.state == ApplicationState.UNDER_REVIEW

@@ -126,8 +126,11 @@ def test_a_regular_application_goes_through_its_batch_into_the_catalogue_draft(w
     expect(office).to_have_url(url(f"/batches/{batch.pk}/"))
     expect(office.get_by_test_id("batch-state")).to_have_attribute("data-state", "intake")
     expect(office.get_by_test_id("progress").locator("tbody tr")).to_have_count(1)
-    office.locator("form button[name=action][value=open]").click()
+    office.locator("form button[name=action][value=open_consultation]").click()
+    expect(office.get_by_test_id("confirm-facts")).to_contain_text("2")  # asks first: two units get the form
+    office.get_by_test_id("confirm").click()
     expect(office.get_by_test_id("batch-state")).to_have_attribute("data-state", "consulting")
+    expect(office.locator("body")).to_contain_text(re.compile(r"1\D+2"))  # says what happened: 1 application, 2 units
     row = office.get_by_test_id("progress").locator("tbody tr").filter(has_text=title)
     expect(row).to_contain_text("0 / 2")  # 牛沙路社区 and its street, 双桂路街道
 
@@ -142,6 +145,7 @@ def test_a_regular_application_goes_through_its_batch_into_the_catalogue_draft(w
     assert_no_horizontal_overflow(secretary, PHONE_WIDTH)
     ballot.locator("input[name=vote][value=agree]").check()
     ballot.locator("button[type=submit]").click()
+    secretary.get_by_test_id("confirm").click()  # a ballot counts once: asked first
     expect(secretary).to_have_url(url("/ballots/"))
     ballot = secretary.locator(f"[data-testid=ballot][data-application='{application.pk}']")
     expect(ballot.get_by_test_id("voted")).to_be_visible()
@@ -156,6 +160,7 @@ def test_a_regular_application_goes_through_its_batch_into_the_catalogue_draft(w
     ballot = street.locator(f"[data-testid=ballot][data-application='{application.pk}']")
     ballot.locator("input[name=vote][value=agree]").check()
     ballot.locator("button[type=submit]").click()
+    street.get_by_test_id("confirm").click()
     expect(street).to_have_url(url("/ballots/"))
     expect(
         street.locator(f"[data-testid=ballot][data-application='{application.pk}']").get_by_test_id("voted")
@@ -166,6 +171,7 @@ def test_a_regular_application_goes_through_its_batch_into_the_catalogue_draft(w
     row = office.get_by_test_id("progress").locator("tbody tr").filter(has_text=title)
     expect(row).to_contain_text("2 / 2")
     office.locator("form button[name=action][value=tally]").click()
+    office.get_by_test_id("confirm").click()  # everyone consulted has voted: no reason needed to tally early
     expect(office.get_by_test_id("batch-state")).to_have_attribute("data-state", "review")
     row = office.get_by_test_id("progress").locator("tbody tr").filter(has_text=title)
     expect(row).to_contain_text("2 / 2")
