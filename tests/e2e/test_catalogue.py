@@ -300,6 +300,8 @@ def test_civil_affairs_edits_imports_and_publishes_a_draft_on_a_desktop(world, o
     publish = page.locator("form:has(input[name=action][value=publish])")
     publish.locator("#id_effective_from").fill("2099-01-01")
     publish.locator("button[type=submit]").click()
+    expect(page.get_by_test_id("confirm-facts")).to_contain_text("2099-01-01")  # asks first, saying what
+    page.get_by_test_id("confirm").click()
     expect(page).to_have_url(url(f"/catalogue/{jinjiang.pk}/"))
     published = CatalogueVersion.objects.get(district=jinjiang, effective_from="2099-01-01")
     assert (published.state, published.number) == ("published", 3)

@@ -280,7 +280,7 @@ API_BODIES = {
     "POST /api/v1/auth/token/": lambda o: {"username": "admin", "password": "wrong password"},
     "POST /api/v1/ballots/{id}/vote/": lambda o: {"vote": "agree", "comment": ""},
     "POST /api/v1/batches/{id}/open/": lambda o: {},
-    "POST /api/v1/batches/{id}/tally/": lambda o: {},
+    "POST /api/v1/batches/{id}/tally/": lambda o: {"reason": "委员会决定提前截止"},  # before the deadline
     "POST /api/v1/contracts/": _contract,
     "POST /api/v1/contracts/{id}/amend/": lambda o: {"reason": "增加经费", "amount_per_community": "1100.00"},
     "POST /api/v1/contracts/{id}/sign/": lambda o: {"document": _pdf()},
@@ -341,8 +341,9 @@ PAGE_BODIES = {
     "application-action[attach]": lambda o: {"file": _pdf()},
     "application-action[review]": lambda o: {"text": "同意"},
     "application-action[withdraw]": lambda o: {"text": "不再需要"},
-    "batch": lambda o: {"action": "tally"},
-    "ballot-vote": lambda o: {"vote": "agree", "comment": ""},
+    "catalogue-draft-delete": lambda o: {"confirm": "yes"},  # past the ask-first step
+    "batch": lambda o: {"action": "tally", "confirm": "yes", "reason": "委员会决定提前截止"},  # past the ask-first step
+    "ballot-vote": lambda o: {"vote": "agree", "comment": "", "confirm": "yes"},
     "contract-action[sign]": lambda o: {"document": _pdf()},
     "contract-action[pay]": lambda o: {
         "instalment": o["instalment"].pk,
