@@ -222,6 +222,11 @@ def filing_check(application: Application, *, today: date | None = None) -> Fili
             filing.add("payer", _("The paying unit must be a department or street office of this district."))
         if application.amount_per_community is None:
             filing.add("amount_per_community", _("Say how much is paid per community per year (谁委托谁出钱)."))
+        elif application.amount_per_community <= 0:
+            filing.add(
+                "amount_per_community",
+                _("谁委托谁出钱 means money: give an amount per community per year above 0.00 yuan."),
+            )
     if application.requested_list == RequestedList.ASSESSMENTS:
         if application.issuing_level not in ADMISSIBLE_ISSUING_LEVELS:
             filing.add("issuing_level", _("Only assessments required at province level or above may be admitted."))
@@ -595,9 +600,18 @@ def committee_decide(*, application: Application, actor: User, approve: bool, mi
 
 
 def _add_to_catalogue_draft(application: Application, actor: User):
+    """The approved item joins the draft with its terms: the communities it was approved for (all = none named),
+    its end date, and the next 序号 of its list."""
     draft = catalog_services.draft_start(district=application.district, actor=actor)
+    item_list = ItemList.ASSISTANCE if application.requested_list == RequestedList.ASSISTANCE else ItemList.ASSESSMENTS
+    communities = []
+    if application.scope != Scope.ALL:
+        communities = [unit for unit in units_consulted(application) if unit.kind == UnitKind.COMMUNITY]
     fields = {
-        "list": ItemList.ASSISTANCE if application.requested_list == RequestedList.ASSISTANCE else ItemList.ASSESSMENTS,
+        "code": catalog_services.item_next_code(version=draft, item_list=item_list),
+        "list": item_list,
+        "applies_until": application.end_date,
+        "communities": communities,
         "type": application.item_type,
         "title": application.title,
         "description": application.reason,
