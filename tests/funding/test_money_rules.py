@@ -352,3 +352,12 @@ def test_no_payment_makes_paid_exceed_due_and_no_voucher_variant_pays_twice(in_f
             assert len(keys) == len(set(keys))
             assert all(p.voucher_key == comparison_key(p.voucher) for p in Payment.objects.all())
         transaction.set_rollback(True)
+
+
+def test_the_payments_api_finds_a_voucher_however_it_is_typed(api_client, world, in_force):
+    payer = world.user("bumen")
+    payment, _ = pay(in_force.instalments.first(), payer, "V-100")
+    api_client.force_authenticate(payer)
+    found = api_client.get("/api/v1/payments/", {"voucher": "ｖ－１００"}).json()["results"]
+    assert [row["id"] for row in found] == [payment.pk]
+    assert api_client.get("/api/v1/payments/", {"voucher": "V-101"}).json()["results"] == []
