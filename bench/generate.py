@@ -480,7 +480,18 @@ def generate(scale: str, seed: int = 7) -> dict:
         counts["payments"] = copy(
             cursor,
             "funding_payment",
-            ["instalment_id", "payer_id", "paid_on", "amount", "voucher", "note", "recorded_by_id", "recorded_at"],
+            [
+                "instalment_id",
+                "payer_id",
+                "paid_on",
+                "amount",
+                "voucher",
+                "voucher_key",
+                "state",
+                "note",
+                "recorded_by_id",
+                "recorded_at",
+            ],
             (
                 (
                     inst,
@@ -488,6 +499,8 @@ def generate(scale: str, seed: int = 7) -> dict:
                     day0 + timedelta(days=n % 330),
                     "100.00",
                     f"B{scale}-{n}",
+                    f"b{scale}-{n}",  # catalog.text.comparison_key of the voucher
+                    "recorded",
                     "",
                     user_of[dept],
                     "2026-06-01 00:00:00+08",

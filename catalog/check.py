@@ -87,15 +87,17 @@ def check_demand(
             _("No catalogue was in force in this district on %(date)s, so nothing may be required of the community.")
             % {"date": on},
         )
+    # Only what applies to this community on this day (an approved item's communities and end date).
+    applicable = version.items.applicable_to(community, on)
     if item is not None:
-        matches = [item] if item.version_id == version.pk else []
+        matches = [item] if item.version_id == version.pk and applicable.filter(pk=item.pk).exists() else []
         for match in matches:
             match.score = 1.0
     else:
         words = set(query_tokens(q))
         matches = [
             m
-            for m in items_search(items=version.items.all(), q=q, limit=limit)
+            for m in items_search(items=applicable, q=q, limit=limit)
             # An item sharing one word of a long demand ("安全", "房屋") is not what the demand is about.
             if len(words & set(m.search_tokens.split())) >= MIN_SHARED_WORDS * len(words)
         ]

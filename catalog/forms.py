@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import CatalogueItem, DistrictPolicy
+from .models import CatalogueItem, DistrictPolicy, Unit
 
 MONTHS = [(m, _("Month %(m)s") % {"m": m}) for m in range(1, 13)]
 
@@ -32,7 +32,25 @@ class CatalogueItemForm(forms.ModelForm):
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "withdrawal_reason": forms.Textarea(attrs={"rows": 2}),
+            "applies_until": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         }
+
+    def __init__(self, *args, district=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The communities an item applies to (none ticked = every community of the district), after its terms.
+        self.fields["communities"] = forms.ModelMultipleChoiceField(
+            label=_("communities it applies to"),
+            help_text=_("Leave empty for every community of the district."),
+            queryset=(
+                Unit.objects.communities().filter(district=district) if district is not None else Unit.objects.none()
+            )
+            .select_related("parent")
+            .order_by("parent__name", "name"),
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            initial=list(self.instance.communities.all()) if self.instance.pk else [],
+        )
+        self.fields["communities"].label_from_instance = lambda unit: f"{unit.parent.name} · {unit.name}"
 
 
 class PublishForm(forms.Form):

@@ -1,5 +1,6 @@
 """Writes. Each one checks who acts, validates, and saves atomically."""
 
+import re
 import uuid
 from datetime import date
 
@@ -89,12 +90,22 @@ def draft_start(*, district: Unit, actor: User) -> CatalogueVersion:
             .first()
         )
         if latest:
-            copies = []
-            for item in latest.items.all():
+            copies, named = [], []
+            for item in latest.items.prefetch_related("communities"):
+                communities = list(item.communities.all())
                 item.pk = None
                 item.version = draft
                 copies.append(item)
+                named.append(communities)
             CatalogueItem.objects.bulk_create(copies)
+            # An item keeps the communities it applies to from version to version.
+            CatalogueItem.communities.through.objects.bulk_create(
+                [
+                    CatalogueItem.communities.through(catalogueitem_id=copy.pk, unit_id=unit.pk)
+                    for copy, units in zip(copies, named, strict=True)
+                    for unit in units
+                ]
+            )
             draft.title = latest.title
             draft.save(update_fields=["title"])
     return draft
@@ -113,13 +124,38 @@ def item_save(*, draft: CatalogueVersion, actor: User, item: CatalogueItem | Non
     item = item or CatalogueItem(version=draft)
     if item.version_id != draft.pk:
         raise CatalogueError(_("This item belongs to another version."))
+    communities = fields.pop("communities", None)  # a relation: set after the item is saved
     for field, value in fields.items():
         setattr(item, field, value)
     item.full_clean(exclude=["version", "search_tokens"])
+    if communities is not None and any(
+        unit.kind != UnitKind.COMMUNITY or unit.district_id != draft.district_id for unit in communities
+    ):
+        raise ValidationError({"communities": _("Choose communities of this district only.")})
     with transaction.atomic():
         _require_draft(CatalogueVersion.objects.select_for_update().get(pk=draft.pk))
         item.save()
+        if communities is not None:
+            item.communities.set(communities)
     return item
+
+
+# The 序号 prefix of each list when it has no numbered item yet (as in the import template).
+CODE_PREFIXES = {"duties": "LZ", "assistance": "XZ", "withdrawn": "TC", "assessments": "KH"}
+_CODE = re.compile(r"^(?P<prefix>.*?)(?P<number>\d+)$")
+
+
+def item_next_code(*, version: CatalogueVersion, item_list: str) -> str:
+    """The next 序号 of a list: its highest number plus one, with that code's prefix and width ("XZ-09" → "XZ-10");
+    "XZ-01" for a list without numbered items."""
+    best = None
+    for code in version.items.filter(list=item_list).values_list("code", flat=True):
+        match = _CODE.match(code.strip())
+        if match and (best is None or int(match["number"]) > int(best["number"])):
+            best = match
+    if best is None:
+        return f"{CODE_PREFIXES.get(item_list, 'X')}-01"
+    return f"{best['prefix']}{int(best['number']) + 1:0{len(best['number'])}d}"
 
 
 def item_delete(*, item: CatalogueItem, actor: User) -> None:

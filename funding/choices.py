@@ -10,6 +10,12 @@ class ContractState(models.TextChoices):
     TERMINATED = "terminated", _("Terminated")
 
 
+class PaymentState(models.TextChoices):
+    RECORDED = "recorded", _("Recorded")
+    REVERSED = "reversed", _("Reversed")
+    REVERSAL = "reversal", _("Counter-entry")  # 冲销: the entry that undoes a mistaken payment
+
+
 class ExportKind(models.TextChoices):
     CSV = "csv", "CSV"
     XLSX = "xlsx", "XLSX"

@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from approvals.models import Application
 from catalog.choices import UnitKind
 from catalog.models import Unit
+from catalog.text import comparison_key
 
-from .choices import ContractState, ExportKind
+from .choices import ContractState, ExportKind, PaymentState
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -121,11 +122,14 @@ class Payment(models.Model):
     payer = models.ForeignKey(Unit, verbose_name=_("paying unit"), on_delete=models.PROTECT, related_name="+")
     paid_on = models.DateField(_("paid on"))
     amount = models.DecimalField(_("amount (yuan)"), **MONEY)
-    voucher = models.CharField(_("voucher number"), max_length=50)  # 凭证号
+    voucher = models.CharField(_("voucher number"), max_length=50)  # 凭证号, kept as typed
+    # The voucher as compared (catalog.text.comparison_key): "Ｖ－１００", "v 100" and "V-1\u200b00" are one voucher.
+    voucher_key = models.CharField(_("voucher (as compared)"), max_length=200, editable=False, db_index=True)
     reverses = models.OneToOneField(
         "self", verbose_name=_("reverses"), null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
+    state = models.CharField(_("state"), max_length=16, choices=PaymentState.choices, default=PaymentState.RECORDED)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
     )
@@ -136,16 +140,25 @@ class Payment(models.Model):
         verbose_name_plural = _("payments")
         ordering = ["-paid_on", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["payer", "voucher"], name="payment_voucher_once_per_payer"),
+            models.UniqueConstraint(fields=["payer", "voucher_key"], name="payment_voucher_once_per_payer"),
             models.CheckConstraint(
                 condition=(Q(reverses__isnull=True) & Q(amount__gt=0)) | (Q(reverses__isnull=False) & Q(amount__lt=0)),
                 name="payment_positive_or_reversal",
+            ),
+            models.CheckConstraint(
+                condition=(Q(reverses__isnull=True) & Q(state__in=[PaymentState.RECORDED, PaymentState.REVERSED]))
+                | (Q(reverses__isnull=False) & Q(state=PaymentState.REVERSAL)),
+                name="payment_state_matches_entry",
             ),
         ]
         indexes = [models.Index(fields=["paid_on"]), models.Index(fields=["payer", "paid_on"])]
 
     def __str__(self):
         return f"{self.voucher} {self.amount}"
+
+    def save(self, *args, **kwargs):
+        self.voucher_key = comparison_key(self.voucher)
+        super().save(*args, **kwargs)
 
 
 class ContractAmendment(models.Model):

@@ -68,8 +68,9 @@ class Obligation:
 def unfunded_obligations(*, districts: QuerySet[Unit], on: date, payer: Unit | None = None) -> list[Obligation]:
     """Assistance items in force for a community with no contract in force covering them (谁委托谁出钱 unmet).
 
-    Four queries, however many districts: the versions in force, their assistance items, the communities,
-    and the (item, community) pairs that contracts in force cover.
+    Five queries, however many districts: the versions in force, their assistance items and the communities
+    they name, the communities, and the (item, community) pairs that contracts in force cover. An item is an
+    obligation only where it applies (CatalogueItem.applies_to: its communities, its end date).
     """
     in_force = (
         CatalogueVersion.objects.filter(district=OuterRef("pk"), state=VersionState.PUBLISHED, effective_from__lte=on)
@@ -77,9 +78,12 @@ def unfunded_obligations(*, districts: QuerySet[Unit], on: date, payer: Unit | N
         .values("pk")[:1]
     )
     version_of = dict(districts.annotate(version_id=Subquery(in_force)).values_list("pk", "version_id"))
-    items = CatalogueItem.objects.filter(
-        version_id__in=[v for v in version_of.values() if v], list=ItemList.ASSISTANCE
-    ).select_related("version__district")
+    items = (
+        CatalogueItem.objects.filter(version_id__in=[v for v in version_of.values() if v], list=ItemList.ASSISTANCE)
+        .filter(Q(applies_until__isnull=True) | Q(applies_until__gte=on))  # an ended item obliges no one
+        .select_related("version__district")
+        .prefetch_related("communities")
+    )
     if payer is not None:
         items = items.filter(delegating_unit=payer.name)
     by_district: dict[int, list[CatalogueItem]] = {}
@@ -100,7 +104,7 @@ def unfunded_obligations(*, districts: QuerySet[Unit], on: date, payer: Unit | N
         Obligation(community.district, community, item)
         for community in communities.order_by("district__name", "parent__name", "name")
         for item in by_district.get(community.district_id, [])
-        if (item.key, community.pk) not in covered
+        if item.applies_to(community, on) and (item.key, community.pk) not in covered
     ]
 
 

@@ -15,16 +15,57 @@ from catalog.answers import invalidate_check_answers
 from catalog.choices import ItemList, Role, UnitKind
 from catalog.models import CatalogueItem, Unit, User
 from catalog.notifications import civil_affairs_of, notify, staff_of
+from catalog.text import comparison_key
+from catalog.transitions import StateConflict
 
 from .choices import ContractState as S
+from .choices import PaymentState
 from .models import Contract, ContractAmendment, FundingSnapshot, Instalment, Payment
 from .selectors import unfunded_obligations
+from .states import AMENDABLE, CONTRACT, PAYABLE, PAYMENT
 
 FEN = Decimal("0.01")
+# A contract funds work for a budget cycle or a few: a longer one is a typing mistake (0001–9999 made an item
+# funded for ever), and so is a year no district budget has.
+MAX_CONTRACT_YEARS = 5
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2099
 
 
 class FundingError(Exception):
     """A funding change the rules do not allow; the message says why."""
+
+
+class FundingConflict(FundingError, StateConflict):
+    """The contract or payment is not in a state the action needs (the API answers 409 Conflict)."""
+
+
+def _years_later(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def period_errors(starts_on: date, ends_on: date) -> list[str]:
+    """What is wrong with a contract period, if anything: ordered, within sensible years, a few years at most."""
+    errors = []
+    if ends_on < starts_on:
+        errors.append(_("The period must end after it starts."))
+    if not (EARLIEST_YEAR <= starts_on.year <= LATEST_YEAR and EARLIEST_YEAR <= ends_on.year <= LATEST_YEAR):
+        errors.append(
+            _("The period must lie between the years %(first)s and %(last)s.")
+            % {"first": EARLIEST_YEAR, "last": LATEST_YEAR}
+        )
+    elif ends_on >= _years_later(starts_on, MAX_CONTRACT_YEARS):
+        errors.append(
+            _("A contract runs for %(n)s years at most: from %(start)s it must end by %(last)s.")
+            % {
+                "n": MAX_CONTRACT_YEARS,
+                "start": starts_on,
+                "last": _years_later(starts_on, MAX_CONTRACT_YEARS) - timedelta(days=1),
+            }
+        )
+    return errors
 
 
 def can_pay_for(user: User, contract: Contract) -> bool:
@@ -91,15 +132,23 @@ def contract_create(
         )
     if not communities:
         errors.setdefault("communities", []).append(_("Choose at least one community."))
+    seen: set[int] = set()
+    for community in communities:
+        if community.pk in seen:
+            errors.setdefault("communities", []).append(
+                _("%(community)s is listed more than once; list each community once.") % {"community": community}
+            )
+        seen.add(community.pk)
     if any(c.kind != UnitKind.COMMUNITY or c.district_id != payer.district_id for c in communities):
         errors.setdefault("communities", []).append(_("Every community must be in the paying unit's district."))
-    if ends_on < starts_on:
-        errors.setdefault("ends_on", []).append(_("The period must end after it starts."))
+    for message in period_errors(starts_on, ends_on):
+        errors.setdefault("ends_on", []).append(message)
     if (
         amount_per_community is None
         or amount_per_community <= 0
         or amount_per_community != amount_per_community.quantize(FEN)
     ):
+        # 谁委托谁出钱: the delegating unit pays, so a contract for 0.00 funds nothing.
         errors.setdefault("amount_per_community", []).append(_("Give an amount in yuan above zero, to the fen."))
     shares = [Decimal(str(share)) for _due, share in schedule]
     if not schedule or sum(shares) != 100 or any(share <= 0 for share in shares):
@@ -143,12 +192,9 @@ def contract_create(
     return contract
 
 
-def _locked(contract: Contract) -> Contract:
-    return Contract.objects.select_for_update().get(pk=contract.pk)
-
-
 def contract_sign(*, contract: Contract, actor: User, document, today: date | None = None) -> Contract:
-    """Record the signed agreement (the scanned document is required); in force at once if its period began."""
+    """Record the signed agreement (the scanned document is required) and who signed; in force at once if its
+    period began."""
     _require(can_pay_for(actor, contract), _("Only the paying unit signs its contracts."))
     try:
         content_type = sniff_upload(document, document.name)
@@ -158,14 +204,19 @@ def contract_sign(*, contract: Contract, actor: User, document, today: date | No
         raise ValidationError({"signed_document": _("Upload the signed agreement as a PDF or a scan (PNG, JPEG).")})
     today = today or timezone.localdate()
     with transaction.atomic():
-        contract = _locked(contract)
-        if contract.state != S.DRAFT:
-            raise FundingError(_("Only a draft contract can be signed."))
+        contract = CONTRACT.begin(contract, "sign")
         contract.signed_document = document
         contract.signed_at = timezone.now()
-        contract.state = S.IN_FORCE if contract.starts_on <= today else S.SIGNED
-        contract.save()
+        CONTRACT.finish(contract, "sign", actor=actor, note=_("Signed agreement: %(name)s") % {"name": document.name})
+        if contract.starts_on <= today:
+            contract = _activate(contract, actor=actor)
     return contract
+
+
+def _activate(contract: Contract, *, actor: User | None) -> Contract:
+    contract = CONTRACT.begin(contract, "activate")
+    note = _("The period began on %(date)s.") % {"date": contract.starts_on}
+    return CONTRACT.finish(contract, "activate", actor=actor, note=note, update_fields=[])
 
 
 def contract_terminate(*, contract: Contract, actor: User, reason: str) -> Contract:
@@ -173,14 +224,12 @@ def contract_terminate(*, contract: Contract, actor: User, reason: str) -> Contr
     if not reason.strip():
         raise ValidationError({"termination_reason": _("Say why the contract ends early.")})
     with transaction.atomic():
-        contract = _locked(contract)
-        if contract.state not in (S.DRAFT, S.SIGNED, S.IN_FORCE):
-            raise FundingError(_("This contract has already ended."))
+        contract = CONTRACT.begin(contract, "terminate")
         ContractAmendment.objects.create(
             contract=contract, changes={"state": [contract.state, S.TERMINATED]}, reason=reason, changed_by=actor
         )
-        contract.state, contract.termination_reason = S.TERMINATED, reason
-        contract.save()
+        contract.termination_reason = reason
+        CONTRACT.finish(contract, "terminate", actor=actor, note=reason)
     return contract
 
 
@@ -198,9 +247,9 @@ def contract_amend(
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the contract is amended.")})
     with transaction.atomic():
-        contract = _locked(contract)
-        if contract.state in (S.COMPLETED, S.TERMINATED):
-            raise FundingError(_("An ended contract cannot be amended."))
+        contract = Contract.objects.select_for_update().get(pk=contract.pk)
+        if contract.state not in AMENDABLE:
+            raise FundingConflict(_("An ended contract cannot be amended."))
         changes = {}
         if ends_on is not None and ends_on != contract.ends_on:
             last_due = contract.instalments.order_by("-due_on").values_list("due_on", flat=True).first()
@@ -211,11 +260,13 @@ def contract_amend(
                         % {"date": last_due}
                     }
                 )
+            if problems := period_errors(contract.starts_on, ends_on):
+                raise ValidationError({"ends_on": problems})
             changes["ends_on"] = [contract.ends_on.isoformat(), ends_on.isoformat()]
             contract.ends_on = ends_on
         if amount_per_community is not None and amount_per_community != contract.amount_per_community:
-            if amount_per_community <= 0:
-                raise ValidationError({"amount_per_community": _("Give an amount above zero.")})
+            if amount_per_community <= 0 or amount_per_community != amount_per_community.quantize(FEN):
+                raise ValidationError({"amount_per_community": _("Give an amount in yuan above zero, to the fen.")})
             difference = amount_per_community - contract.amount_per_community
             for instalment in _last_instalments(contract):
                 if instalment.amount + difference < instalment.paid:
@@ -250,17 +301,57 @@ def _last_instalments(contract: Contract) -> list[Instalment]:
 # --- Payments ------------------------------------------------------------------------------------------------
 
 
+def _reversed_answer(payment: Payment) -> str:
+    """What a replayed voucher of a reversed payment (or of its counter-entry) is told: nothing stands paid."""
+    original = payment.reverses if payment.state == PaymentState.REVERSAL else payment
+    reversal = payment if payment.state == PaymentState.REVERSAL else payment.reversed_by
+    return _(
+        "Voucher %(voucher)s: the payment of %(amount)s yuan on %(paid_on)s was reversed on %(reversed_on)s "
+        "(counter-entry %(counter)s), so nothing stands paid under it. Record a new payment with a new voucher."
+    ) % {
+        "voucher": payment.voucher,
+        "amount": original.amount,
+        "paid_on": original.paid_on,
+        "reversed_on": reversal.paid_on,
+        "counter": reversal.voucher,
+    }
+
+
+class PaymentReversed(FundingConflict):
+    """The voucher belongs to a payment that was reversed: a replay must not look paid (409)."""
+
+
+def _voucher_errors(voucher: str) -> tuple[str, list[str]]:
+    key = comparison_key(voucher)
+    if not key:
+        return key, [_("Give the voucher number (凭证号).")]
+    if len(key) > Payment._meta.get_field("voucher_key").max_length:
+        return key, [_("Give the voucher number as printed on the voucher (letters, digits and dashes).")]
+    return key, []
+
+
 def payment_record(
-    *, instalment: Instalment, actor: User, amount: Decimal, paid_on: date, voucher: str, note: str = ""
+    *,
+    instalment: Instalment,
+    actor: User,
+    amount: Decimal,
+    paid_on: date,
+    voucher: str,
+    note: str = "",
+    today: date | None = None,
 ) -> tuple[Payment, bool]:
-    """Record a payment against an instalment. The same voucher submitted again is recorded once: the first
-    payment comes back with created=False. Never more than the instalment's outstanding amount."""
+    """Record a payment against an instalment. A voucher is one voucher however it is typed (case, full-width,
+    spaces, invisible characters: catalog.text.comparison_key): submitted again, the first payment comes back
+    with created=False; if that payment was reversed, the answer says so. Never more than the instalment's
+    outstanding amount; paid within the contract period and not in the future."""
     contract = instalment.contract
     _require(can_pay_for(actor, contract), _("Only the paying unit records its payments."))
+    today = today or timezone.localdate()
     voucher = voucher.strip()
+    key, voucher_problems = _voucher_errors(voucher)
     errors = {}
-    if not voucher:
-        errors["voucher"] = [_("Give the voucher number (凭证号).")]
+    if voucher_problems:
+        errors["voucher"] = voucher_problems
     if amount is None or amount <= 0 or amount != amount.quantize(FEN):
         errors["amount"] = [_("Give an amount in yuan above zero, to the fen.")]
     if errors:
@@ -268,15 +359,35 @@ def payment_record(
     with transaction.atomic():
         locked = Instalment.objects.select_for_update().select_related("contract").get(pk=instalment.pk)
         # Checked under the lock, so that a retry racing the first submission finds it and is answered with it.
-        existing = Payment.objects.filter(payer_id=contract.payer_id, voucher=voucher).first()
+        existing = (
+            Payment.objects.filter(payer_id=locked.contract.payer_id, voucher_key=key)
+            .select_related("reverses", "reversed_by")
+            .first()
+        )
         if existing:
+            if existing.state != PaymentState.RECORDED:
+                raise PaymentReversed(_reversed_answer(existing))
             if (existing.instalment_id, existing.amount, existing.paid_on) == (instalment.pk, amount, paid_on):
                 return existing, False
             raise ValidationError(
-                {"voucher": _("Voucher %(voucher)s was already used for another payment.") % {"voucher": voucher}}
+                {
+                    "voucher": _("Voucher %(voucher)s was already used for another payment (recorded as %(first)s).")
+                    % {"voucher": voucher, "first": existing.voucher}
+                }
             )
-        if locked.contract.state not in (S.SIGNED, S.IN_FORCE):
-            raise FundingError(_("Payments are recorded on signed contracts that have not ended."))
+        if locked.contract.state not in PAYABLE:
+            raise FundingConflict(_("Payments are recorded on signed contracts that have not ended."))
+        if not locked.contract.starts_on <= paid_on <= locked.contract.ends_on:
+            raise ValidationError(
+                {
+                    "paid_on": _("A payment under this contract is made within its period, %(start)s to %(end)s.")
+                    % {"start": locked.contract.starts_on, "end": locked.contract.ends_on}
+                }
+            )
+        if paid_on > today:
+            raise ValidationError(
+                {"paid_on": _("%(date)s is in the future: record a payment once it is made.") % {"date": paid_on}}
+            )
         if amount > locked.amount - locked.paid:
             raise ValidationError(
                 {
@@ -300,36 +411,49 @@ def payment_record(
                 )
         except IntegrityError:
             # The same voucher arrived at the same moment from another request: that one was recorded.
-            payment = Payment.objects.get(payer_id=locked.contract.payer_id, voucher=voucher)
+            payment = Payment.objects.get(payer_id=locked.contract.payer_id, voucher_key=key)
             return payment, False
         Instalment.objects.filter(pk=locked.pk).update(paid=F("paid") + amount)
     return payment, True
 
 
 def payment_reverse(*, payment: Payment, actor: User, voucher: str, reason: str, on: date | None = None) -> Payment:
-    """Undo a mistaken payment with a counter-entry (the original stays, as the books require)."""
+    """Undo a mistaken payment with a counter-entry (the original stays, as the books require, marked reversed)."""
     _require(can_pay_for(actor, payment.instalment.contract), _("Only the paying unit reverses its payments."))
+    today = timezone.localdate()
+    on = on or today
+    voucher = voucher.strip()
+    key, voucher_problems = _voucher_errors(voucher)
     errors = {}
     if not reason.strip():
         errors["note"] = [_("Say why the payment is reversed.")]
-    if not voucher.strip():
-        errors["voucher"] = [_("Give the voucher number (凭证号).")]
+    if voucher_problems:
+        errors["voucher"] = voucher_problems
+    if on > today:
+        errors["on"] = [_("%(date)s is in the future: reverse a payment once it is undone.") % {"date": on}]
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         Instalment.objects.select_for_update().get(pk=payment.instalment_id)
-        original = Payment.objects.select_for_update().get(pk=payment.pk)
-        if original.reverses_id or hasattr(original, "reversed_by"):
-            raise FundingError(_("This entry is a reversal or has already been reversed."))
+        if payment.reverses_id:
+            raise FundingConflict(_("This entry is a counter-entry; it cannot be reversed."))
+        original = PAYMENT.begin(payment, "reverse")
+        if on < original.paid_on:
+            raise ValidationError(
+                {"on": _("A reversal cannot precede the payment it undoes (%(date)s).") % {"date": original.paid_on}}
+            )
+        if Payment.objects.filter(payer_id=original.payer_id, voucher_key=key).exists():
+            raise ValidationError({"voucher": _("Voucher %(voucher)s was already used.") % {"voucher": voucher}})
         try:
             with transaction.atomic():
                 reversal = Payment.objects.create(
                     instalment_id=original.instalment_id,
                     payer_id=original.payer_id,
-                    paid_on=on or timezone.localdate(),
+                    paid_on=on,
                     amount=-original.amount,
-                    voucher=voucher.strip(),
+                    voucher=voucher,
                     reverses=original,
+                    state=PaymentState.REVERSAL,
                     note=reason,
                     recorded_by=actor,
                 )
@@ -337,6 +461,7 @@ def payment_reverse(*, payment: Payment, actor: User, voucher: str, reason: str,
             raise ValidationError(
                 {"voucher": _("Voucher %(voucher)s was already used.") % {"voucher": voucher}}
             ) from exc
+        PAYMENT.finish(original, "reverse", actor=actor, note=reason, update_fields=[])
         Instalment.objects.filter(pk=original.instalment_id).update(paid=F("paid") - original.amount)
     return reversal
 
@@ -347,13 +472,27 @@ def payment_reverse(*, payment: Payment, actor: User, voucher: str, reason: str,
 def contracts_advance(*, today: date | None = None) -> dict:
     """Signed contracts come into force on their start; fully paid ones complete after their end."""
     today = today or timezone.localdate()
-    started = Contract.objects.filter(state=S.SIGNED, starts_on__lte=today).update(state=S.IN_FORCE)
-    completed = 0
-    for contract in Contract.objects.filter(state=S.IN_FORCE, ends_on__lt=today):
-        if not contract.instalments.filter(paid__lt=F("amount")).exists():
-            completed += Contract.objects.filter(pk=contract.pk, state=S.IN_FORCE).update(state=S.COMPLETED)
+    started = completed = 0
+    for contract in Contract.objects.filter(state=S.SIGNED, starts_on__lte=today).order_by("pk"):
+        with transaction.atomic():
+            try:
+                _activate(contract, actor=None)
+            except StateConflict:
+                continue  # someone else moved it first (a second run, a termination)
+            started += 1
+    for contract in Contract.objects.filter(state=S.IN_FORCE, ends_on__lt=today).order_by("pk"):
+        with transaction.atomic():
+            try:
+                contract = CONTRACT.begin(contract, "complete")
+            except StateConflict:
+                continue
+            if contract.instalments.filter(paid__lt=F("amount")).exists():
+                continue
+            note = _("Every instalment paid; the period ended on %(date)s.") % {"date": contract.ends_on}
+            CONTRACT.finish(contract, "complete", actor=None, note=note, update_fields=[])
+            completed += 1
     if started or completed:
-        invalidate_check_answers()  # a bulk update sends no signal; the check reads contracts in force
+        invalidate_check_answers()  # the check reads contracts in force
     return {"in_force": started, "completed": completed}
 
 

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -19,11 +19,13 @@ from approvals.models import Application
 from catalog.choices import ItemList, Role
 from catalog.models import Unit
 from catalog.selectors import version_in_force
+from catalog.transitions import StateConflict
 
 from . import exports, selectors, services
 from .choices import ContractState, ExportKind
 from .forms import AmendForm, ContractForm, PaymentForm, ReportForm
 from .models import ExportRecord, Instalment, Payment
+from .states import AMENDABLE, BY_HAND, CONTRACT, PAYABLE, PAYMENT
 
 PAGE_SIZE = 25
 GROUPS = {"payer": ("contract__payer__name",), "community": ("community__name",), "item": ("contract__item_title",)}
@@ -122,20 +124,28 @@ def contract_detail(request, pk: int):
     payments = (
         Payment.objects.filter(instalment__contract=contract)
         .select_related("instalment__community", "recorded_by", "reverses")
-        .annotate(is_reversed=Exists(Payment.objects.filter(reverses=OuterRef("pk"))))
         .order_by("-paid_on", "-id")
     )
     if request.user.role == Role.SECRETARY:
         payments = payments.filter(instalment__community_id=request.user.unit_id)
+    can_pay = services.can_pay_for(request.user, contract)
+    payments = Paginator(payments, 50).get_page(request.GET.get("page"))
+    for payment in payments:
+        payment.can_reverse = can_pay and PAYMENT.can(payment, "reverse")
     return render(
         request,
         "funding/contract_detail.html",
         {
             "contract": contract,
             "instalments": instalments,
-            "payments": Paginator(payments, 50).get_page(request.GET.get("page")),
+            "payments": payments,
             "amendments": contract.amendments.select_related("changed_by"),
-            "can_pay": services.can_pay_for(request.user, contract),
+            "can_pay": can_pay,
+            # What this contract's state offers (the transition table), to the paying unit only.
+            "actions": {a.name: a for a in CONTRACT.actions(contract) if a.name in BY_HAND} if can_pay else {},
+            "payable": can_pay and contract.state in PAYABLE,
+            "amendable": can_pay and contract.state in AMENDABLE,
+            "reverse_confirm": PAYMENT["reverse"].confirm,
             "payment_form": PaymentForm(initial={"paid_on": timezone.localdate()}),
             "amend_form": AmendForm(),
             "communities": contract.communities.order_by("name"),
@@ -149,10 +159,16 @@ def contract_action(request, pk: int, action: str):
     contract = get_object_or_404(selectors.contracts_visible_to(request.user), pk=pk)
     user = request.user
     try:
+        if action in ("terminate", "reverse") and not request.POST.get("confirm"):
+            raise ValidationError(_("Tick the box to confirm: this step cannot be undone."))
         if action == "sign":
             if "document" not in request.FILES:
                 raise ValidationError(_("Attach the signed agreement."))
-            services.contract_sign(contract=contract, actor=user, document=request.FILES["document"])
+            contract = services.contract_sign(contract=contract, actor=user, document=request.FILES["document"])
+            done = _("Contract %(number)s signed; it is now “%(state)s”.") % {
+                "number": contract.number,
+                "state": contract.get_state_display(),
+            }
         elif action == "pay":
             form = PaymentForm(request.POST)
             if not form.is_valid():
@@ -169,30 +185,44 @@ def contract_action(request, pk: int, action: str):
             if not created:
                 messages.info(request, _("This voucher was already recorded; nothing was added."))
                 return redirect("contract", pk=pk)
+            done = _("Payment of %(amount)s yuan to %(community)s recorded under voucher %(voucher)s.") % {
+                "amount": f"{_payment.amount:,}",
+                "community": instalment.community,
+                "voucher": _payment.voucher,
+            }
         elif action == "reverse":
             payment_id = request.POST.get("payment", "")
             if not payment_id.isdigit():
                 raise ValidationError(_("Choose the payment to reverse."))
             payment = get_object_or_404(Payment, pk=payment_id, instalment__contract=contract)
-            services.payment_reverse(
+            reversal = services.payment_reverse(
                 payment=payment,
                 actor=user,
                 voucher=request.POST.get("voucher", ""),
                 reason=request.POST.get("reason", ""),
             )
+            done = _("Payment %(voucher)s of %(amount)s yuan reversed by counter-entry %(counter)s.") % {
+                "voucher": payment.voucher,
+                "amount": f"{payment.amount:,}",
+                "counter": reversal.voucher,
+            }
         elif action == "amend":
             form = AmendForm(request.POST)
             if not form.is_valid():
                 raise ValidationError([e for errs in form.errors.values() for e in errs])
             services.contract_amend(contract=contract, actor=user, **form.cleaned_data)
+            done = _("Contract %(number)s amended; the change is in its history.") % {"number": contract.number}
         elif action == "terminate":
             services.contract_terminate(contract=contract, actor=user, reason=request.POST.get("reason", ""))
+            done = _("Contract %(number)s terminated; no further payment can be recorded on it.") % {
+                "number": contract.number
+            }
         else:
             raise Http404
-    except (ValidationError, services.FundingError) as exc:
+    except (ValidationError, services.FundingError, StateConflict) as exc:
         _messages_from(request, exc)
     else:
-        messages.success(request, _("Done."))
+        messages.success(request, done)
     return redirect("contract", pk=pk)
 
 

@@ -34,7 +34,7 @@ BUDGETS = {
     "catalogue-diff": (8, None, "diff"),
     "catalogue-draft": (12, "minzheng", "district_id"),
     "catalogue-draft-new": (8, "minzheng", "district_id"),
-    "catalogue-draft-item": (8, "minzheng", "draft_item"),
+    "catalogue-draft-item": (9, "minzheng", "draft_item"),  # + the communities the item applies to
     "check": (10, None, "check"),
     "applications": (8, "jiedao", None),
     "application-new": (10, "jiedao", None),
@@ -57,7 +57,7 @@ BUDGETS = {
     "assessment-new": (8, "bumen", None),
     "findings": (10, "minzheng", None),
     "finding": (10, "minzheng", "finding"),
-    "compliance": (12, "minzheng", "unit_id"),
+    "compliance": (13, "minzheng", "unit_id"),  # + the communities unfunded items apply to
     "notices": (6, None, None),
     "notice": (8, None, "notice"),
     "audit-trail": (8, "shenji", None),

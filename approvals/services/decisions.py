@@ -6,11 +6,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog import services as catalog_services
-from catalog.choices import ItemList, ItemSource
+from catalog.choices import ItemList, ItemSource, UnitKind
 from catalog.models import User
 
-from ..choices import RequestedList, Stage
+from ..choices import RequestedList, Scope, Stage
 from ..models import Application
+from ..selectors import units_consulted
 from .batches import batch_close_if_done
 from .common import _begin, _finish, _require, _tell_applicant, is_office
 
@@ -53,9 +54,18 @@ def committee_decide(*, application: Application, actor: User, approve: bool, mi
 
 
 def _add_to_catalogue_draft(application: Application, actor: User):
+    """The approved item joins the draft with its terms: the communities it was approved for (all = none named),
+    its end date, and the next 序号 of its list."""
     draft = catalog_services.draft_start(district=application.district, actor=actor)
+    item_list = ItemList.ASSISTANCE if application.requested_list == RequestedList.ASSISTANCE else ItemList.ASSESSMENTS
+    communities = []
+    if application.scope != Scope.ALL:
+        communities = [unit for unit in units_consulted(application) if unit.kind == UnitKind.COMMUNITY]
     fields = {
-        "list": ItemList.ASSISTANCE if application.requested_list == RequestedList.ASSISTANCE else ItemList.ASSESSMENTS,
+        "code": catalog_services.item_next_code(version=draft, item_list=item_list),
+        "list": item_list,
+        "applies_until": application.end_date,
+        "communities": communities,
         "type": application.item_type,
         "title": application.title,
         "description": application.reason,

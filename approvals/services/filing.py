@@ -135,6 +135,11 @@ def filing_check(application: Application, *, today: date | None = None) -> Fili
             filing.add("payer", _("The paying unit must be a department or street office of this district."))
         if application.amount_per_community is None:
             filing.add("amount_per_community", _("Say how much is paid per community per year (谁委托谁出钱)."))
+        elif application.amount_per_community <= 0:
+            filing.add(
+                "amount_per_community",
+                _("谁委托谁出钱 means money: give an amount per community per year above 0.00 yuan."),
+            )
     if application.requested_list == RequestedList.ASSESSMENTS:
         if application.issuing_level not in ADMISSIBLE_ISSUING_LEVELS:
             filing.add("issuing_level", _("Only assessments required at province level or above may be admitted."))

@@ -105,6 +105,17 @@ class CatalogueItemQuerySet(models.QuerySet):
         )
         return self.order_by(order, "code", "title")
 
+    def applicable_to(self, community, on):
+        """The items that apply to `community` on `on`: every community of the district unless the item names
+        some (an approved application's scope), and until its end date if it has one. CatalogueItem.applies_to
+        is the same rule for one item in memory."""
+        through = CatalogueItem.communities.through
+        named = through.objects.filter(catalogueitem_id=models.OuterRef("pk"))
+        return self.filter(
+            Q(applies_until__isnull=True) | Q(applies_until__gte=on),
+            ~models.Exists(named) | models.Exists(named.filter(unit_id=community.pk)),
+        )
+
 
 class CatalogueItem(models.Model):
     """One item of one version. `key` follows the same item from version to version."""
@@ -243,6 +254,14 @@ class CatalogueItem(models.Model):
             errors["allowed_months"] = _("Months must be whole numbers from 1 to 12.")
         if errors:
             raise ValidationError(errors)
+
+    def applies_to(self, community, on) -> bool:
+        """Whether this item is work for `community` on `on` (the rule of CatalogueItemQuerySet.applicable_to;
+        prefetch `communities` when asking for many items)."""
+        if self.applies_until is not None and on > self.applies_until:
+            return False
+        named = {unit.pk for unit in self.communities.all()}
+        return not named or community.pk in named
 
     def basis_display(self) -> str:
         parts = [self.basis_document, self.basis_number, self.basis_article]

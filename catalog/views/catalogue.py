@@ -101,7 +101,11 @@ def district_catalogue(request, district_id: int):
 @require_safe
 def item_detail(request, district_id: int, item_id: int):
     visible = selectors.versions_visible_to(request.user).filter(district_id=district_id)
-    item = get_object_or_404(CatalogueItem.objects.select_related("version__district"), pk=item_id, version__in=visible)
+    item = get_object_or_404(
+        CatalogueItem.objects.select_related("version__district").prefetch_related("communities"),
+        pk=item_id,
+        version__in=visible,
+    )
     return render(request, "catalog/item_detail.html", {"item": item, "district": item.version.district})
 
 
@@ -261,7 +265,7 @@ def draft_item(request, district_id: int, item_id: int | None = None):
     district = _managed_district(request, district_id)
     draft = _draft(request, district)
     item = get_object_or_404(draft.items, pk=item_id) if item_id else None
-    form = CatalogueItemForm(request.POST or None, instance=item)
+    form = CatalogueItemForm(request.POST or None, instance=item, district=district)
     if request.method == "POST" and form.is_valid():
         services.item_save(draft=draft, actor=request.user, item=item, **form.cleaned_data)
         messages.success(request, _("The draft is saved."))

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.api.errors import call_service
+from catalog.text import comparison_key
 
 from .. import exports, selectors, services
 from .serializers import (
@@ -128,11 +129,18 @@ class PaymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = PaymentSerializer
     pagination_class = NewestFirst
-    filterset_fields = ["instalment", "voucher"]
+    filterset_fields = ["instalment"]
     ordering_fields = []
 
+    @extend_schema(parameters=[OpenApiParameter("voucher", str, description="A voucher, however it is typed.")])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
     def get_queryset(self):
-        return selectors.payments_visible_to(self.request.user)
+        payments = selectors.payments_visible_to(self.request.user)
+        if voucher := self.request.query_params.get("voucher"):
+            payments = payments.filter(voucher_key=comparison_key(voucher))  # one voucher however it is typed
+        return payments
 
     @extend_schema(
         responses={

@@ -1,6 +1,7 @@
 """Filing: the refusals at the door, the next batch, and the urgent path's working days."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -123,3 +124,13 @@ def test_an_emptied_calendar_table_reloads_the_years_the_package_knows(db):
     CalendarYear.objects.all().delete()
     assert calendar.add_working_days(date(2026, 9, 29), 3).date == date(2026, 10, 9)
     assert CalendarYear.objects.filter(year=2026).exists()
+
+
+@pytest.mark.parametrize("amount", ["0.00", "0"])
+def test_assistance_for_nothing_per_community_is_refused(file_application, applicant, amount):
+    application = file_application(amount_per_community=Decimal(amount))  # 谁委托谁出钱 means money
+    with pytest.raises(ValidationError) as excinfo:
+        submit(application, applicant)
+    assert "amount_per_community" in errors_of(excinfo)
+    application.refresh_from_db()
+    assert application.state == ApplicationState.DRAFT

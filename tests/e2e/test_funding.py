@@ -207,9 +207,11 @@ def test_department_makes_signs_pays_and_reverses_a_contract_on_a_desktop(world,
     original.locator("summary").click()
     original.locator("input[name=voucher]").fill("记-001-冲")
     original.locator("input[name=reason]").fill("付错账户")
+    original.locator("input[name=confirm]").check()  # an irreversible step asks first
     original.locator("form button[type=submit]").click()
 
     expect(page.locator("ul.messages li.success")).to_have_count(1)
+    expect(page.locator("ul.messages li.success")).to_contain_text("记-001-冲")  # says exactly what happened
     expect(payments).to_have_count(2)
     vouchers = payments.locator("td:first-child")
     expect(vouchers).to_have_text(["记-001-冲", "记-001"])  # newest first

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from catalog.check import check_demand
+from catalog.transitions import StateConflict
 from funding import selectors, services
 from funding.models import ContractAmendment, FundingSnapshot, Instalment, Payment
 
@@ -112,7 +113,7 @@ def test_a_mistaken_payment_is_reversed_by_a_counter_entry(in_force, payer_user)
     instalment.refresh_from_db()
     assert instalment.paid == 0
     assert Payment.objects.filter(instalment=instalment).count() == 2  # nothing deleted
-    with pytest.raises(services.FundingError):
+    with pytest.raises(StateConflict):  # the API answers 409
         services.payment_reverse(payment=payment, actor=payer_user, voucher="记-0202", reason="再冲一次")
 
 
