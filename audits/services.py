@@ -30,7 +30,10 @@ class SupervisionError(StateConflict):
 REPORT = StateMachine(
     BurdenReport,
     {
-        "ask": Transition({State.NEW, State.EXPLAINED}, State.EXPLANATION_REQUESTED, _l("Ask the unit to explain")),
+        # A case the office opened may come to the unit later, when the office asks it to explain.
+        "ask": Transition(
+            {State.NEW, State.EXPLAINED, State.CASE_OPENED}, State.EXPLANATION_REQUESTED, _l("Ask the unit to explain")
+        ),
         "open": Transition({State.NEW, State.EXPLAINED}, State.CASE_OPENED, _l("Open a case")),
         "dismiss": Transition({State.NEW, State.EXPLAINED}, State.DISMISSED, _l("Dismiss")),
         "explain": Transition({State.EXPLANATION_REQUESTED}, State.EXPLAINED, _l("Send the explanation")),
