@@ -242,3 +242,28 @@ def test_a_refused_api_request_with_a_token_names_its_actor_and_district(world, 
         assert response.status_code == 403, username
         denied = AuditEntry.objects.filter(action="denied").latest("id")
         assert (denied.actor, denied.actor_id, denied.district_id) == (username, user.pk, jinjiang.pk)
+
+
+# --- Publication cannot rewrite the past -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("days_back", [1, 30, 400])
+def test_a_version_cannot_be_published_back_dated(world, days_back):
+    """What was in force on a past day (and every check answered then) stays as it was: the first version of a
+    new district can start today or later, never before."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from catalog import services as catalog
+
+    admin = world.user("admin")
+    district = catalog.unit_create(kind="district", name="新设区", parent=world.unit("成都市"))
+    draft = catalog.draft_start(district=district, actor=admin)
+    catalog.item_save(draft=draft, actor=admin, list="duties", type="work_task", title="社区居民会议")
+    today = timezone.localdate()
+    with pytest.raises(catalog.CatalogueError, match=str(today - timedelta(days=days_back))):
+        catalog.version_publish(draft=draft, actor=admin, effective_from=today - timedelta(days=days_back))
+    draft.refresh_from_db()
+    assert draft.is_draft
+    assert catalog.version_publish(draft=draft, actor=admin, effective_from=today).effective_from == today
