@@ -252,3 +252,14 @@ def test_the_pages_offer_exactly_the_actions_the_tables_allow(client, world, eco
     services.report_triage(report=report, actor=office, decision="ask", note="请说明")
     page = client.get(f"/supervision/reports/{report.pk}/").content.decode()
     assert 'name="decision"' not in page  # waiting for the unit: nothing to triage
+
+
+def test_the_units_view_of_a_report_has_a_query_budget(
+    client, world, economy_staff, report, django_assert_max_num_queries
+):
+    services.report_triage(report=report, actor=world.user("minzheng"), decision="ask", note="请说明")
+    client.force_login(economy_staff)
+    with django_assert_max_num_queries(12):
+        assert client.get(f"/supervision/reports/{report.pk}/").status_code == 200
+    with django_assert_max_num_queries(8):
+        assert client.get("/supervision/reports/").status_code == 200
