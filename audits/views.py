@@ -165,7 +165,9 @@ def _assessments_page(request, *, status: int = 200):
     if request.GET.get("findings") == "1":
         qs = qs.filter(pk__in=selectors.assessment_findings(request.user).values("pk"))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "audits/assessment_list.html", {"page": page}, status=status)
+    answers = services.ASSESSMENT.transitions  # what a community may answer, and from which state
+    context = {"page": page, "answers": answers, "answerable": answers["confirm"].sources}
+    return render(request, "audits/assessment_list.html", context, status=status)
 
 
 @login_required
@@ -401,6 +403,7 @@ def finding_detail(request, pk: int):
             "finding": finding,
             "office": office,
             "decisions": services.FINDING.actions(finding) if office else [],
+            "unit_staff": selectors.is_unit_staff(request.user),  # the report behind it stays the office's
             "notice_form": NoticeForm(),
             "notices": finding.notices.all(),
         },
