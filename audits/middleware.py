@@ -4,7 +4,7 @@ from . import trail
 
 SET_ACTOR = (
     "SELECT set_config('audits.actor_id', %s, false), set_config('audits.actor', %s, false), "
-    "set_config('audits.ip', %s, false)"
+    "set_config('audits.ip', %s, false), set_config('audits.district_id', %s, false)"
 )
 
 
@@ -17,7 +17,12 @@ class _ActorBeforeFirstWrite:
     def __call__(self, execute, sql, params, many, context):
         if sql.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
             actor = trail.actor_of(self.request)
-            values = ["" if actor.id is None else str(actor.id), actor.name, actor.ip]
+            values = [
+                "" if actor.id is None else str(actor.id),
+                actor.name,
+                actor.ip,
+                "" if actor.district_id is None else str(actor.district_id),
+            ]
             # Sent again whenever it changes (a login changes it mid-request) or a rollback may have undone it.
             if values != self.sent or not context["connection"].in_atomic_block:
                 context["cursor"].execute(SET_ACTOR, values)
@@ -42,13 +47,14 @@ class AuditMiddleware:
                     response = self.get_response(request)
                 if wrapper.done:
                     with connection.cursor() as cursor:  # a persistent connection must not keep this actor
-                        cursor.execute(SET_ACTOR, ["", "", ""])
+                        cursor.execute(SET_ACTOR, ["", "", "", ""])
             if response.status_code == 403:
                 trail.record(
                     action="denied",
                     object_type="request",
                     object_id=request.path[:64],
                     note=f"{request.method} {request.get_full_path()[:500]}",
+                    actor=trail.actor_of(request, token=True),
                 )
             return response
         finally:

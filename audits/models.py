@@ -67,6 +67,10 @@ class BurdenReport(models.Model):
     check_result = models.JSONField(_("check at the time of reporting"), default=dict, blank=True)
     state = models.CharField(_("state"), max_length=24, choices=State.choices, default=State.NEW)
     triage_note = models.TextField(_("triage note"), blank=True)
+    # The unit concerned never reads an internal note; what it is asked to explain it always reads.
+    triage_note_internal = models.BooleanField(_("internal note (the unit never sees it)"), default=True)
+    question = models.TextField(_("what the unit is asked to explain"), blank=True)
+    asked_at = models.DateTimeField(_("the unit was first asked to explain at"), null=True, blank=True)
     triaged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("triaged by"),

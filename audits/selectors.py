@@ -1,13 +1,15 @@
 """Reads for supervision, scoped: a unit sees a report about it only once asked to explain, and the reporter
 only where the secretary allowed it."""
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
-from catalog.choices import Role
+from catalog.choices import ItemList, Role
 from catalog.models import CatalogueItem, Unit, User
-from catalog.selectors import district_scope_q
+from catalog.selectors import district_scope_q, items_search, version_in_force
 
 from .models import AssessmentHeld, AuditEntry, BurdenReport, Finding, Notice
 
@@ -20,11 +22,81 @@ def reports_visible_to(user: User) -> QuerySet[BurdenReport]:
         return qs.filter(district_scope_q(user))
     if user.role == Role.SECRETARY:
         return qs.filter(community_id=user.unit_id)
-    if user.role in (Role.DEPARTMENT_STAFF, Role.STREET_STAFF):
-        return qs.filter(demanding_unit_id=user.unit_id).exclude(
-            state__in=[BurdenReport.State.NEW, BurdenReport.State.DISMISSED]
-        )
+    if is_unit_staff(user):
+        # Only once asked to explain: a case the office opened directly, or a report it dismissed, stays its own.
+        return qs.filter(demanding_unit_id=user.unit_id, asked_at__isnull=False)
     return qs.none()
+
+
+def is_unit_staff(user: User) -> bool:
+    """Department and street-office staff: the side a burden report is about."""
+    return user.is_authenticated and user.role in (Role.DEPARTMENT_STAFF, Role.STREET_STAFF)
+
+
+@dataclass(frozen=True)
+class CatalogueReading:
+    title: str
+    list_label: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class UnitView:
+    """What the demanding unit sees of a report whose reporter stays anonymous: nothing computed from the
+    reporter's community (no check answer for it: its contracts and assessments would point at it), only the
+    demand, what the district's catalogue in force that day says about it, what the unit is asked, its answer."""
+
+    demanding_unit: str
+    state: str
+    state_label: str
+    demand: str
+    demanded_on: date
+    version: str
+    reading: tuple[CatalogueReading, ...]
+    question: str
+    decision_note: str
+    explanation: str
+
+
+def report_as_seen_by_unit(report: BurdenReport) -> UnitView:
+    version = version_in_force(district_id=report.district_id, on=report.demanded_on)
+    reading: list[CatalogueReading] = []
+    if version is not None:
+        matches = items_search(items=version.items.all(), q=report.demand, limit=3)
+        top = matches[0].score if matches else 0
+        reading = [_reading(item) for item in matches if item.score >= top / 2]
+    shared_note = "" if report.triage_note_internal or report.triage_note == report.question else report.triage_note
+    return UnitView(
+        demanding_unit=report.demanding_unit.name,
+        state=report.state,
+        state_label=str(report.get_state_display()),
+        demand=report.demand,
+        demanded_on=report.demanded_on,
+        version=(
+            _("Version %(number)s, in force from %(date)s") % {"number": version.number, "date": version.effective_from}
+            if version
+            else _("No catalogue was in force that day.")
+        ),
+        reading=tuple(reading),
+        question=report.question,
+        decision_note=shared_note,
+        explanation=report.explanation,
+    )
+
+
+def _reading(item: CatalogueItem) -> CatalogueReading:
+    """The item's own rule, the same for every community of the district."""
+    if item.list == ItemList.WITHDRAWN:
+        rule = _("On the withdrawn list: this work must not be given to communities.")
+    elif item.list == ItemList.ASSISTANCE:
+        rule = _("On the assistance list: %(unit)s must fund it (谁委托谁出钱).") % {
+            "unit": item.delegating_unit or _("the delegating unit")
+        }
+    elif item.list == ItemList.ASSESSMENTS:
+        rule = _("On the assessment list: only within its months and yearly limit.")
+    else:
+        rule = _("On the duties list: the community does this by law.")
+    return CatalogueReading(item.title, str(ItemList(item.list).label), rule)
 
 
 def may_see_reporter(user: User, report: BurdenReport) -> bool:
@@ -103,8 +175,9 @@ def compliance(unit: Unit, *, on: date) -> dict:
 
     notices = list(Notice.objects.filter(unit=unit).exclude(state=Notice.State.DRAFT).order_by("-published_at"))
     return {
+        # Only what the office confirmed: a proposal may still be dismissed, and is nobody's record yet.
         "findings": list(
-            Finding.objects.filter(unit=unit).exclude(state=Finding.State.DISMISSED).order_by("-created_at")[:100]
+            Finding.objects.filter(unit=unit, state=Finding.State.CONFIRMED).order_by("-created_at")[:100]
         ),
         "open_notices": [n for n in notices if n.state in (Notice.State.PUBLISHED, Notice.State.ANSWERED)],
         "overdue_notices": [n for n in notices if n.is_overdue],

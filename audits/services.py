@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from approvals.services import sniff_upload
 from catalog.check import check_demand
@@ -14,14 +15,62 @@ from catalog.choices import ItemList, Role, UnitKind
 from catalog.models import Unit, User
 from catalog.notifications import civil_affairs_of, notify, staff_of
 from catalog.selectors import version_in_force
+from catalog.transitions import StateConflict, StateMachine, Transition
 
 from .models import AssessmentHeld, BurdenReport, Evidence, Finding, Inspection, Notice
 
 State = BurdenReport.State
 
 
-class SupervisionError(Exception):
-    """A change the rules do not allow now; the message says why."""
+class SupervisionError(StateConflict):
+    """A change the current state does not allow (409 Conflict); the message says why."""
+
+
+# One table per stateful model: the pages offer exactly the actions these allow from the current state.
+REPORT = StateMachine(
+    BurdenReport,
+    {
+        # A case the office opened may come to the unit later, when the office asks it to explain.
+        "ask": Transition(
+            {State.NEW, State.EXPLAINED, State.CASE_OPENED}, State.EXPLANATION_REQUESTED, _l("Ask the unit to explain")
+        ),
+        "open": Transition({State.NEW, State.EXPLAINED}, State.CASE_OPENED, _l("Open a case")),
+        "dismiss": Transition({State.NEW, State.EXPLAINED}, State.DISMISSED, _l("Dismiss")),
+        "explain": Transition({State.EXPLANATION_REQUESTED}, State.EXPLAINED, _l("Send the explanation")),
+    },
+)
+TRIAGE_ACTIONS = ("ask", "open", "dismiss")
+FINDING = StateMachine(
+    Finding,
+    {
+        "confirm": Transition({Finding.State.PROPOSED}, Finding.State.CONFIRMED, _l("Confirm the finding")),
+        "dismiss": Transition({Finding.State.PROPOSED}, Finding.State.DISMISSED, _l("Dismiss")),
+    },
+)
+NOTICE = StateMachine(
+    Notice,
+    {
+        "publish": Transition({Notice.State.DRAFT}, Notice.State.PUBLISHED, _l("Publish the notice")),
+        "answer": Transition({Notice.State.PUBLISHED}, Notice.State.ANSWERED, _l("Report the corrections")),
+        "close": Transition({Notice.State.ANSWERED}, Notice.State.CLOSED, _l("Verified: close")),
+        "reopen": Transition({Notice.State.ANSWERED}, Notice.State.PUBLISHED, _l("Not corrected: reopen")),
+    },
+)
+ASSESSMENT = StateMachine(
+    AssessmentHeld,
+    {
+        "confirm": Transition({AssessmentHeld.State.ENTERED}, AssessmentHeld.State.CONFIRMED, _l("Confirm")),
+        "dispute": Transition({AssessmentHeld.State.ENTERED}, AssessmentHeld.State.DISPUTED, _l("Dispute")),
+    },
+)
+
+
+def _begin(machine: StateMachine, obj, action: str, message: str):
+    """Lock and check; a wrong state is a SupervisionError (409) saying what this object's state allows."""
+    try:
+        return machine.begin(obj, action)
+    except StateConflict as exc:
+        raise SupervisionError(f"{message} {exc}") from exc
 
 
 def _require(condition: bool, message: str) -> None:
@@ -87,26 +136,28 @@ def report_submit(
     return report
 
 
-TRIAGE = {"dismiss": State.DISMISSED, "ask": State.EXPLANATION_REQUESTED, "open": State.CASE_OPENED}
-
-
-def report_triage(*, report: BurdenReport, actor: User, decision: str, note: str) -> BurdenReport:
-    """Civil-affairs staff dismiss a report with a reason, ask the unit to explain, or open a case."""
+def report_triage(
+    *, report: BurdenReport, actor: User, decision: str, note: str, internal: bool = True
+) -> BurdenReport:
+    """Civil-affairs staff dismiss a report with a reason, ask the unit to explain, or open a case. The unit
+    concerned sees the report only once it is asked to explain; it reads the question, and a decision's note
+    only where the office did not keep it internal."""
     _require(
         actor.role == Role.ADMIN or (actor.role == Role.CIVIL_AFFAIRS and actor.unit.district_id == report.district_id),
         _("The district's civil-affairs staff triage burden reports."),
     )
-    if decision not in TRIAGE:
+    if decision not in TRIAGE_ACTIONS:
         raise ValidationError({"decision": _("Dismiss, ask the unit to explain, or open a case.")})
     if not note.strip():
         raise ValidationError({"triage_note": _("Write the reason for this decision.")})
     with transaction.atomic():
-        report = BurdenReport.objects.select_for_update().get(pk=report.pk)
-        if report.state not in (State.NEW, State.EXPLAINED):
-            raise SupervisionError(_("This report has already been triaged."))
-        report.state, report.triage_note = TRIAGE[decision], note
+        report = _begin(REPORT, report, decision, _("This report has already been triaged."))
+        report.triage_note, report.triage_note_internal = note, internal and decision != "ask"
         report.triaged_by, report.triaged_at = actor, timezone.now()
-        report.save()
+        if decision == "ask":  # the note is the question: the unit must read what it is to explain
+            report.question = note
+            report.asked_at = report.asked_at or report.triaged_at
+        REPORT.finish(report, decision, actor=actor, note=note)
         if decision == "ask":
             notify(
                 users=staff_of(report.demanding_unit),
@@ -124,11 +175,9 @@ def report_explain(*, report: BurdenReport, actor: User, explanation: str) -> Bu
     if not explanation.strip():
         raise ValidationError({"explanation": _("Write the explanation.")})
     with transaction.atomic():
-        report = BurdenReport.objects.select_for_update().get(pk=report.pk)
-        if report.state != State.EXPLANATION_REQUESTED:
-            raise SupervisionError(_("No explanation is asked of your unit on this report."))
-        report.state, report.explanation = State.EXPLAINED, explanation
-        report.save()
+        report = _begin(REPORT, report, "explain", _("No explanation is asked of your unit on this report."))
+        report.explanation = explanation
+        REPORT.finish(report, "explain", actor=actor)
         notify(
             users=civil_affairs_of(report.district),
             subject=_("%(unit)s explained burden report #%(id)s") % {"unit": report.demanding_unit, "id": report.pk},
@@ -169,13 +218,11 @@ def assessment_answer(*, assessment: AssessmentHeld, actor: User, confirm: bool,
     )
     if not confirm and not reason.strip():
         raise ValidationError({"dispute_reason": _("Say why the community disputes it.")})
+    action = "confirm" if confirm else "dispute"
     with transaction.atomic():
-        assessment = AssessmentHeld.objects.select_for_update().get(pk=assessment.pk)
-        if assessment.state != AssessmentHeld.State.ENTERED:
-            raise SupervisionError(_("The community has already answered."))
-        assessment.state = AssessmentHeld.State.CONFIRMED if confirm else AssessmentHeld.State.DISPUTED
+        assessment = _begin(ASSESSMENT, assessment, action, _("The community has already answered."))
         assessment.dispute_reason = reason
-        assessment.save()
+        ASSESSMENT.finish(assessment, action, actor=actor, note=reason)
     return assessment
 
 
@@ -226,15 +273,13 @@ def finding_record(
     )
 
 
-def finding_decide(*, finding: Finding, actor: User, confirm: bool) -> Finding:
+def finding_decide(*, finding: Finding, actor: User, confirm: bool, note: str = "") -> Finding:
     """The office confirms or dismisses a finding the system proposed."""
     _office(actor, finding.district_id)
+    action = "confirm" if confirm else "dismiss"
     with transaction.atomic():
-        finding = Finding.objects.select_for_update().get(pk=finding.pk)
-        if finding.state != Finding.State.PROPOSED:
-            raise SupervisionError(_("This finding has already been decided."))
-        finding.state = Finding.State.CONFIRMED if confirm else Finding.State.DISMISSED
-        finding.save()
+        finding = _begin(FINDING, finding, action, _("This finding has already been decided."))
+        FINDING.finish(finding, action, actor=actor, note=note)
     return finding
 
 
@@ -258,10 +303,12 @@ def notice_issue(*, finding: Finding, actor: User, title: str, body: str, correc
             title=title,
             body=body,
             correct_by=correct_by,
-            state=Notice.State.PUBLISHED,
-            published_at=timezone.now(),
+            state=Notice.State.DRAFT,
             created_by=actor,
         )
+        notice = NOTICE.begin(notice, "publish")
+        notice.published_at = timezone.now()
+        NOTICE.finish(notice, "publish", actor=actor)
         notify(
             users=staff_of(finding.unit),
             subject=_("Notice: %(title)s — correct by %(date)s") % {"title": title, "date": correct_by},
@@ -278,11 +325,9 @@ def notice_answer(*, notice: Notice, actor: User, answer: str) -> Notice:
     if not answer.strip():
         raise ValidationError({"answer": _("Describe the corrective actions taken.")})
     with transaction.atomic():
-        notice = Notice.objects.select_for_update().get(pk=notice.pk)
-        if notice.state != Notice.State.PUBLISHED:
-            raise SupervisionError(_("This notice is not awaiting corrective actions."))
-        notice.state, notice.answer, notice.answered_at = Notice.State.ANSWERED, answer, timezone.now()
-        notice.save()
+        notice = _begin(NOTICE, notice, "answer", _("This notice is not awaiting corrective actions."))
+        notice.answer, notice.answered_at = answer, timezone.now()
+        NOTICE.finish(notice, "answer", actor=actor, note=answer)
         notify(
             users=civil_affairs_of(notice.district),
             subject=_("%(unit)s answered notice #%(id)s") % {"unit": notice.unit, "id": notice.pk},
@@ -296,21 +341,19 @@ def notice_verify(*, notice: Notice, actor: User, accept: bool, verification: st
     _office(actor, notice.district_id)
     if not verification.strip():
         raise ValidationError({"verification": _("Record what was verified.")})
+    action = "close" if accept else "reopen"
     with transaction.atomic():
-        notice = Notice.objects.select_for_update().get(pk=notice.pk)
-        if notice.state != Notice.State.ANSWERED:
-            raise SupervisionError(_("Only answered notices are verified."))
+        notice = _begin(NOTICE, notice, action, _("Only answered notices are verified."))
         notice.verification = verification
         if accept:
-            notice.state, notice.closed_at = Notice.State.CLOSED, timezone.now()
+            notice.closed_at = timezone.now()
         else:
-            notice.state = Notice.State.PUBLISHED
             notify(
                 users=staff_of(notice.unit),
                 subject=_("Notice #%(id)s reopened: %(why)s") % {"id": notice.pk, "why": verification},
                 url=f"/notices/{notice.pk}/",
             )
-        notice.save()
+        NOTICE.finish(notice, action, actor=actor, note=verification)
     return notice
 
 

@@ -15,7 +15,9 @@ import ipaddress
 import json
 from dataclasses import dataclass
 from datetime import UTC
+from functools import cache
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -24,6 +26,10 @@ from .models import AuditEntry
 AUDITED_APPS = ("catalog", "approvals", "funding", "audits")
 NOT_AUDITED = {"audits_auditentry", "catalog_workerheartbeat", "catalog_notification"}
 LOCK_KEY = 727274  # the advisory lock that serialises the chain
+
+
+# Tables whose rows belong to no district: the national holiday calendar is the same for everyone.
+DISTRICTLESS = {"approvals_calendaryear", "approvals_calendarday"}
 
 
 @dataclass
@@ -49,8 +55,6 @@ def unbind(token) -> None:
 def client_ip(request) -> str:
     """REMOTE_ADDR, or the first X-Forwarded-For address when the deployment trusts its proxy; never anything
     that is not an IP address (a forged header cannot write arbitrary text into the trail)."""
-    from django.conf import settings
-
     candidate = request.META.get("REMOTE_ADDR", "")
     if settings.TRUST_X_FORWARDED_FOR:
         # The last entry is the one the trusted proxy added; anything before it is what the client sent.
@@ -61,8 +65,24 @@ def client_ip(request) -> str:
         return ""
 
 
-def actor_of(request) -> Actor:
+def _token_user(request):
+    """The API token's user, read as DRF reads it: a guard that refuses a request before the view runs (the
+    read-only roles' guard) leaves request.user anonymous, since DRF authenticates tokens only inside views."""
+    from rest_framework.authentication import TokenAuthentication
+    from rest_framework.exceptions import AuthenticationFailed
+
+    try:
+        found = TokenAuthentication().authenticate(request)
+    except AuthenticationFailed:
+        return None
+    return found[0] if found else None
+
+
+def actor_of(request, *, token: bool = False) -> Actor:
+    """Who acts: the session's user; with `token`, an API token's user where no session user is known."""
     user = getattr(request, "user", None)
+    if token and (user is None or not user.is_authenticated):
+        user = _token_user(request)
     ip = client_ip(request)
     if user is not None and user.is_authenticated:
         return Actor(user.pk, user.get_username(), ip, user.unit.district_id if user.unit_id else None)
@@ -108,9 +128,15 @@ def record(
 ) -> None:
     """Append one entry (logins, exports, permission denials, and on SQLite every model change)."""
     actor = actor or current()
-    if district_id is None:  # whose record it is: the row's district, else the acting user's
-        rows = [values for values in (after, before) if isinstance(values, dict) and values.get("district_id")]
-        district_id = rows[0]["district_id"] if rows else actor.district_id
+    if district_id is None:  # whose record it is: the district of the object it belongs to, else the actor's
+        model = _model_of(object_type)
+        rows = [values for values in (after, before) if isinstance(values, dict)]
+        if model is not None and rows:
+            district_id = district_of(model, rows[0])
+        elif rows and rows[0].get("district_id"):
+            district_id = rows[0]["district_id"]
+        if district_id is None:
+            district_id = actor.district_id
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
@@ -147,6 +173,145 @@ def record(
         )
         entry.hash = _python_hash(last, entry)
         entry.save()
+
+
+# --- Whose record an entry is: the district of the object it belongs to -------------------------------------
+# An instalment's district is its contract's, a payment's its instalment's, a ballot's its application's, an
+# item's its version's, a state change's its subject's. The same route serves SQLite (district_of, below) and the
+# PostgreSQL trigger (audits_district(), generated from it by district_sql).
+
+
+@dataclass(frozen=True)
+class Route:
+    """How a row finds its district: `column` (it has district_id), `parent` (follow the foreign key `attname`
+    to `parent`), `subject` (a generic relation: content type and object id), or `none`."""
+
+    kind: str
+    attname: str = ""
+    parent: type | None = None
+    id_attname: str = ""
+
+
+@cache
+def _model_of(table: str):
+    from django.apps import apps
+
+    for label in AUDITED_APPS:
+        for model in apps.get_app_config(label).get_models(include_auto_created=True):
+            if model._meta.db_table == table:
+                return model
+    return None
+
+
+@cache
+def district_route(model, _seen: frozenset = frozenset()) -> Route:
+    """The first foreign key that leads to a district wins; links to people are tried last (a row is its
+    author's district's only when nothing else says whose it is)."""
+    from django.contrib.contenttypes.fields import GenericForeignKey
+    from django.contrib.contenttypes.models import ContentType
+
+    meta = model._meta
+    if meta.db_table in DISTRICTLESS:
+        return Route("none")
+    names = {field.attname for field in meta.concrete_fields}
+    if "district_id" in names:
+        return Route("column")
+    generic = [field for field in meta.private_fields if isinstance(field, GenericForeignKey)]
+    if generic:
+        ct_field = meta.get_field(generic[0].ct_field)
+        return Route("subject", attname=ct_field.attname, id_attname=generic[0].fk_field)
+    seen = _seen | {meta.db_table}
+    keys = [
+        field
+        for field in meta.concrete_fields
+        if field.is_relation
+        and field.related_model is not ContentType
+        and field.related_model._meta.app_label in AUDITED_APPS
+        and field.related_model._meta.db_table not in seen
+    ]
+    keys.sort(key=lambda field: field.related_model._meta.label == settings.AUTH_USER_MODEL)
+    for field in keys:
+        if district_route(field.related_model, seen).kind != "none":
+            return Route("parent", attname=field.attname, parent=field.related_model)
+    return Route("none")
+
+
+def district_of(model, values: dict | None, _depth: int = 0) -> int | None:
+    """The district the row `values` (column names → values) belongs to, following its route."""
+    if not values or _depth > 8:
+        return None
+    route = district_route(model)
+    if route.kind == "column":
+        return values.get("district_id")
+    if route.kind == "parent":
+        parent_id = values.get(route.attname)
+        if parent_id is None:
+            return None
+        parent_values = route.parent._base_manager.filter(pk=parent_id).values().first()
+        return district_of(route.parent, parent_values, _depth + 1)
+    if route.kind == "subject":
+        from django.contrib.contenttypes.models import ContentType
+
+        ct_id, object_id = values.get(route.attname), values.get(route.id_attname)
+        if ct_id is None or object_id is None:
+            return None
+        subject = ContentType.objects.get_for_id(ct_id).model_class()
+        if subject is None or subject._meta.app_label not in AUDITED_APPS:
+            return None
+        return district_of(subject, subject._base_manager.filter(pk=object_id).values().first(), _depth + 1)
+    return None
+
+
+def _sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def district_sql(models) -> str:
+    """audits_district(table, row): the PostgreSQL twin of district_of, one branch per routed table."""
+    branches, subjects = [], []
+    for model in models:
+        route, table = district_route(model), model._meta.db_table
+        if route.kind == "parent":
+            parent = route.parent._meta
+            branches.append(
+                f"WHEN {_sql_literal(table)} THEN\n"
+                f'        SELECT to_jsonb(t) INTO parent FROM "{parent.db_table}" t\n'
+                f'            WHERE t."{parent.pk.column}" = (p_row->>{_sql_literal(route.attname)})::bigint;\n'
+                f"        RETURN audits_district({_sql_literal(parent.db_table)}, parent, p_depth + 1);"
+            )
+        elif route.kind == "subject":
+            branches.append(
+                f"WHEN {_sql_literal(table)} THEN\n"
+                f"        SELECT app_label || '.' || model INTO label FROM django_content_type\n"
+                f"            WHERE id = (p_row->>{_sql_literal(route.attname)})::int;\n"
+                f"        subject_id := (p_row->>{_sql_literal(route.id_attname)})::bigint;\n"
+                f"        CASE label\n__SUBJECTS__\n        ELSE RETURN NULL;\n        END CASE;"
+            )
+        if route.kind != "none":
+            subjects.append(model)
+    subject_branches = "\n".join(
+        f"        WHEN {_sql_literal(f'{m._meta.app_label}.{m._meta.model_name}')} THEN\n"
+        f'            SELECT to_jsonb(t) INTO parent FROM "{m._meta.db_table}" t\n'
+        f'                WHERE t."{m._meta.pk.column}" = subject_id;\n'
+        f"            RETURN audits_district({_sql_literal(m._meta.db_table)}, parent, p_depth + 1);"
+        for m in subjects
+        if not m._meta.auto_created and m._meta.pk.get_internal_type() in ("AutoField", "BigAutoField")
+    )
+    cases = "\n    ".join(branches).replace("__SUBJECTS__", subject_branches)
+    return f"""
+CREATE OR REPLACE FUNCTION audits_district(p_table text, p_row jsonb, p_depth int DEFAULT 0) RETURNS bigint AS $$
+DECLARE
+    parent jsonb;
+    label text;
+    subject_id bigint;
+BEGIN
+    IF p_row IS NULL OR p_depth > 8 THEN RETURN NULL; END IF;
+    CASE p_table
+    {cases}
+    ELSE RETURN (p_row->>'district_id')::bigint;
+    END CASE;
+END $$ LANGUAGE plpgsql STABLE;
+"""
 
 
 @dataclass
@@ -235,7 +400,8 @@ BEGIN
     PERFORM audits_append(nullif(current_setting('audits.actor_id', true), '')::bigint,
                           current_setting('audits.actor', true), current_setting('audits.ip', true),
                           lower(TG_OP), TG_TABLE_NAME, coalesce(a->>'id', b->>'id', ''), b, a, '',
-                          coalesce(a->>'district_id', b->>'district_id')::bigint);
+                          coalesce(audits_district(TG_TABLE_NAME, coalesce(a, b)),
+                                   nullif(current_setting('audits.district_id', true), '')::bigint));
     RETURN NULL;
 END $$ LANGUAGE plpgsql;
 
@@ -271,7 +437,16 @@ def install(using: str = "default") -> int:
         return 0
     existing = set(conn.introspection.table_names())
     tables = [t for t in audited_tables() if t in existing]
+    from django.apps import apps
+
+    models = [
+        model
+        for label in AUDITED_APPS
+        for model in apps.get_app_config(label).get_models(include_auto_created=True)
+        if model._meta.db_table in tables
+    ]
     with conn.cursor() as cursor:
+        cursor.execute(district_sql(models))
         cursor.execute(FUNCTIONS_SQL)
         for table in tables:
             cursor.execute(f'DROP TRIGGER IF EXISTS audits_row_change ON "{table}"')

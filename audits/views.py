@@ -19,7 +19,7 @@ from catalog.selectors import version_in_force
 
 from . import selectors, services, trail
 from .forms import AssessmentForm, BurdenReportForm, FindingForm, InspectionForm, NoticeForm
-from .models import BurdenReport, Finding, Inspection, Notice
+from .models import BurdenReport, Finding, Inspection
 
 PAGE_SIZE = 25
 
@@ -70,27 +70,41 @@ def report_list(request):
     if state in BurdenReport.State.values:
         qs = qs.filter(state=state)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "audits/report_list.html", {"page": page, "states": BurdenReport.State.choices})
+    # The unit concerned gets no check answer: it was computed for the reporter's community.
+    context = {"page": page, "states": BurdenReport.State.choices, "unit_staff": selectors.is_unit_staff(request.user)}
+    return render(request, "audits/report_list.html", context)
 
 
-@login_required
-@require_safe
-def report_detail(request, pk: int):
-    report = get_object_or_404(selectors.reports_visible_to(request.user), pk=pk)
+def _report_page(request, report: BurdenReport, *, status: int = 200):
     user = request.user
+    office = user.role == Role.ADMIN or (
+        user.role == Role.CIVIL_AFFAIRS and user.unit.district_id == report.district_id
+    )
+    show_reporter = selectors.may_see_reporter(user, report)
+    actions = services.REPORT.actions(report)
     return render(
         request,
         "audits/report_detail.html",
         {
             "report": report,
-            "show_reporter": selectors.may_see_reporter(user, report),
-            "can_triage": user.role == Role.ADMIN
-            or (user.role == Role.CIVIL_AFFAIRS and user.unit.district_id == report.district_id),
-            "can_explain": user.unit_id == report.demanding_unit_id
-            and report.state == BurdenReport.State.EXPLANATION_REQUESTED,
-            "evidence": report.evidence.all() if selectors.may_see_reporter(user, report) else [],
+            # The unit concerned, where the reporter stays anonymous, sees only what does not depend on the community.
+            "unit_view": selectors.report_as_seen_by_unit(report)
+            if selectors.is_unit_staff(user) and not show_reporter
+            else None,
+            "show_reporter": show_reporter,
+            "can_triage": office,
+            "triage_actions": [a for a in actions if a.name in services.TRIAGE_ACTIONS] if office else [],
+            "can_explain": user.unit_id == report.demanding_unit_id and services.REPORT.can(report, "explain"),
+            "evidence": report.evidence.all() if show_reporter else [],
         },
+        status=status,
     )
+
+
+@login_required
+@require_safe
+def report_detail(request, pk: int):
+    return _report_page(request, get_object_or_404(selectors.reports_visible_to(request.user), pk=pk))
 
 
 @login_required
@@ -99,20 +113,38 @@ def report_action(request, pk: int, action: str):
     report = get_object_or_404(selectors.reports_visible_to(request.user), pk=pk)
     try:
         if action == "triage":
-            services.report_triage(
+            decision = request.POST.get("decision", "")
+            report = services.report_triage(
                 report=report,
                 actor=request.user,
-                decision=request.POST.get("decision", ""),
+                decision=decision,
                 note=request.POST.get("note", ""),
+                internal=request.POST.get("share_note") != "1",
             )
+            done = {
+                "ask": _("Report #%(id)s: %(unit)s is asked to explain; it does not see who reported."),
+                "open": _("Report #%(id)s: a case is opened; %(unit)s does not see the report."),
+                "dismiss": _("Report #%(id)s is dismissed."),
+            }[decision] % {"id": report.pk, "unit": report.demanding_unit}
         elif action == "explain":
-            services.report_explain(report=report, actor=request.user, explanation=request.POST.get("explanation", ""))
+            report = services.report_explain(
+                report=report, actor=request.user, explanation=request.POST.get("explanation", "")
+            )
+            done = _("Your explanation of report #%(id)s is sent to the civil-affairs office.") % {"id": report.pk}
         else:
             raise PermissionDenied
-    except (ValidationError, services.SupervisionError) as exc:
+    except services.SupervisionError as exc:
+        _errors(request, exc)
+        report = selectors.reports_visible_to(request.user).filter(pk=pk).first()
+        if report is None:
+            raise Http404 from exc
+        return _report_page(request, report, status=409)
+    except ValidationError as exc:
         _errors(request, exc)
     else:
-        messages.success(request, _("Done."))
+        messages.success(request, done)
+        if not selectors.reports_visible_to(request.user).filter(pk=pk).exists():
+            return redirect("reports")
     return redirect("report", pk=pk)
 
 
@@ -128,14 +160,20 @@ def evidence_download(request, pk: int, evidence_id: int):
     )
 
 
-@login_required
-@require_safe
-def assessment_list(request):
+def _assessments_page(request, *, status: int = 200):
     qs = selectors.assessments_visible_to(request.user)
     if request.GET.get("findings") == "1":
         qs = qs.filter(pk__in=selectors.assessment_findings(request.user).values("pk"))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "audits/assessment_list.html", {"page": page})
+    answers = services.ASSESSMENT.transitions  # what a community may answer, and from which state
+    context = {"page": page, "answers": answers, "answerable": answers["confirm"].sources}
+    return render(request, "audits/assessment_list.html", context, status=status)
+
+
+@login_required
+@require_safe
+def assessment_list(request):
+    return _assessments_page(request)
 
 
 @login_required
@@ -184,7 +222,10 @@ def assessment_answer(request, pk: int):
             confirm=request.POST.get("answer") == "confirm",
             reason=request.POST.get("reason", ""),
         )
-    except (ValidationError, services.SupervisionError) as exc:
+    except services.SupervisionError as exc:
+        _errors(request, exc)
+        return _assessments_page(request, status=409)
+    except ValidationError as exc:
         _errors(request, exc)
     return redirect("assessments")
 
@@ -320,27 +361,53 @@ def finding_detail(request, pk: int):
     office = request.user.role == Role.ADMIN or (
         request.user.role == Role.CIVIL_AFFAIRS and request.user.unit.district_id == finding.district_id
     )
+    status = 200
     if request.method == "POST":
         if not office:
             raise PermissionDenied  # a reader's POST was shown the page again, as if something had been done
+        action = request.POST.get("action")
         try:
-            if request.POST.get("action") in ("confirm", "dismiss"):
-                services.finding_decide(
-                    finding=finding, actor=request.user, confirm=request.POST["action"] == "confirm"
+            if action in services.FINDING.transitions:
+                finding = services.finding_decide(finding=finding, actor=request.user, confirm=action == "confirm")
+                messages.success(
+                    request,
+                    (_("Finding #%(id)s is confirmed.") if action == "confirm" else _("Finding #%(id)s is dismissed."))
+                    % {"id": finding.pk},
                 )
-            elif request.POST.get("action") == "notice":
+            elif action == "notice":
                 form = NoticeForm(request.POST)
                 if not form.is_valid():
                     raise ValidationError([e for errs in form.errors.values() for e in errs])
                 notice = services.notice_issue(finding=finding, actor=request.user, **form.cleaned_data)
+                messages.success(
+                    request,
+                    _("Notice #%(id)s is published; %(unit)s must correct by %(date)s.")
+                    % {"id": notice.pk, "unit": notice.unit, "date": notice.correct_by},
+                )
                 return redirect("notice", pk=notice.pk)
-        except (ValidationError, services.SupervisionError) as exc:
+            else:
+                raise PermissionDenied
+        except services.SupervisionError as exc:
             _errors(request, exc)
-        return redirect(f"/supervision/findings/{pk}/")
+            finding.refresh_from_db()
+            status = 409
+        except ValidationError as exc:
+            _errors(request, exc)
+            return redirect(f"/supervision/findings/{pk}/")
+        else:
+            return redirect(f"/supervision/findings/{pk}/")
     return render(
         request,
         "audits/finding_detail.html",
-        {"finding": finding, "office": office, "notice_form": NoticeForm(), "notices": finding.notices.all()},
+        {
+            "finding": finding,
+            "office": office,
+            "decisions": services.FINDING.actions(finding) if office else [],
+            "unit_staff": selectors.is_unit_staff(request.user),  # the report behind it stays the office's
+            "notice_form": NoticeForm(),
+            "notices": finding.notices.all(),
+        },
+        status=status,
     )
 
 
@@ -357,32 +424,50 @@ def notice_list(request):
 def notice_detail(request, pk: int):
     notice = get_object_or_404(selectors.notices_visible_to(request.user), pk=pk)
     user = request.user
-    can_answer = user.is_authenticated and user.unit_id == notice.unit_id and notice.state == Notice.State.PUBLISHED
-    can_verify = user.is_authenticated and (
-        user.role == Role.ADMIN or (user.role == Role.CIVIL_AFFAIRS and user.unit.district_id == notice.district_id)
-    )
+    status = 200
     if request.method == "POST":
         if not user.is_authenticated:
             raise PermissionDenied
+        action = request.POST.get("action")
         try:
-            if request.POST.get("action") == "answer":
+            if action == "answer":
                 services.notice_answer(notice=notice, actor=user, answer=request.POST.get("answer", ""))
-            elif request.POST.get("action") in ("close", "reopen"):
+                done = _("Your corrective actions on notice #%(id)s are sent for verification.")
+            elif action in ("close", "reopen"):
                 services.notice_verify(
                     notice=notice,
                     actor=user,
-                    accept=request.POST["action"] == "close",
+                    accept=action == "close",
                     verification=request.POST.get("verification", ""),
+                )
+                done = (
+                    _("Notice #%(id)s is verified and closed.")
+                    if action == "close"
+                    else _("Notice #%(id)s is reopened; the unit is told why.")
                 )
             else:
                 raise PermissionDenied
-        except (ValidationError, services.SupervisionError) as exc:
+        except services.SupervisionError as exc:
             _errors(request, exc)
+            notice.refresh_from_db()
+            status = 409
+        except ValidationError as exc:
+            _errors(request, exc)
+            return redirect("notice", pk=pk)
         else:
-            messages.success(request, _("Done."))
-        return redirect("notice", pk=pk)
+            messages.success(request, done % {"id": notice.pk})
+            return redirect("notice", pk=pk)
+    offered = {a.name for a in services.NOTICE.actions(notice)}
+    can_answer = user.is_authenticated and user.unit_id == notice.unit_id and "answer" in offered
+    office = user.is_authenticated and (
+        user.role == Role.ADMIN or (user.role == Role.CIVIL_AFFAIRS and user.unit.district_id == notice.district_id)
+    )
+    verify_actions = [a for a in services.NOTICE.actions(notice) if a.name in ("close", "reopen")] if office else []
     return render(
-        request, "audits/notice_detail.html", {"notice": notice, "can_answer": can_answer, "can_verify": can_verify}
+        request,
+        "audits/notice_detail.html",
+        {"notice": notice, "can_answer": can_answer, "verify_actions": verify_actions},
+        status=status,
     )
 
 

@@ -133,6 +133,8 @@ def load_demo_catalogues() -> list[str]:
                 key = uuid.uuid5(uuid.NAMESPACE_URL, f"demo/{district_name}/{row['code']}")
                 items.append((n, CatalogueItem(key=key, source="reform", source_reference=source, **row)))
             items_replace(draft=draft, actor=admin, rows=items)
-            version_publish(draft=draft, actor=admin, effective_from=date.fromisoformat(effective), title=title)
+            version_publish(
+                draft=draft, actor=admin, effective_from=date.fromisoformat(effective), title=title, history=True
+            )
             created.append(title)
     return created

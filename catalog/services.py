@@ -166,9 +166,18 @@ def item_delete(*, item: CatalogueItem, actor: User) -> None:
 
 
 def version_publish(
-    *, draft: CatalogueVersion, actor: User, effective_from: date, title: str = "", note: str = ""
+    *,
+    draft: CatalogueVersion,
+    actor: User,
+    effective_from: date,
+    title: str = "",
+    note: str = "",
+    history: bool = False,
 ) -> CatalogueVersion:
-    """Publish the draft as the next version, in force from `effective_from`; it never changes again."""
+    """Publish the draft as the next version, in force from `effective_from`; it never changes again.
+    Publication cannot rewrite the past: a check answered yesterday must stay answerable as it was, so the date
+    is today or later. Only loading a catalogue's earlier history (`history`, the demo and first set-up) may
+    publish versions that came into force before the system knew them."""
     _require_manager(actor, draft.district)
     with transaction.atomic():
         draft = CatalogueVersion.objects.select_for_update().get(pk=draft.pk)
@@ -179,6 +188,15 @@ def version_publish(
             raise CatalogueError(
                 _("The new version must come into force after version %(number)s (in force from %(date)s).")
                 % {"number": latest.number, "date": latest.effective_from}
+            )
+        today = timezone.localdate()
+        if effective_from < today and not history:
+            raise CatalogueError(
+                _(
+                    "A version cannot come into force on %(date)s, before today (%(today)s): what was in force on past "
+                    "days, and every check answered on them, must not change. Choose today or a later date."
+                )
+                % {"date": effective_from, "today": today}
             )
         if not draft.items.exists():
             raise CatalogueError(_("The draft has no items; an empty catalogue cannot be published."))

@@ -305,6 +305,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "funding.tasks.snapshot_funding",
         "schedule": crontab(minute=20, hour=0, day_of_month=1),
     },
+    # 限期改正: remind units before a notice's deadline, escalate overdue notices; the system proposes findings.
+    "audits-remind-notices": {"task": "audits.tasks.remind_notices", "schedule": crontab(minute=0, hour=9)},
+    "audits-propose-findings": {"task": "audits.tasks.propose_findings", "schedule": crontab(minute=40, hour=1)},
 }
 
 # --- REST API ---------------------------------------------------------------------------------------

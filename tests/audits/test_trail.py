@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
-from audits import trail
+from audits import selectors, trail
 from audits.models import AuditEntry
 from catalog.models import DistrictPolicy
 
@@ -106,3 +106,164 @@ def test_trail_pages_have_a_query_budget(client, world, django_assert_max_num_qu
     client.force_login(world.user("shenji"))
     with django_assert_max_num_queries(8):
         assert client.get("/supervision/trail/", {"since": date(2020, 1, 1).isoformat()}).status_code == 200
+
+
+# --- Every entry belongs to the district of the object it belongs to -----------------------------------------
+
+
+def test_every_audited_table_finds_its_district_through_the_object_it_belongs_to():
+    """A new table without a way to its district would reach the trail for administrators only."""
+    routes = {table: trail.district_route(trail._model_of(table)) for table in trail.audited_tables()}
+    unrouted = {table for table, route in routes.items() if route.kind == "none"}
+    assert unrouted == trail.DISTRICTLESS
+    via = {table: (route.kind, route.parent._meta.db_table if route.parent else "") for table, route in routes.items()}
+    assert via["funding_instalment"] == ("parent", "funding_contract")
+    assert via["funding_payment"] == ("parent", "funding_instalment")
+    assert via["approvals_ballot"] == ("parent", "approvals_application")
+    assert via["approvals_applicationevent"] == ("parent", "approvals_application")
+    assert via["catalog_catalogueitem"] == ("parent", "catalog_catalogueversion")
+    assert via["funding_exportrecord"] == ("parent", "catalog_user")
+    assert via["catalog_stateevent"] == ("subject", "")
+
+
+def _entries(model_table: str, pk) -> list[AuditEntry]:
+    return list(AuditEntry.objects.filter(object_type=model_table, object_id=str(pk)))
+
+
+def test_an_auditor_finds_a_departments_payment_a_secretarys_vote_and_an_item_edit(world):
+    """Written outside any request (no actor to fall back on): the district comes from the objects alone, on
+    PostgreSQL through the trigger, on SQLite through the same routes in Python."""
+    from decimal import Decimal
+
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+
+    from approvals import services as approvals
+    from approvals.models import Ballot
+    from catalog import services as catalog
+    from catalog.models import StateEvent, Unit
+    from catalog.selectors import version_in_force
+    from funding import services as funding
+    from funding.models import ExportRecord, Payment
+
+    jinjiang, department = world.unit("锦江区"), world.user("bumen")
+    health = Unit.objects.get(name="区卫生健康局", district=jinjiang)
+    item = version_in_force(district_id=jinjiang.pk, on=date(2026, 11, 1)).items.get(
+        title="协助开展爱国卫生运动和健康教育"
+    )
+    contract = funding.contract_create(
+        actor=department,
+        payer=health,
+        number="WJ-TRAIL-1",
+        item=item,
+        communities=[world.unit("牛沙路社区")],
+        amount_per_community=Decimal("1200.00"),
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2026, 12, 31),
+        schedule=[(date(2026, 6, 30), Decimal("100"))],
+    )
+    instalment = contract.instalments.get()
+    payment = Payment.objects.create(
+        instalment=instalment,
+        payer=health,
+        paid_on=date(2026, 6, 1),
+        amount=Decimal("600.00"),
+        voucher="PZ-TRAIL-1",
+        recorded_by=department,
+    )
+    application = approvals.application_save(
+        actor=department,
+        scope_streets=None,
+        scope_communities=None,
+        title="协助开展老年人健康体检组织工作",
+        reason="国家基本公共卫生服务项目要求社区通知和组织居民。",
+        basis_document="国家基本公共卫生服务规范（第三版）",
+        requested_list="assistance",
+        item_type="work_task",
+        scope="all",
+        workload="每社区每年约5个工作日",
+        start_date=date(2027, 3, 1),
+        payer=health,
+        amount_per_community=Decimal("1200.00"),
+    )
+    ballot = Ballot.objects.create(application=application, unit=world.unit("牛沙路社区"), deadline=date(2027, 1, 20))
+    ballot.vote, ballot.voted_by, ballot.voted_at = "agree", world.user("shuji"), timezone.now()
+    ballot.save()
+    draft = catalog.draft_start(district=jinjiang, actor=world.user("minzheng"))
+    edited = draft.items.get(key=item.key)
+    catalog.item_save(draft=draft, actor=world.user("minzheng"), item=edited, title="协助开展爱国卫生运动")
+    event = StateEvent.objects.create(
+        content_type=ContentType.objects.get_for_model(type(contract)),
+        object_id=contract.pk,
+        action="sign",
+        to_state="signed",
+    )
+    export = ExportRecord.objects.create(user=world.user("shenji"), kind="csv", what="经费报表")
+
+    written = {
+        "funding_payment": payment.pk,
+        "approvals_ballot": ballot.pk,
+        "catalog_catalogueitem": edited.pk,
+        "catalog_stateevent": event.pk,
+        "funding_exportrecord": export.pk,
+    }
+    if POSTGRES:  # instalments are written in bulk, which only the database's triggers see
+        written["funding_instalment"] = instalment.pk
+    for table, pk in written.items():
+        entries = _entries(table, pk)
+        assert entries and {e.district_id for e in entries} == {jinjiang.pk}, table
+    auditor, overseer, other = world.user("shenji"), world.user("shiju"), world.user("minzheng_jn")
+    visible = set(
+        selectors.trail_visible_to(auditor).filter(object_type__in=written).values_list("object_type", "object_id")
+    )
+    assert {(table, str(pk)) for table, pk in written.items()} <= visible
+    assert selectors.trail_visible_to(overseer).filter(object_type="funding_payment", object_id=payment.pk).exists()
+    other_auditor = type(auditor).objects.create(username="shenji-jn", role="auditor", unit=world.unit("金牛区"))
+    theirs = set(
+        selectors.trail_visible_to(other_auditor)
+        .filter(object_type__in=written)
+        .values_list("object_type", "object_id")
+    )
+    assert not theirs & {(table, str(pk)) for table, pk in written.items()}
+    assert other.role == "civil_affairs"  # civil-affairs staff read no trail at all
+    assert not selectors.trail_visible_to(other).exists()
+
+
+def test_a_refused_api_request_with_a_token_names_its_actor_and_district(world, api_client):
+    """Refused by the view (a secretary changing the district's rules) or before it (the auditors' read-only
+    guard runs before DRF reads the token): either way the entry names the token's user and district."""
+    from rest_framework.authtoken.models import Token
+
+    jinjiang = world.unit("锦江区")
+    for username in ("shuji", "shenji"):
+        user = world.user(username)
+        api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+        response = api_client.patch(f"/api/v1/policies/{jinjiang.pk}/", {"pass_threshold_percent": "70.00"})
+        assert response.status_code == 403, username
+        denied = AuditEntry.objects.filter(action="denied").latest("id")
+        assert (denied.actor, denied.actor_id, denied.district_id) == (username, user.pk, jinjiang.pk)
+
+
+# --- Publication cannot rewrite the past -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("days_back", [1, 30, 400])
+def test_a_version_cannot_be_published_back_dated(world, days_back):
+    """What was in force on a past day (and every check answered then) stays as it was: the first version of a
+    new district can start today or later, never before."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from catalog import services as catalog
+
+    admin = world.user("admin")
+    district = catalog.unit_create(kind="district", name="新设区", parent=world.unit("成都市"))
+    draft = catalog.draft_start(district=district, actor=admin)
+    catalog.item_save(draft=draft, actor=admin, list="duties", type="work_task", title="社区居民会议")
+    today = timezone.localdate()
+    with pytest.raises(catalog.CatalogueError, match=str(today - timedelta(days=days_back))):
+        catalog.version_publish(draft=draft, actor=admin, effective_from=today - timedelta(days=days_back))
+    draft.refresh_from_db()
+    assert draft.is_draft
+    assert catalog.version_publish(draft=draft, actor=admin, effective_from=today).effective_from == today

@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from catalog import selectors, services
 from catalog.models import CatalogueItem
@@ -73,7 +74,7 @@ def test_the_budget_does_not_grow_with_the_catalogue(client, world):
     draft = services.draft_start(district=jinjiang, actor=minzheng)
     for n in range(200):
         services.item_save(draft=draft, actor=minzheng, list="duties", type="ledger", title=f"协助台账第{n}号")
-    services.version_publish(draft=draft, actor=minzheng, effective_from=date(2022, 1, 1))
+    services.version_publish(draft=draft, actor=minzheng, effective_from=timezone.localdate())
     assert count() == before
 
 
