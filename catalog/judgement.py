@@ -38,8 +38,10 @@ from .text import normalise
 from .thesaurus import ACTIONS, CONCEPT_ACTIONS, CONCEPTS, ENFORCING_ACTIONS, UNITS
 
 STRONG = 0.5  # confidence from which a verdict is given
+STRONG_POSITIVE = 0.55  # … and from which an item the community must do or assist with is given
 WEAK = 0.3  # confidence under which the demand is on no list
 RIVAL_MARGIN = 0.25  # an item answering otherwise within this share of the best score: hedge
+NEAR_TIE = 0.9  # a second item within this share of the best: less sure which item it is
 CANDIDATE_SHARE = 0.5  # candidates shown: at least this share of the best score
 
 # Weights of the kinds of feature: a concept of the thesaurus says most, a bigram least.
@@ -107,11 +109,14 @@ def _pattern(terms: tuple[tuple[str, str], ...]) -> tuple[re.Pattern, dict[str, 
     return re.compile("|".join(re.escape(word) for word, _name in terms)), dict(terms)
 
 
-def _scan(text: str, terms: list[tuple[str, str]]) -> set[str]:
-    """Names whose words occur in `text`, the longest word first at each place, so that the parts of a word
-    ("拆" in "拆迁") do not count again."""
+def _scan(text: str, terms: list[tuple[str, str]]) -> dict[str, int]:
+    """Names whose words occur in `text`, with how many different words of each occur; the longest word
+    first at each place, so that the parts of a word ("拆" in "拆迁") do not count again."""
     pattern, names = _pattern(tuple(terms))
-    return {names[match.group()] for match in pattern.finditer(text)}
+    words: dict[str, set[str]] = {}
+    for match in pattern.finditer(text):
+        words.setdefault(names[match.group()], set()).add(match.group())
+    return {name: len(found) for name, found in words.items()}
 
 
 @lru_cache(maxsize=8192)
@@ -119,12 +124,13 @@ def understand(text: str) -> "Reading":
     """What a text says, as weighted features: concepts, words, synonym groups, bigrams and units."""
     text = normalise(text).lower()
     features: dict[str, float] = {}
-    actions = _scan(text, _ACTION_TERMS)
-    for name in _scan(text, _CONCEPT_TERMS):
-        features["c:" + name] = CONCEPT
+    actions = set(_scan(text, _ACTION_TERMS))
+    for name, hits in _scan(text, _CONCEPT_TERMS).items():
+        # A concept named in several words is what the text is about more surely than one named once.
+        features["c:" + name] = CONCEPT * min(2.0, 1 + 0.5 * (hits - 1))
         if name in CONCEPT_ACTIONS:
             actions.add(CONCEPT_ACTIONS[name])
-    units = _scan(text, _UNIT_TERMS)
+    units = set(_scan(text, _UNIT_TERMS))
     for name in units:
         features["u:" + name] = UNIT
     synonyms = _cilin()
@@ -153,6 +159,7 @@ def understand(text: str) -> "Reading":
     # The same thing asked for by several departments is the many-headed reporting communities were freed of.
     if len(units) >= 3:
         features["c:重复填报"] = 3 * CONCEPT
+        actions.add("many_heads")
     return Reading(features, frozenset(actions), frozenset(units))
 
 
@@ -293,11 +300,17 @@ def rank(index: Index, reading: Reading, entries: list[Entry] | None = None) -> 
         score = 0.55 * coverage + 0.45 * head
         # What the demand asks the community to do against what the item is: enforcement given as
         # publicity, or publicity taken for enforcement, is a different piece of work.
+        # (An assessment is an inspection of the community: being inspected is what it is.)
         asks_enforcing = bool(reading.actions & ENFORCING_ACTIONS)
-        entry_enforcing = bool(entry.actions & ENFORCING_ACTIONS) or entry.list == ItemList.WITHDRAWN
+        entry_enforcing = bool(entry.actions & ENFORCING_ACTIONS) or entry.list in (
+            ItemList.WITHDRAWN,
+            ItemList.ASSESSMENTS,
+        )
         if asks_enforcing and not entry_enforcing:
             score *= 0.75
-        elif asks_enforcing and entry.list == ItemList.WITHDRAWN:
+        elif entry.list == ItemList.WITHDRAWN and (
+            reading.actions & (ENFORCING_ACTIONS - {"inspect"}) or reading.actions & entry.actions & ENFORCING_ACTIONS
+        ):
             score *= 1.2
         elif entry.list == ItemList.WITHDRAWN and not asks_enforcing and "publicise" in reading.actions:
             score *= 0.75
@@ -306,7 +319,7 @@ def rank(index: Index, reading: Reading, entries: list[Entry] | None = None) -> 
             score *= 0.6
         # Selling, promoting or recruiting for a business is on no list unless an item says so.
         if "c:商业" in reading.features and "c:商业" not in entry.features:
-            score *= 0.6
+            score *= 0.45
         scored.append(Scored(entry.obj, entry.list, score))
     scored.sort(key=lambda s: (-s.score, s.list, getattr(s.obj, "code", ""), str(s.obj)))
     return scored
@@ -324,6 +337,10 @@ def decide(scored: list[Scored]) -> Judgement:
     rival = next((s for s in scored[1:] if _positive(s.list) != _positive(best.list)), None)
     margin = 1.0 if rival is None else max(0.0, (best.score - rival.score) / best.score)
     confidence = min(1.0, best.score * (0.6 + 0.4 * min(1.0, margin * 4)) * 1.4)
+    runner_up = scored[1] if len(scored) > 1 else None
+    if runner_up is not None and runner_up.score >= NEAR_TIE * best.score:
+        # Two items explain it equally well: which one it is, is not known.
+        confidence *= 0.85
     if margin < RIVAL_MARGIN:
         # Two items that would answer differently explain the demand almost equally well: say both.
         confidence = min(confidence, STRONG - 0.01)
@@ -331,7 +348,9 @@ def decide(scored: list[Scored]) -> Judgement:
     candidates = [s for s in scored[:5] if s.score >= floor]
     if confidence < WEAK:
         return Judgement(None, [], confidence, False)
-    return Judgement(best, candidates, round(confidence, 3), confidence < STRONG)
+    # A confident must_do / assist_* / assessment_allowed is the costly mistake when the demand is on no list.
+    hedged = confidence < (STRONG_POSITIVE if _positive(best.list) else STRONG)
+    return Judgement(best, candidates, round(confidence, 3), hedged)
 
 
 # --- The per-version index --------------------------------------------------------------------------

@@ -1,10 +1,12 @@
 """The domain thesaurus of the check: the words people use for the same work, grouped under one concept.
 
 Written from the catalogue's meaning and the vocabulary of community work (社区工作准入), not from any set of
-demands: each line is a concept, then the words that name it. The check matches concepts as well as words,
+demands: each line is a concept, then the words that name it. The check matches concepts as well as
+ words,
 so "欠税" and "协税护税" meet at 税收, "罚单" and "行政处罚" at 处罚. Department names and their abbreviations are
 resolved to one unit each (卫健局 and 区卫生健康局 are the same department), and what a demand asks the
-community to *do* (ACTIONS) is kept apart from what it is *about*: enforcement, collecting money, quotas
+community to *do* (ACTIONS) is kept apart from what it is *about*: enforcement, collecting money,
+ quotas
 and certificates are weighed against publicity and help.
 """
 
@@ -134,7 +136,8 @@ _CONCEPTS = """
 绿色社区: 绿色社区 节能 低碳 绿色
 卫生城市: 卫生城市 国卫 爱卫
 综合考核: 综合考核 年度考核 满意度 年终考核
-商业: 推销 促销 广告 售楼 门票 套餐 提成 拉客 营销 代言 商业推广 商业活动 认购 滞销 产品 带货 下单 拉新 售卖 代售 发传单 传单 招生 招学员 市场调查 商场 开发商 运营商 保险公司 房产中介 中介 电商
+商业: 推销 促销 广告 营销 商业推广 商业活动 商业宣传 代言 带货 售卖 代售 销售 拉客 拉新 下单 商家 商品 生意 盈利
+ 赚钱 开业 会员 办卡 购买 团购 优惠券 电商 中介
 """
 
 # Units: a department's full name and the names people use for it. A demand naming one of them points at the
@@ -176,12 +179,14 @@ _UNITS = """
 # What a demand asks the community to do. ENFORCING, COLLECTING, QUOTAS and CERTIFYING are how work the
 # community may not take is usually given; PUBLICISING and HELPING are how the lists word assistance.
 _ACTIONS = """
-enforce: 查处 处罚 罚款 罚单 执法 取缔 没收 查封 强拆 拆除 拆掉 检查 督查 整改通知 下达处罚 巡查 监督检查 开展检查 查看 督促整改 督办 清理
+enforce: 查处 处罚 罚款 罚单 执法 取缔 没收 查封 强拆 拆除 拆掉 整改通知 下达处罚 监督检查 督促整改 督办 清理
+inspect: 检查 督查 巡查 开展检查 查看 查
 collect: 催缴 收取 收缴 代收 收费 收钱 征收 讨要 催收
-quota: 指标 任务数 摊派 不少于 至少 完不成 注册率 完成率 排名 通报 认购 每人
+quota: 指标 任务数 摊派 不少于 至少 完不成 注册率 完成率 排名 通报 每人
 certify: 开证明 出证明 出具 开具 证明 盖章
 requisition: 派人 抽调 抽人 借调 出人 派两个 派几个 派员 人头 凑人数
 sanction: 扣分 扣绩效 扣钱 扣经费 问责 通报批评 一票否决 取消评优 不得评优 追责 连带责任
+survey: 排查 摸排 核查 调查 普查 摸查 摸底 抽查 查询 审查 查找 查明 复查
 publicise: 宣传 讲座 普及 知识 动员 劝导 告知 科普 培训居民
 help: 协助 配合 帮助 帮忙 协调 核实 登记 受理 摸排 走访 上门
 """
@@ -189,14 +194,20 @@ help: 协助 配合 帮助 帮忙 协调 核实 登记 受理 摸排 走访 上�
 # Concepts that are themselves a way of enforcing.
 CONCEPT_ACTIONS = {"一票否决": "sanction", "执法": "enforce", "责任书": "sanction"}
 
-ENFORCING_ACTIONS = frozenset({"enforce", "collect", "quota", "requisition", "sanction"})
+ENFORCING_ACTIONS = frozenset({"enforce", "collect", "quota", "requisition", "sanction", "many_heads", "inspect"})
 
 
 def _table(text: str) -> dict[str, tuple[str, ...]]:
-    table = {}
-    for line in text.strip().splitlines():
-        name, _colon, words = line.partition(":")
-        table[name.strip()] = tuple(dict.fromkeys(words.split()))
+    """`name: word word …` per line; a line starting with a space continues the one before."""
+    table: dict[str, tuple[str, ...]] = {}
+    name = ""
+    for line in text.strip("\n").splitlines():
+        if line.startswith(" ") and name:
+            words = line
+        else:
+            name, _colon, words = line.partition(":")
+            name = name.strip()
+        table[name] = tuple(dict.fromkeys([*table.get(name, ()), *words.split()]))
     return table
 
 
