@@ -108,7 +108,10 @@ def expedited_cover(community: Unit, on: date) -> list[UrgentItem]:
     )
     return [
         UrgentItem(
-            label=f"#{a.pk} {a.title}（{a.start_date}—{a.lapses_on}）", title=a.title, text=a.reason, lapses_on=a.lapses_on
+            label=f"#{a.pk} {a.title}（{a.start_date}—{a.lapses_on}）",
+            title=a.title,
+            text=a.reason,
+            lapses_on=a.lapses_on,
         )
         for a in applications
     ]
@@ -120,11 +123,8 @@ def ballot_counts(application_ids: list[int]) -> dict[int, tuple[int, int, int]]
 
 
 def _counts(ballots) -> dict[int, tuple[int, int, int]]:
-    rows = (
-        ballots.values("application_id")
-        .annotate(
-            consulted=Count("id"), cast=Count("id", filter=~Q(vote="")), agree=Count("id", filter=Q(vote=Vote.AGREE))
-        )
+    rows = ballots.values("application_id").annotate(
+        consulted=Count("id"), cast=Count("id", filter=~Q(vote="")), agree=Count("id", filter=Q(vote=Vote.AGREE))
     )
     return {row["application_id"]: (row["consulted"], row["cast"], row["agree"]) for row in rows}
 

@@ -97,7 +97,7 @@ def read_demands(path: Path) -> list[tuple[str, set[str]]]:
     return demands
 
 
-def evaluate(community, demands, *, on: date = ON, out=print) -> dict:
+def evaluate(community, demands, *, on: date = ON, out=print, quiet: bool = False) -> dict:
     from catalog.check import check_demand
 
     n = len(demands)
@@ -131,10 +131,11 @@ def evaluate(community, demands, *, on: date = ON, out=print) -> dict:
         row[1] += 1
         scores = "/".join(f"{c.score:.2f}" for c in result.candidates[:2])
         mark = "HARM" if harm else ("ok  " if hit1 else ("hedg" if result.hedged else "miss"))
-        out(
-            f"{mark} {'|'.join(sorted(expected)):<12} {result.verdict:<18} conf={result.confidence:.2f} s={scores:<9} "
-            f"got={','.join(codes[:3]) or '-':<18} {text}"
-        )
+        if not quiet:
+            out(
+                f"{mark} {'|'.join(sorted(expected)):<12} {result.verdict:<18} conf={result.confidence:.2f} "
+                f"s={scores:<9} got={','.join(codes[:3]) or '-':<18} {text}"
+            )
     pct = lambda k, total: 100.0 * k / total if total else 0.0  # noqa: E731
     for name in ("duties", "assistance", "withdrawn", "assessments", "none"):
         if name in by_list:
@@ -162,6 +163,7 @@ def main(argv=None) -> int:
     parser.add_argument("--catalogue", required=True, type=Path)
     parser.add_argument("--demands", required=True, type=Path, action="append")
     parser.add_argument("--date", type=date.fromisoformat, default=ON)
+    parser.add_argument("--quiet", action="store_true", help="only the figures, not one line per demand")
     args = parser.parse_args(argv)
     _setup_database()
     community = load_catalogue(args.catalogue, effective_from=date(2026, 1, 1))
@@ -171,7 +173,8 @@ def main(argv=None) -> int:
     warm_up()
     check_demand(community=community, on=args.date, q="社区")  # the version's index is built once, here
     for path in args.demands:
-        evaluate(community, read_demands(path), on=args.date)
+        print(f"# {path}")
+        evaluate(community, read_demands(path), on=args.date, quiet=args.quiet)
     return 0
 
 

@@ -109,7 +109,8 @@ def check_demand(
         candidates = _verdicts(community, [item], on, [1.0])
         best = candidates[0]
         return CheckResult(community, on, item.title, version, best.verdict, best.reason, candidates, confidence=1.0)
-    # (An item's applicability, its communities and the day it applies until, narrows the entries here.)
+    # The items of the version are judged; an item's applicability (its communities, the day it applies
+    # until) narrows them with judge(applies=…).
     judged = judge(version=version, text=q)
     if judged.best is not None:
         # The items are the index's own (shared by every request): their scores travel beside them.

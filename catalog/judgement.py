@@ -28,11 +28,15 @@ import math
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 
+from django.db.models.signals import post_save
+
 from .choices import ItemList, ItemType
+from .models import CatalogueVersion
 from .search import _segmenter
 from .text import normalise
 from .thesaurus import ACTIONS, CONCEPT_ACTIONS, CONCEPTS, ENFORCING_ACTIONS, UNITS
@@ -50,17 +54,17 @@ UNKNOWN = 0.4  # the share of the highest IDF that a word no item has weighs
 # Weights of the fields of an item.
 TITLE, ALIAS, BODY, UNIT_FIELD = 1.0, 1.0, 0.6, 1.0
 
-_STOP = frozenset(
-    "社区 居委会 居民委员会 工作 任务 事项 街道 我们 你们 他们 要求 需要 负责 开展 进行 相关 有关 一个 一些 这个 "
-    "那个 这些 那些 通知 各社区 社区干部 工作人员 区里 上级 部门 今年 明年 本周 下周 下个月 每天 每周 每月 之前 以前 "
-    "前 后 让 叫 请 要 把 被 给 由 对 向 在 是 和 与 及 的 了 也 都 就 还 又 再 去 来 到 做 搞 个 些 啥 什么 怎么 "
-    "能 可以 一下 一次 一遍 尽快 马上 立即 务必 所有 全部 各 每 其 该 等 "
-    # function words of any text
-    "没有 有没有 还要 还有 一样 不一样 同一 一批 一间 一张 一份 一场 专门 已经 目前 现在 这次 那次 每次 大家 我 你 他 "
-    "她 它 自己 这样 那样 如何 为什么 因为 所以 但是 而且 如果 然后 之后 以后 非常 很 不 没 有 想 说 问 找 看 用 多 少 "
-    "好 大 小 新 老 上 下 里 中 内 外 时 年 月 日 号 天 周 次 人 家 户 们 着 过 吧 呢 吗 啊 哦 呀 嘛 一直 总是 还是 就是 "
-    "只是 也是 都是 不是 还都不".split()
+_STOP_TEXT = (
+    "社区 居委会 居民委员会 工作 任务 事项 街道 我们 你们 他们 要求 需要 负责 开展 进行 相关 有关 一个 "
+    "一些 这个 那个 这些 那些 通知 各社区 社区干部 工作人员 区里 上级 部门 今年 明年 本周 下周 下个月 "
+    "每天 每周 每月 之前 以前 前 后 让 叫 请 要 把 被 给 由 对 向 在 是 和 与 及 的 了 也 都 就 还 又 再 "
+    "去 来 到 做 搞 个 些 啥 什么 怎么 能 可以 一下 一次 一遍 尽快 马上 立即 务必 所有 全部 各 每 其 该 "
+    "等 没有 有没有 还要 还有 一样 不一样 同一 一批 一间 一张 一份 一场 专门 已经 目前 现在 这次 那次 "
+    "每次 大家 我 你 他 她 它 自己 这样 那样 如何 为什么 因为 所以 但是 而且 如果 然后 之后 以后 非常 很 "
+    "不 没 有 想 说 问 找 看 用 多 少 好 大 小 新 老 上 下 里 中 内 外 时 年 月 日 号 天 周 次 人 家 户 "
+    "们 着 过 吧 呢 吗 啊 哦 呀 嘛 一直 总是 还是 就是 只是 也是 都是 不是"
 )
+_STOP = frozenset(_STOP_TEXT.split())
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _WORD = re.compile(r"[\w\u4e00-\u9fff]+")
 
@@ -372,8 +376,8 @@ def version_index(version) -> Index:
         if index is not None:
             _indexes.move_to_end(key)
             return index
-    # Room for the applicability of an item (its communities, the day it applies until): filter the
-    # entries where they are judged (catalog.check), the index holds every item of the version.
+    # The index holds every item of the version; which of them apply to a community on a day is the
+    # caller's filter (judge(applies=…)).
     index = Index([item_entry(item) for item in version.items.all()])
     if version.is_draft:
         return index  # a draft changes: never kept
@@ -384,15 +388,23 @@ def version_index(version) -> Index:
     return index
 
 
-def forget_indexes() -> None:
+def forget_indexes(**_kwargs) -> None:
     with _lock:
         _indexes.clear()
 
 
-def judge(*, version, text: str, entries=None) -> Judgement:
-    """The judgement of `text` against `version` (optionally only some of its entries)."""
+# A version saved (published, or a new one taking a reused id in a test database) retires the kept indexes.
+post_save.connect(forget_indexes, sender=CatalogueVersion, dispatch_uid="judgement-forget-indexes")
+
+
+def judge(*, version, text: str, applies: Callable[[object], bool] | None = None) -> Judgement:
+    """The judgement of `text` against `version`; `applies` (item → bool), if given, keeps only the items
+    that apply (to a community, on a day)."""
     index = version_index(version)
-    return decide(rank(index, understand(text), entries))
+    scored = rank(index, understand(text))
+    if applies is not None:
+        scored = [s for s in scored if applies(s.obj)]
+    return decide(scored)
 
 
 def judge_extra(*, version, text: str, documents: list[tuple[object, str, str]]) -> Judgement:
