@@ -45,6 +45,7 @@ STRONG = 0.5  # confidence from which a verdict is given
 STRONG_POSITIVE = 0.55  # … and from which an item the community must do or assist with is given
 WEAK = 0.3  # confidence under which the demand is on no list
 RIVAL_MARGIN = 0.25  # an item answering otherwise within this share of the best score: hedge
+MIN_EVIDENCE = 6.0  # shared weight below which a match cannot be sure (about one concept or two rare words)
 NEAR_TIE = 0.9  # a second item within this share of the best: less sure which item it is
 CANDIDATE_SHARE = 0.5  # candidates shown: at least this share of the best score
 
@@ -62,7 +63,9 @@ _STOP_TEXT = (
     "等 没有 有没有 还要 还有 一样 不一样 同一 一批 一间 一张 一份 一场 专门 已经 目前 现在 这次 那次 "
     "每次 大家 我 你 他 她 它 自己 这样 那样 如何 为什么 因为 所以 但是 而且 如果 然后 之后 以后 非常 很 "
     "不 没 有 想 说 问 找 看 用 多 少 好 大 小 新 老 上 下 里 中 内 外 时 年 月 日 号 天 周 次 人 家 户 "
-    "们 着 过 吧 呢 吗 啊 哦 呀 嘛 一直 总是 还是 就是 只是 也是 都是 不是"
+    "们 着 过 吧 呢 吗 啊 哦 呀 嘛 一直 总是 还是 就是 只是 也是 都是 不是 "
+    # how any demand is put: what it asks is weighed as an action (catalog.thesaurus), not as a word
+    "协助 配合 帮忙 帮助 帮着 协同 组织 通知 安排 落实 做好"
 )
 _STOP = frozenset(_STOP_TEXT.split())
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
@@ -239,9 +242,9 @@ class Index:
             return kind_weight * self.unknown_idf * UNKNOWN if key[0] in "wc" else 0.0
         return kind_weight * idf
 
-    def coverage(self, reading: "Reading", entries: list[Entry] | None = None) -> list[tuple[Entry, float, float]]:
-        """Per entry that shares a feature with the demand: (entry, share of the demand it explains, share of
-        its title or an alias that the demand names)."""
+    def coverage(self, reading: "Reading", entries: list[Entry] | None = None) -> list[tuple]:
+        """Per entry that shares a feature with the demand: (entry, the weight it explains, the demand's whole
+        weight, the share of its title or an alias that the demand names)."""
         weights = {key: self.weight(key, kind) for key, kind in reading.features.items()}
         total = sum(weights.values())
         if not total:
@@ -255,7 +258,7 @@ class Index:
                     if in_title:
                         head[i] = head.get(i, 0.0) + w
             return [
-                (self.entries[i], m / total, head.get(i, 0.0) / self.head_totals[i] if self.head_totals[i] else 0.0)
+                (self.entries[i], m, total, head.get(i, 0.0) / self.head_totals[i] if self.head_totals[i] else 0.0)
                 for i, m in matched.items()
             ]
         rows = []
@@ -265,7 +268,7 @@ class Index:
                 continue
             head_total = sum(self.weight(key, _kind(key)) for key in entry.title)
             head_hit = sum(w for key, w in weights.items() if key in entry.title)
-            rows.append((entry, m / total, head_hit / head_total if head_total else 0.0))
+            rows.append((entry, m, total, head_hit / head_total if head_total else 0.0))
         return rows
 
 
@@ -278,6 +281,7 @@ class Scored:
     obj: object
     list: str
     score: float
+    evidence: float = 0.0  # the IDF-weighted mass of what the demand and the item share
 
 
 @dataclass
@@ -300,7 +304,8 @@ class Judgement:
 
 def rank(index: Index, reading: Reading, entries: list[Entry] | None = None) -> list[Scored]:
     scored = []
-    for entry, coverage, head in index.coverage(reading, entries):
+    for entry, matched, total, head in index.coverage(reading, entries):
+        coverage = matched / total
         score = 0.55 * coverage + 0.45 * head
         # What the demand asks the community to do against what the item is: enforcement given as
         # publicity, or publicity taken for enforcement, is a different piece of work.
@@ -324,7 +329,7 @@ def rank(index: Index, reading: Reading, entries: list[Entry] | None = None) -> 
         # Selling, promoting or recruiting for a business is on no list unless an item says so.
         if "c:商业" in reading.features and "c:商业" not in entry.features:
             score *= 0.45
-        scored.append(Scored(entry.obj, entry.list, score))
+        scored.append(Scored(entry.obj, entry.list, score, matched))
     scored.sort(key=lambda s: (-s.score, s.list, getattr(s.obj, "code", ""), str(s.obj)))
     return scored
 
@@ -341,10 +346,12 @@ def decide(scored: list[Scored]) -> Judgement:
     rival = next((s for s in scored[1:] if _positive(s.list) != _positive(best.list)), None)
     margin = 1.0 if rival is None else max(0.0, (best.score - rival.score) / best.score)
     confidence = min(1.0, best.score * (0.6 + 0.4 * min(1.0, margin * 4)) * 1.4)
+    # One common word explains a one-word demand entirely, and says almost nothing.
+    confidence *= min(1.0, best.evidence / MIN_EVIDENCE)
     runner_up = scored[1] if len(scored) > 1 else None
     if runner_up is not None and runner_up.score >= NEAR_TIE * best.score:
         # Two items explain it equally well: which one it is, is not known.
-        confidence *= 0.85
+        confidence *= 0.8
     if margin < RIVAL_MARGIN:
         # Two items that would answer differently explain the demand almost equally well: say both.
         confidence = min(confidence, STRONG - 0.01)

@@ -24,6 +24,12 @@ def community(world):
     return world.unit("牛沙路社区")
 
 
+def _department(world, name):
+    from catalog.models import Unit
+
+    return Unit.objects.get(name=name, district=world.unit("锦江区"))
+
+
 def _application(world, **fields):
     from approvals import services
 
@@ -37,7 +43,7 @@ def _application(world, **fields):
         "scope": "all",
         "workload": "每社区每年约5个工作日",
         "start_date": date(2027, 3, 1),
-        "payer": world.unit("区卫生健康局").__class__.objects.get(name="区卫生健康局", district=world.unit("锦江区")),
+        "payer": _department(world, "区卫生健康局"),
         "amount_per_community": Decimal("1200.00"),
     } | fields
     return services.application_save(actor=applicant, scope_streets=None, scope_communities=None, **values)
