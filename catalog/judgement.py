@@ -53,7 +53,7 @@ CANDIDATE_SHARE = 0.5  # candidates shown: at least this share of the best score
 CONCEPT, WORD, SYNONYM, BIGRAM, UNIT = 2.0, 1.0, 0.5, 0.35, 0.6
 UNKNOWN = 0.4  # the share of the highest IDF that a word no item has weighs
 # Weights of the fields of an item.
-TITLE, ALIAS, BODY, UNIT_FIELD = 1.0, 1.0, 0.6, 1.0
+TITLE, BODY, UNIT_FIELD = 1.0, 0.6, 1.0  # an alias counts as the title
 
 _STOP_TEXT = (
     "社区 居委会 居民委员会 工作 任务 事项 街道 我们 你们 他们 要求 需要 负责 开展 进行 相关 有关 一个 "
@@ -296,10 +296,6 @@ class Judgement:
     @property
     def item(self):
         return self.best.obj if self.best and not self.hedged else None
-
-    @property
-    def strong(self) -> bool:
-        return self.best is not None and not self.hedged
 
 
 def rank(index: Index, reading: Reading, entries: list[Entry] | None = None) -> list[Scored]:

@@ -85,9 +85,7 @@ def test_the_burden_report_keeps_the_checks_verdict(world, community):
     demand = "税务所让社区帮忙催缴商户欠税"
     report = services.report_submit(
         actor=world.user("shuji"),
-        demanding_unit=world.unit("区卫生健康局").__class__.objects.get(
-            name="区卫生健康局", district=community.district
-        ),
+        demanding_unit=_department(world, "区卫生健康局"),
         demand=demand,
         demanded_on=ON,
         reveal_reporter=False,
