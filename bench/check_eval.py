@@ -43,7 +43,9 @@ def _setup_database():
         test["NAME"] = os.path.join(tempfile.mkdtemp(prefix="check-eval-"), "db.sqlite3")
     else:
         test["NAME"] = f"check_eval_{os.getpid()}"
-    return connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    old_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    return old_name
 
 
 def load_catalogue(path: Path, *, effective_from: date):
@@ -165,16 +167,21 @@ def main(argv=None) -> int:
     parser.add_argument("--date", type=date.fromisoformat, default=ON)
     parser.add_argument("--quiet", action="store_true", help="only the figures, not one line per demand")
     args = parser.parse_args(argv)
-    _setup_database()
-    community = load_catalogue(args.catalogue, effective_from=date(2026, 1, 1))
-    from catalog.check import check_demand
-    from catalog.search import warm_up
+    old_name = _setup_database()
+    from django.db import connection
 
-    warm_up()
-    check_demand(community=community, on=args.date, q="社区")  # the version's index is built once, here
-    for path in args.demands:
-        print(f"# {path}")
-        evaluate(community, read_demands(path), on=args.date, quiet=args.quiet)
+    try:
+        community = load_catalogue(args.catalogue, effective_from=date(2026, 1, 1))
+        from catalog.check import check_demand
+        from catalog.search import warm_up
+
+        warm_up()
+        check_demand(community=community, on=args.date, q="社区")  # the version's index is built once, here
+        for path in args.demands:
+            print(f"# {path}")
+            evaluate(community, read_demands(path), on=args.date, quiet=args.quiet)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
     return 0
 
 
