@@ -4,9 +4,9 @@ from datetime import date
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 
+from catalog.check import UrgentItem
 from catalog.choices import Role, UnitKind
 from catalog.models import Unit, User
-from catalog.search import query_tokens
 from catalog.selectors import district_scope_q
 
 from .choices import ApplicationState, Vote
@@ -144,12 +144,10 @@ def application_detail(pk: int, user: User) -> Application:
     )
 
 
-def expedited_cover(community: Unit, text: str, on: date) -> str | None:
-    """An approved urgent item in force on `on` for `community` whose words match the demand, for the check."""
-    words = set(query_tokens(text))
-    if not words:
-        return None
-    candidates = (
+def expedited_cover(community: Unit, on: date) -> list[UrgentItem]:
+    """The approved urgent items in force on `on` for `community`. The check judges a demand against their
+    words with the same judgement, and the same strength, as a catalogue item (catalog.judgement)."""
+    applications = (
         Application.objects.filter(
             district_id=community.district_id,
             is_urgent=True,
@@ -163,11 +161,18 @@ def expedited_cover(community: Unit, text: str, on: date) -> str | None:
             | Q(scope="communities", scope_communities=community.pk)
         )
         .distinct()
+        .only("id", "title", "reason", "start_date", "lapses_on")
+        .order_by("pk")
     )
-    for application in candidates:
-        if words & set(query_tokens(f"{application.title} {application.reason}")):
-            return f"#{application.pk} {application.title}（{application.start_date}—{application.lapses_on}）"
-    return None
+    return [
+        UrgentItem(
+            label=f"#{a.pk} {a.title}（{a.start_date}—{a.lapses_on}）",
+            title=a.title,
+            text=a.reason,
+            lapses_on=a.lapses_on,
+        )
+        for a in applications
+    ]
 
 
 def ballot_counts(application_ids: list[int]) -> dict[int, tuple[int, int, int]]:

@@ -107,6 +107,8 @@ def report_submit(
         "verdict": result.verdict,
         "reason": result.reason,
         "version": result.version.number if result.version else None,
+        "confidence": result.confidence,
+        "hedged": result.hedged,
         "candidates": [
             {"title": c.item.title, "list": c.item.list, "verdict": c.verdict, "reason": c.reason}
             for c in result.candidates

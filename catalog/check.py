@@ -15,19 +15,29 @@ from django.utils.translation import gettext as _
 
 from .answers import invalidate_check_on
 from .choices import ItemList, Verdict
+from .judgement import judge, judge_extra
 from .models import CatalogueItem, CatalogueVersion, Unit
-from .search import query_tokens
-from .selectors import items_search, version_in_force
+from .selectors import version_in_force
 
 # (community, items, on) → keys of the assistance items that a funding contract in force covers
 FundedKeys = Callable[[Unit, list[CatalogueItem], date], set]
 # (community, items, on) → {item key: assessments held in that year}
 AssessmentCounts = Callable[[Unit, list[CatalogueItem], date], dict]
-# (community, text, on) → a short description of the approved expedited item covering it, or None
-ExpeditedCover = Callable[[Unit, str, date], str | None]
 
-RELEVANCE_FLOOR = 0.3  # candidates below this share of the best match's score are not shown
-MIN_SHARED_WORDS = 1 / 3  # a candidate must share at least a third of the demand's words
+
+@dataclass(frozen=True)
+class UrgentItem:
+    """An approved expedited item in force for a community: the check judges a demand against its words with
+    the same judgement (and the same strength) as a catalogue item."""
+
+    label: str  # how the answer names it: "#12 紧急防汛排查"
+    title: str
+    text: str  # what it is about: its reason and description
+    lapses_on: date
+
+
+# (community, on) → the approved urgent items in force for that community on that day
+ExpeditedItems = Callable[[Unit, date], list[UrgentItem]]
 
 _providers: dict[str, list] = {"funded": [], "assessments": [], "expedited": []}
 
@@ -46,7 +56,7 @@ def register_assessment_counter(provider: AssessmentCounts, *, reads: tuple) -> 
     invalidate_check_on(*reads)
 
 
-def register_expedited_provider(provider: ExpeditedCover, *, reads: tuple) -> None:
+def register_expedited_provider(provider: ExpeditedItems, *, reads: tuple) -> None:
     _providers["expedited"].append(provider)
     invalidate_check_on(*reads)
 
@@ -62,6 +72,9 @@ class Candidate:
 
 @dataclass
 class CheckResult:
+    """The answer of the check. `confidence` (0–1) says how sure the judgement is; `hedged` says that it is
+    not sure enough to give a verdict: the answer is "可能属于：…，请核对" with the candidates."""
+
     community: Unit
     on: date
     query: str
@@ -70,6 +83,9 @@ class CheckResult:
     reason: str
     candidates: list[Candidate] = field(default_factory=list)
     covered_by: str | None = None
+    confidence: float = 0.0
+    hedged: bool = False
+    covered_until: date | None = None
 
 
 def check_demand(
@@ -87,38 +103,76 @@ def check_demand(
             _("No catalogue was in force in this district on %(date)s, so nothing may be required of the community.")
             % {"date": on},
         )
-    # Only what applies to this community on this day (an approved item's communities and end date).
-    applicable = version.items.applicable_to(community, on)
     if item is not None:
-        matches = [item] if item.version_id == version.pk and applicable.filter(pk=item.pk).exists() else []
-        for match in matches:
-            match.score = 1.0
-    else:
-        words = set(query_tokens(q))
-        matches = [
-            m
-            for m in items_search(items=applicable, q=q, limit=limit)
-            # An item sharing one word of a long demand ("安全", "房屋") is not what the demand is about.
-            if len(words & set(m.search_tokens.split())) >= MIN_SHARED_WORDS * len(words)
-        ]
-        # Weak matches only distract from the answer.
-        matches = [m for m in matches if m.score >= RELEVANCE_FLOOR * matches[0].score]
-    candidates = _verdicts(community, matches, on)
-    if candidates:
+        # Only what applies to this community on this day (an approved item's communities and end date).
+        if item.version_id != version.pk or not item.applies_to(community, on):
+            return _not_listed(community, on, item.title, version)
+        candidates = _verdicts(community, [item], on, [1.0])
         best = candidates[0]
-        return CheckResult(community, on, q or item.title, version, best.verdict, best.reason, candidates)
-    covered = next((cover for provider in _providers["expedited"] if (cover := provider(community, q, on))), None)
-    if covered:
-        reason = _("Not in the catalogue, but an approved urgent item covers it: %(item)s.") % {"item": covered}
-    else:
+        return CheckResult(community, on, item.title, version, best.verdict, best.reason, candidates, confidence=1.0)
+    # The items of the version are judged; an item's applicability (its communities, the day it applies
+    # until) narrows them with judge(applies=…).
+    judged = judge(version=version, text=q, applies=lambda obj: obj.applies_to(community, on))
+    if judged.best is not None:
+        # The items are the index's own (shared by every request): their scores travel beside them.
+        shown = judged.candidates[:limit]
+        candidates = _verdicts(community, [s.obj for s in shown], on, [round(s.score, 3) for s in shown])
+        if not judged.hedged:
+            best = candidates[0]
+            return CheckResult(
+                community, on, q, version, best.verdict, best.reason, candidates, confidence=judged.confidence
+            )
+    urgent = _urgent_cover(community, version, q, on)
+    if urgent is not None:
+        cover, confidence = urgent
         reason = _(
-            "Not in the catalogue in force (version %(number)s, from %(date)s): the community may refuse it. "
-            "Work outside the catalogue needs approval through the district's access procedure."
-        ) % {"number": version.number, "date": version.effective_from}
-    return CheckResult(community, on, q, version, Verdict.NOT_LISTED, reason, [], covered)
+            "Not in the catalogue, but an approved urgent item covers it until %(date)s: %(item)s. "
+            "The community assists with it until that day."
+        ) % {"date": cover.lapses_on, "item": cover.label}
+        return CheckResult(
+            community,
+            on,
+            q,
+            version,
+            Verdict.URGENT_COVERED,
+            reason,
+            [],
+            cover.label,
+            confidence=confidence,
+            covered_until=cover.lapses_on,
+        )
+    if judged.best is not None:  # hedged: what it may be, never a verdict
+        titles = "、".join(f"“{c.item.title}”" for c in candidates[:3])
+        reason = _(
+            "Possibly: %(items)s. Please check: the demand's words do not match any item closely enough for a "
+            "verdict. Compare it with the candidates below, or describe it more exactly."
+        ) % {"items": titles}
+        return CheckResult(
+            community, on, q, version, Verdict.UNCERTAIN, reason, candidates, confidence=judged.confidence, hedged=True
+        )
+    return _not_listed(community, on, q, version, confidence=1.0 - judged.confidence)
 
 
-def _verdicts(community: Unit, items: list[CatalogueItem], on: date) -> list[Candidate]:
+def _not_listed(community, on, q, version, confidence: float = 1.0) -> CheckResult:
+    reason = _(
+        "Not in the catalogue in force (version %(number)s, from %(date)s): the community may refuse it. "
+        "Work outside the catalogue needs approval through the district's access procedure."
+    ) % {"number": version.number, "date": version.effective_from}
+    return CheckResult(community, on, q, version, Verdict.NOT_LISTED, reason, [], confidence=round(confidence, 3))
+
+
+def _urgent_cover(community: Unit, version: CatalogueVersion, q: str, on: date):
+    """The approved urgent item that covers the demand as strongly as a catalogue item would, if any."""
+    urgent = [u for provider in _providers["expedited"] for u in provider(community, on)]
+    if not urgent or not q.strip():
+        return None
+    judged = judge_extra(version=version, text=q, documents=[(u, u.title, u.text) for u in urgent])
+    if judged.best is None or judged.hedged:
+        return None
+    return judged.best.obj, judged.confidence
+
+
+def _verdicts(community: Unit, items: list[CatalogueItem], on: date, scores: list[float]) -> list[Candidate]:
     funded: set = set()
     for provider in _providers["funded"]:
         funded |= provider(community, [i for i in items if i.list == ItemList.ASSISTANCE], on)
@@ -126,11 +180,10 @@ def _verdicts(community: Unit, items: list[CatalogueItem], on: date) -> list[Can
     for provider in _providers["assessments"]:
         for key, n in provider(community, [i for i in items if i.list == ItemList.ASSESSMENTS], on).items():
             held[key] = held.get(key, 0) + n
-    return [_verdict(item, on, funded, held) for item in items]
+    return [_verdict(item, on, funded, held, score) for item, score in zip(items, scores, strict=True)]
 
 
-def _verdict(item: CatalogueItem, on: date, funded: set, held: dict) -> Candidate:
-    score = float(getattr(item, "score", 0.0))
+def _verdict(item: CatalogueItem, on: date, funded: set, held: dict, score: float) -> Candidate:
     if item.list == ItemList.DUTIES:
         return Candidate(item, Verdict.MUST_DO, _("On the duties list: the community does this by law."), score)
     if item.list == ItemList.WITHDRAWN:

@@ -95,3 +95,7 @@ class Verdict(models.TextChoices):
     ASSESSMENT_ALLOWED = "assessment_allowed", _("Assessment allowed")
     ASSESSMENT_LIMIT_REACHED = "assessment_limit_reached", _("Assessment limit reached: may be refused")
     NOT_LISTED = "not_listed", _("Not listed: may be refused")
+    # The words match no item closely enough for a verdict: "可能属于：…，请核对", with the candidates.
+    UNCERTAIN = "uncertain", _("Uncertain: possibly one of the items below, please check")
+    # Not listed, but an approved urgent item covers it until it lapses.
+    URGENT_COVERED = "urgent_covered", _("Approved urgent item: the community assists")

@@ -93,5 +93,8 @@ def item_tokens(item) -> str:
 
 
 def warm_up() -> None:
-    """Load the dictionary ahead of the first request (about a second)."""
+    """Load the dictionary and the check's synonym groups ahead of the first request (a few seconds)."""
     _segmenter().initialize()
+    from .judgement import understand  # it reads 同义词词林 on first use
+
+    understand("社区")

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from .choices import ItemList, ItemType, Role, UnitKind, VersionState
 from .models import CatalogueItem, CatalogueVersion, DistrictPolicy, Unit, User, WorkerHeartbeat
-from .search import index_tokens, query_tokens
+from .search import query_tokens
 
 
 def district_scope_q(user: User, *, field: str = "district") -> Q:
@@ -208,17 +208,6 @@ def same_work(withdrawn_title: str, other_tokens: str) -> bool:
     withdrawn title appears in it."""
     words = set(query_tokens(withdrawn_title))
     return bool(words) and words <= set(other_tokens.split())
-
-
-def withdrawn_matches(*, version: CatalogueVersion, text: str) -> list[CatalogueItem]:
-    """Withdrawn items of a version that a proposed piece of work is about (the negative list refuses it)."""
-    tokens = " ".join(index_tokens(text))
-    words = set(query_tokens(text))
-    return [
-        item
-        for item in version.items.filter(list=ItemList.WITHDRAWN)
-        if same_work(item.title, tokens) or (words and words <= set(item.search_tokens.split()))
-    ]
 
 
 def city_comparison(*, city: Unit, on: date) -> dict:

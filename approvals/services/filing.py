@@ -8,10 +8,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.choices import ADMISSIBLE_ISSUING_LEVELS, UnitKind
+from catalog.choices import ADMISSIBLE_ISSUING_LEVELS, ItemList, UnitKind
+from catalog.judgement import judge
 from catalog.models import User
 from catalog.notifications import civil_affairs_of, notify
-from catalog.selectors import version_in_force, withdrawn_matches
+from catalog.selectors import version_in_force
 
 from .. import calendar
 from ..choices import ApplicationState as S
@@ -109,9 +110,12 @@ def filing_check(application: Application, *, today: date | None = None) -> Fili
     today = today or timezone.localdate()
     filing = Filing()
     policy = application.district.policy
-    version = version_in_force(district_id=application.district_id, on=today)
+    # The negative list in force when the work would start: the same judgement as the check (catalog.judgement).
+    version = version_in_force(district_id=application.district_id, on=application.start_date or today)
     if version:
-        for item in withdrawn_matches(version=version, text=f"{application.title} {application.reason}"):
+        judged = judge(version=version, text=f"{application.title} {application.reason}")
+        item = judged.best.obj if judged.best else None
+        if item is not None and item.list == ItemList.WITHDRAWN and not judged.hedged:
             filing.add(
                 "title",
                 _(
@@ -124,6 +128,12 @@ def filing_check(application: Application, *, today: date | None = None) -> Fili
                     "reason": item.withdrawal_reason,
                     "belongs": item.belongs_to,
                 },
+            )
+        elif item is not None and any(c.list == ItemList.WITHDRAWN for c in judged.candidates):
+            withdrawn = next(c.obj for c in judged.candidates if c.list == ItemList.WITHDRAWN)
+            filing.warnings.append(
+                _("This may be work the district withdrew from communities (“%(item)s”, %(version)s): please check.")
+                % {"item": withdrawn.title, "version": version}
             )
     if application.requested_list == RequestedList.ASSISTANCE:
         if application.payer_id is None:

@@ -130,6 +130,11 @@ class CheckResultSerializer(serializers.Serializer):
     verdict = serializers.CharField()
     reason = serializers.CharField()
     covered_by = serializers.CharField(allow_null=True)
+    covered_until = serializers.DateField(allow_null=True)
+    # How sure the match is (0–1), and whether it was too unsure for a verdict (then `verdict` is "uncertain"
+    # and `candidates` are what the demand may be).
+    confidence = serializers.FloatField()
+    hedged = serializers.BooleanField()
     candidates = CheckCandidateSerializer(many=True)
 
 

@@ -37,6 +37,15 @@ def verdict_label(value):
 
 
 @register.filter
+def confidence_percent(value):
+    """0.734 → "73%": how sure the check's match is, as a person reads it."""
+    try:
+        return f"{round(float(value) * 100)}%"
+    except (TypeError, ValueError):
+        return ""
+
+
+@register.filter
 def months(value):
     return "、".join(str(m) for m in value or [])
 

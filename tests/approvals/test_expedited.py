@@ -69,7 +69,9 @@ def test_the_check_says_an_approved_urgent_item_covers_unlisted_work(urgent, off
     assert before.verdict == "not_listed" and before.covered_by is None
     services.urgent_decide(application=urgent, actor=office, approve=True)
     during = check_demand(community=community, on=date(2026, 12, 5), q="台风灾后房屋安全排查")
-    assert during.verdict == "not_listed" and f"#{urgent.pk}" in during.covered_by
+    assert during.verdict == "urgent_covered" and f"#{urgent.pk}" in during.covered_by
+    urgent.refresh_from_db()
+    assert during.covered_until == urgent.lapses_on
     after = check_demand(community=community, on=date(2027, 1, 5), q="台风灾后房屋安全排查")
     assert after.covered_by is None
 

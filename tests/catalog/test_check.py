@@ -62,12 +62,44 @@ def test_an_assessment_outside_its_months_may_be_refused(community):
     assert "11" in result.reason
 
 
+URGENT = check.UrgentItem(
+    label="#7 紧急防汛排查（2026-11-01—2026-12-31）",
+    title="紧急防汛排查",
+    text="汛期暴雨，协助排查低洼院落和危房，通知危险区域居民转移。",
+    lapses_on=date(2026, 12, 31),
+)
+
+
 def test_work_in_no_list_may_be_refused_unless_an_urgent_item_covers_it(community, providers):
     result = check.check_demand(community=community, on=ON, q="火星探测任务")
     assert result.verdict == "not_listed" and result.candidates == []
-    providers.register_expedited_provider(lambda c, text, on: "紧急防汛排查（2026-11-01 批准）", reads=())
-    result = check.check_demand(community=community, on=ON, q="火星探测任务")
-    assert result.verdict == "not_listed" and result.covered_by == "紧急防汛排查（2026-11-01 批准）"
+    providers.register_expedited_provider(lambda c, on: [URGENT], reads=())
+    # Sharing nothing with the urgent item: still refusable.
+    assert check.check_demand(community=community, on=ON, q="火星探测任务").verdict == "not_listed"
+    result = check.check_demand(community=community, on=ON, q="暴雨汛期排查危房，通知低洼院落居民转移")
+    assert result.verdict == "urgent_covered" and result.covered_by == URGENT.label
+    assert result.covered_until == date(2026, 12, 31) and not result.hedged
+
+
+def test_an_urgent_item_does_not_cover_a_demand_sharing_one_word_with_it(community, providers):
+    """The cover needs the same strength as a catalogue match: 协助 or 通知 alone is not it."""
+    providers.register_expedited_provider(lambda c, on: [URGENT], reads=())
+    for demand in ["协助商场搞促销活动", "通知居民去参加楼盘开盘", "协助检查商户营业执照"]:
+        result = check.check_demand(community=community, on=ON, q=demand)
+        assert result.verdict != "urgent_covered" and result.covered_by is None, demand
+
+
+def test_an_urgent_cover_says_so_in_the_headline_of_the_page_and_the_slip(client, community, providers, tmp_path):
+    providers.register_expedited_provider(lambda c, on: [URGENT], reads=())
+    params = {"community": community.pk, "q": "暴雨汛期排查危房，通知低洼院落居民转移", "date": "2026-11-02"}
+    page = client.get("/check/", params)
+    headline = re.search(r'data-testid="headline">([^<]*)<', page.content.decode()).group(1)
+    assert "已批准的紧急事项：应当协助" in headline and "2026-12-31" in headline
+    assert "可以拒绝" not in headline
+    pdf = tmp_path / "slip.pdf"
+    pdf.write_bytes(client.get("/check/slip.pdf", params).content)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "已批准的紧急事项：应当协助" in text and "可以拒绝" not in text.split("已批准的紧急事项")[0]
 
 
 def test_the_check_uses_the_catalogue_in_force_on_the_date(community):

@@ -286,7 +286,7 @@ def test_an_urgent_item_filed_across_national_day_is_approved_at_once_and_covers
     visitor = open_page("desktop")
     visitor.goto(f"/check/?community={niushalu.pk}&q={title}")
     verdict = visitor.get_by_test_id("verdict")
-    expect(verdict).to_have_attribute("data-verdict", "not_listed")
+    expect(verdict).to_have_attribute("data-verdict", "urgent_covered")
     expect(verdict).to_contain_text(f"#{application.pk}")
     expect(verdict).to_contain_text(title)
     expect(visitor.get_by_test_id("candidates")).to_have_count(0)
