@@ -70,6 +70,8 @@ class CheckResult:
     reason: str
     candidates: list[Candidate] = field(default_factory=list)
     covered_by: str | None = None
+    confidence: float = 0.0  # 0–1: how surely the answer rests on its best candidate
+    hedged: bool = False  # the answer only says what the demand may be ("可能属于…，请核对")
 
 
 def check_demand(
@@ -87,10 +89,12 @@ def check_demand(
             _("No catalogue was in force in this district on %(date)s, so nothing may be required of the community.")
             % {"date": on},
         )
+    confidence = 0.0
     if item is not None:
         matches = [item] if item.version_id == version.pk else []
         for match in matches:
             match.score = 1.0
+        confidence = 1.0 if matches else 0.0
     else:
         words = set(query_tokens(q))
         matches = [
@@ -101,10 +105,14 @@ def check_demand(
         ]
         # Weak matches only distract from the answer.
         matches = [m for m in matches if m.score >= RELEVANCE_FLOOR * matches[0].score]
+        if matches and words:  # the share of the demand's words the best candidate shares
+            confidence = min(1.0, len(words & set(matches[0].search_tokens.split())) / len(words))
     candidates = _verdicts(community, matches, on)
     if candidates:
         best = candidates[0]
-        return CheckResult(community, on, q or item.title, version, best.verdict, best.reason, candidates)
+        return CheckResult(
+            community, on, q or item.title, version, best.verdict, best.reason, candidates, confidence=confidence
+        )
     covered = next((cover for provider in _providers["expedited"] if (cover := provider(community, q, on))), None)
     if covered:
         reason = _("Not in the catalogue, but an approved urgent item covers it: %(item)s.") % {"item": covered}

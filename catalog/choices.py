@@ -95,3 +95,12 @@ class Verdict(models.TextChoices):
     ASSESSMENT_ALLOWED = "assessment_allowed", _("Assessment allowed")
     ASSESSMENT_LIMIT_REACHED = "assessment_limit_reached", _("Assessment limit reached: may be refused")
     NOT_LISTED = "not_listed", _("Not listed: may be refused")
+
+
+class DemandState(models.TextChoices):
+    """A kept check, and where it stands in the queue of demands no list answered."""
+
+    ANSWERED = "answered", _("Answered by the catalogue")
+    OPEN = "open", _("Waiting for review")
+    LINKED = "linked", _("Linked to an item")
+    UNLISTED = "unlisted", _("Truly not listed")

@@ -130,6 +130,8 @@ class CheckResultSerializer(serializers.Serializer):
     verdict = serializers.CharField()
     reason = serializers.CharField()
     covered_by = serializers.CharField(allow_null=True)
+    confidence = serializers.FloatField()
+    hedged = serializers.BooleanField()
     candidates = CheckCandidateSerializer(many=True)
 
 
