@@ -212,6 +212,7 @@ def demand_link(*, record: CheckRecord, item: CatalogueItem, actor: User, wordin
     _require_reviewer(actor, district)
     wording = clean_alias(wording)
     with transaction.atomic():
+        locked = DEMANDS.begin(record, "link")  # someone may have reviewed it first: 409
         draft = (
             CatalogueVersion.objects.select_for_update()
             .filter(district=district, state=VersionState.DRAFT)
@@ -226,7 +227,6 @@ def demand_link(*, record: CheckRecord, item: CatalogueItem, actor: User, wordin
             )
         if item.version_id != draft.pk:
             raise DemandError(_("Choose an item of the district's draft: the wording is published with it."))
-        locked = DEMANDS.begin(record, "link")
         item = CatalogueItem.objects.select_for_update().get(pk=item.pk)
         aliases = list(item.aliases or [])
         if comparison_key(wording) not in {comparison_key(a) for a in aliases}:
