@@ -213,11 +213,7 @@ def demand_link(*, record: CheckRecord, item: CatalogueItem, actor: User, wordin
     wording = clean_alias(wording)
     with transaction.atomic():
         locked = DEMANDS.begin(record, "link")  # someone may have reviewed it first: 409
-        draft = (
-            CatalogueVersion.objects.select_for_update()
-            .filter(district=district, state=VersionState.DRAFT)
-            .first()
-        )
+        draft = CatalogueVersion.objects.select_for_update().filter(district=district, state=VersionState.DRAFT).first()
         if draft is None:
             raise DemandError(
                 _(

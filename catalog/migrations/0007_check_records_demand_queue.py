@@ -6,40 +6,131 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0006_item_terms_aliases_state_events'),
+        ("catalog", "0006_item_terms_aliases_state_events"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CheckRecord',
+            name="CheckRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.CharField(max_length=500, verbose_name='demand')),
-                ('asked_on', models.DateField(verbose_name='date asked about')),
-                ('verdict', models.CharField(choices=[('must_do', 'Must do: on the duties list'), ('assist_funded', 'Assist, funded: a funding contract is in force'), ('assist_unfunded', 'Assist, but unfunded: no funding contract is in force'), ('refuse', 'Refuse: on the withdrawn list'), ('assessment_allowed', 'Assessment allowed'), ('assessment_limit_reached', 'Assessment limit reached: may be refused'), ('not_listed', 'Not listed: may be refused')], max_length=32, verbose_name='answer')),
-                ('confidence', models.FloatField(default=0.0, verbose_name='confidence')),
-                ('hedged', models.BooleanField(default=False, verbose_name='hedged')),
-                ('named_unit', models.CharField(blank=True, max_length=100, verbose_name='department named')),
-                ('state', models.CharField(choices=[('answered', 'Answered by the catalogue'), ('open', 'Waiting for review'), ('linked', 'Linked to an item'), ('unlisted', 'Truly not listed')], default='answered', max_length=16, verbose_name='state')),
-                ('alias', models.CharField(blank=True, max_length=100, verbose_name='wording added')),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True, verbose_name='reviewed at')),
-                ('review_note', models.TextField(blank=True, verbose_name='note')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='checked at')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.unit', verbose_name='community')),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.unit', verbose_name='district')),
-                ('item', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='catalog.catalogueitem', verbose_name='item the answer rested on')),
-                ('linked_item', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='catalog.catalogueitem', verbose_name='linked to item')),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='reviewed by')),
-                ('version', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='catalog.catalogueversion', verbose_name='version')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("text", models.CharField(max_length=500, verbose_name="demand")),
+                ("asked_on", models.DateField(verbose_name="date asked about")),
+                (
+                    "verdict",
+                    models.CharField(
+                        choices=[
+                            ("must_do", "Must do: on the duties list"),
+                            ("assist_funded", "Assist, funded: a funding contract is in force"),
+                            ("assist_unfunded", "Assist, but unfunded: no funding contract is in force"),
+                            ("refuse", "Refuse: on the withdrawn list"),
+                            ("assessment_allowed", "Assessment allowed"),
+                            ("assessment_limit_reached", "Assessment limit reached: may be refused"),
+                            ("not_listed", "Not listed: may be refused"),
+                        ],
+                        max_length=32,
+                        verbose_name="answer",
+                    ),
+                ),
+                ("confidence", models.FloatField(default=0.0, verbose_name="confidence")),
+                ("hedged", models.BooleanField(default=False, verbose_name="hedged")),
+                ("named_unit", models.CharField(blank=True, max_length=100, verbose_name="department named")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("answered", "Answered by the catalogue"),
+                            ("open", "Waiting for review"),
+                            ("linked", "Linked to an item"),
+                            ("unlisted", "Truly not listed"),
+                        ],
+                        default="answered",
+                        max_length=16,
+                        verbose_name="state",
+                    ),
+                ),
+                ("alias", models.CharField(blank=True, max_length=100, verbose_name="wording added")),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True, verbose_name="reviewed at")),
+                ("review_note", models.TextField(blank=True, verbose_name="note")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="checked at")),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="catalog.unit",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="catalog.unit",
+                        verbose_name="district",
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="catalog.catalogueitem",
+                        verbose_name="item the answer rested on",
+                    ),
+                ),
+                (
+                    "linked_item",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="catalog.catalogueitem",
+                        verbose_name="linked to item",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="reviewed by",
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="catalog.catalogueversion",
+                        verbose_name="version",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'check record',
-                'verbose_name_plural': 'check records',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['district', 'state', 'named_unit'], name='catalog_che_distric_519e5d_idx'), models.Index(fields=['district', '-created_at'], name='catalog_che_distric_fd7c38_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('confidence__gte', 0), ('confidence__lte', 1)), name='check_record_confidence_0_1')],
+                "verbose_name": "check record",
+                "verbose_name_plural": "check records",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["district", "state", "named_unit"], name="catalog_che_distric_519e5d_idx"),
+                    models.Index(fields=["district", "-created_at"], name="catalog_che_distric_fd7c38_idx"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("confidence__gte", 0), ("confidence__lte", 1)),
+                        name="check_record_confidence_0_1",
+                    )
+                ],
             },
         ),
     ]

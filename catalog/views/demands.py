@@ -67,7 +67,7 @@ class LinkForm(forms.Form):
 
     def __init__(self, *args, draft, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["item"].queryset = draft.items.in_list_order().only("id", "title", "list", "code")
+        self.fields["item"].queryset = draft.items.in_list_order()
 
 
 class UnlistedForm(forms.Form):
@@ -109,9 +109,7 @@ def demand_review(request, district_id: int, record_id: int):
                 )
                 return redirect("catalogue-demands", district_id=district.pk)
             if action == "unlisted" and unlisted_form.is_valid():
-                demands.demand_mark_unlisted(
-                    record=record, actor=request.user, note=unlisted_form.cleaned_data["note"]
-                )
+                demands.demand_mark_unlisted(record=record, actor=request.user, note=unlisted_form.cleaned_data["note"])
                 messages.success(request, _("The demand is kept as truly not listed."))
                 return redirect("catalogue-demands", district_id=district.pk)
             if action == "link" and link_form is None:
