@@ -346,6 +346,7 @@ def template_xlsx() -> bytes:
             "title": "招商引资",
             "withdrawal_reason": "经济职能已从社区剥离",
             "belongs_to": "区级产业功能区",
+            "aliases": ["拉投资", "引进企业任务"],
         },
         {
             "code": "KH-01",

@@ -107,3 +107,19 @@ def test_the_sheet_has_a_common_wordings_column_that_reads_back(client, world, j
         services.items_import(draft=draft, actor=staff, upload=too_long, filename="履职.csv")
     assert {(e.row, e.column) for e in excinfo.value.errors} == {(2, "常见说法")}
     assert version.items.count() == selectors.version_in_force(district_id=jinjiang.pk, on=date.max).items.count()
+
+
+@pytest.mark.django_db
+def test_the_api_keeps_aliases_as_the_draft_form_does(api_client, world, jinjiang):
+    staff = world.user("minzheng")
+    draft = services.draft_start(district=jinjiang, actor=staff)
+    item = draft.items.get(code="TC-02")
+    api_client.force_authenticate(staff)
+    url = f"/api/v1/items/{item.pk}/"
+    response = api_client.patch(url, {"aliases": [" 代征税款 ", "代征税款", "催缴税费"]}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["aliases"] == ["代征税款", "催缴税费"]
+    response = api_client.patch(url, {"aliases": ["讲" * (MAX_ALIAS_LENGTH + 1)]}, format="json")
+    assert response.status_code == 400 and str(MAX_ALIAS_LENGTH) in str(response.json()["aliases"])
+    item.refresh_from_db()
+    assert item.aliases == ["代征税款", "催缴税费"]
