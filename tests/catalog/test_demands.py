@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from django.utils import translation
 
 from catalog import demands, services
 from catalog.choices import DemandState
@@ -140,7 +141,7 @@ def test_linking_a_demand_adds_its_wording_to_the_drafts_item_published_with_the
 def test_linking_without_a_draft_says_so_and_changes_nothing(world, waiting):
     staff = world.user("minzheng")
     item = waiting.district.catalogue_versions.get(number=2).items.first()
-    with pytest.raises(demands.DemandError, match="no open draft"):
+    with translation.override("en"), pytest.raises(demands.DemandError, match="no open draft"):
         demands.demand_link(record=waiting, item=item, actor=staff, wording="养生讲座")
     waiting.refresh_from_db()
     assert waiting.state == DemandState.OPEN and not StateEvent.objects.filter(object_id=waiting.pk).exists()
