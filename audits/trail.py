@@ -24,7 +24,9 @@ from django.utils import timezone
 from .models import AuditEntry
 
 AUDITED_APPS = ("catalog", "approvals", "funding", "audits")
-NOT_AUDITED = {"audits_auditentry", "catalog_workerheartbeat", "catalog_notification"}
+# A kept check (catalog_checkrecord) is itself a log, written on every check: chaining it would serialise the
+# check behind the trail's lock. Its review is audited through the StateEvent and the item's new wording.
+NOT_AUDITED = {"audits_auditentry", "catalog_workerheartbeat", "catalog_notification", "catalog_checkrecord"}
 LOCK_KEY = 727274  # the advisory lock that serialises the chain
 
 

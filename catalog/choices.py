@@ -99,3 +99,12 @@ class Verdict(models.TextChoices):
     UNCERTAIN = "uncertain", _("Uncertain: possibly one of the items below, please check")
     # Not listed, but an approved urgent item covers it until it lapses.
     URGENT_COVERED = "urgent_covered", _("Approved urgent item: the community assists")
+
+
+class DemandState(models.TextChoices):
+    """A kept check, and where it stands in the queue of demands no list answered."""
+
+    ANSWERED = "answered", _("Answered by the catalogue")
+    OPEN = "open", _("Waiting for review")
+    LINKED = "linked", _("Linked to an item")
+    UNLISTED = "unlisted", _("Truly not listed")

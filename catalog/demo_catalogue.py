@@ -1,19 +1,61 @@
-"""Demo catalogues written from the reform reports (Chengdu 2015, Qingdao Shibei 2014, Liaoning, Tongling).
+"""Demo catalogues written from the reform reports (Chengdu, Qingdao Shibei 2014, the national guidance on
+certificates).
 
 Each row: code, list, type, title, extra fields. Codes are stable, so an item keeps its key from version to
-version and the demo shows a real difference between 锦江区's 2015 and 2021 versions.
+version and the demo shows a real difference between 锦江区's 2015 and 2021 versions. Each item has a few
+common wordings (常见说法), written from what the item means. Documents are cited by title; a document number
+(文号) is given only where it is certain.
 """
 
 from decimal import Decimal
 
 LAW = {"basis_document": "中华人民共和国城市居民委员会组织法", "basis_number": "主席令第21号"}
-CHENGDU_2015 = {"basis_document": "成都市社区工作目录清单", "basis_number": "成委社治发〔2015〕1号"}
-LIAONING_CERT = {
-    "basis_document": "辽宁省第一批取消调整涉及企业和群众办事创业的证明目录",
-    "basis_number": "辽政办发〔2018〕31号",
+CHENGDU_LIST = {"basis_document": "成都市社区工作目录清单"}
+# Chengdu's 2017 opinions on community development and governance (城乡社区发展治理"30条"), which the 2021 lists
+# cite for the work withdrawn from communities.
+CHENGDU_2017 = {"basis_document": "中共成都市委关于深入推进城乡社区发展治理建设高品质和谐宜居生活社区的意见"}
+CERTIFICATES_2020 = {"basis_document": "关于改进和规范基层群众性自治组织出具证明工作的指导意见"}  # 民政部等
+SHIBEI_2014 = {"basis_document": "市北区社区工作准入制度实施办法"}
+
+
+# 常见说法: how a secretary or a notice might word each item, written from what the item means.
+ALIASES = {
+    "LZ-01": ["居民大会", "居民议事会"],
+    "LZ-02": ["普法宣传", "法治宣传进社区", "政策宣讲"],
+    "LZ-03": ["小区公共设施维修议事", "社区公益项目"],
+    "LZ-04": ["邻里纠纷调解", "家庭矛盾调处", "人民调解"],
+    "LZ-05": ["收集居民诉求", "民意收集上报"],
+    "LZ-06": ["老年日间照料", "一老一小服务"],
+    "LZ-07": ["社区文艺演出", "居民运动会"],
+    "LZ-08": ["居务公开栏", "社区财务公开"],
+    "LZ-09": ["居委会标识牌"],
+    "LZ-10": ["志愿者招募", "邻里互助"],
+    "LZ-11": ["居委会选举", "选举居委会主任和委员"],
+    "XZ-01": ["低保申请家庭核查", "低保年审复核"],
+    "XZ-02": ["残疾人证办理", "残疾人康复需求调查"],
+    "XZ-03": ["退役军人信息采集", "优抚对象走访慰问"],
+    "XZ-04": ["失业人员登记", "推送招聘岗位", "就业困难人员帮扶"],
+    "XZ-05": ["环境卫生大扫除", "健康知识讲座", "病媒生物防制"],
+    "XZ-06": ["流动人口登记", "外来人口信息采集"],
+    "XZ-91": ["企业信息统计"],
+    "TC-01": ["引进企业任务", "招商任务指标", "拉投资"],
+    "TC-02": ["代征税款", "催缴税费", "税源排查"],
+    "TC-03": ["创收指标", "社区经营收入任务"],
+    "TC-04": ["执法检查", "行政处罚", "查处违法行为"],
+    "TC-05": ["拆除违章建筑", "违建拆除", "征地拆迁动员"],
+    "TC-06": ["环境整治任务包干", "环境整治责任考核"],
+    "TC-07": ["食品经营抽查", "餐饮店卫生检查", "食品抽检"],
+    "TC-08": ["企业信息摸底", "经营主体统计", "商户信息采集"],
+    "TC-09": ["交通劝导", "路口站岗", "文明交通执勤"],
+    "TC-10": ["无犯罪证明", "品行证明"],
+    "TC-11": ["直系亲属证明", "亲属证明"],
+    "TC-12": ["未婚证明", "婚否证明"],
+    "TC-13": ["部门挂牌", "制度牌上墙"],
+    "TC-14": ["部门台账", "额外报表"],
+    "KH-01": ["和谐社区示范评选", "示范社区创建"],
+    "KH-02": ["文明社区评比", "文明测评"],
+    "KH-03": ["满意度调查", "群众满意度测评"],
 }
-LIAONING_2017 = {"basis_document": "中共辽宁省委 辽宁省人民政府关于加强和完善城乡社区治理的实施意见"}
-SHIBEI_2014 = {"basis_document": "市北区社区工作准入制度实施办法", "basis_number": "北政办发〔2014〕12号"}
 
 
 def duty(code, type_, title, description, article="", **extra):
@@ -25,6 +67,7 @@ def duty(code, type_, title, description, article="", **extra):
         "description": description,
         **LAW,
         "basis_article": article,
+        "aliases": ALIASES.get(code, []),
         **extra,
     }
 
@@ -39,7 +82,8 @@ def assist(code, type_, title, description, unit, funding, **extra):
         "delegating_unit": unit,
         "responsible_department": unit,
         "standard_funding": Decimal(funding),
-        **CHENGDU_2015,
+        **CHENGDU_LIST,
+        "aliases": ALIASES.get(code, []),
         **extra,
     }
 
@@ -52,7 +96,8 @@ def withdrawn(code, type_, title, reason, belongs_to, **extra):
         "title": title,
         "withdrawal_reason": reason,
         "belongs_to": belongs_to,
-        **LIAONING_2017,
+        **CHENGDU_2017,
+        "aliases": ALIASES.get(code, []),
         **extra,
     }
 
@@ -67,9 +112,19 @@ def assessment(code, title, description, level, max_per_year, months, **extra):
         "issuing_level": level,
         "max_per_year": max_per_year,
         "allowed_months": months,
+        "aliases": ALIASES.get(code, []),
         **extra,
     }
 
+
+# The residents' committee elects itself: the community cannot refuse its own election (组织法 第八条).
+ELECTION = duty(
+    "LZ-11",
+    "work_task",
+    "组织居民委员会换届选举",
+    "居民委员会每届任期五年，届满依法组织换届：推选选举委员会、登记选民、提名候选人、组织投票。",
+    "第八条",
+)
 
 DUTIES = [
     duty(
@@ -112,6 +167,7 @@ DUTIES = [
     duty("LZ-08", "ledger", "居务公开记录", "按季度公开社区事务、财务收支情况并留存记录。", "第十条"),
     duty("LZ-09", "plaque", "社区居民委员会牌子", "居民委员会依法设立，悬挂统一标识牌子。"),
     duty("LZ-10", "work_task", "组织社区志愿服务", "建立志愿者队伍，开展邻里互助和志愿服务。"),
+    ELECTION,
 ]
 
 ASSISTANCE = [
@@ -193,14 +249,16 @@ WITHDRAWN = [
         "交通秩序维护属于公安交警职责，不得临时要求社区安排执勤人员。",
         "区公安分局交警大队",
     ),
-    withdrawn("TC-10", "certificate", "出具无犯罪记录证明", "社区无法核实，已永久取消。", "公安机关", **LIAONING_CERT),
+    withdrawn(
+        "TC-10", "certificate", "出具无犯罪记录证明", "社区无法核实，已永久取消。", "公安机关", **CERTIFICATES_2020
+    ),
     withdrawn(
         "TC-11",
         "certificate",
         "出具亲属关系证明",
         "已永久取消，由户籍、婚姻登记档案等材料证明。",
         "公安机关、民政部门",
-        **LIAONING_CERT,
+        **CERTIFICATES_2020,
     ),
     withdrawn(
         "TC-12",
@@ -208,7 +266,7 @@ WITHDRAWN = [
         "出具婚姻状况证明",
         "已永久取消，由婚姻登记机关查询。",
         "区民政局婚姻登记处",
-        **LIAONING_CERT,
+        **CERTIFICATES_2020,
     ),
     withdrawn("TC-13", "plaque", "部门在社区挂牌设立工作站", "各部门不得在社区设立机构、悬挂牌子。", "设立部门自身"),
     withdrawn("TC-14", "ledger", "部门自行设立的统计台账", "部门不得要求社区填报清单以外的台账报表。", "设立部门自身"),
@@ -244,7 +302,14 @@ ASSESSMENTS = [
     ),
 ]
 
-JINJIANG_2015 = DUTIES[:9] + ASSISTANCE[:5] + WITHDRAWN[:12] + ASSESSMENTS[:2]
+
+def _cited_before(rows, document):
+    """A version older than a reform document cites its own list instead."""
+    later = {CHENGDU_2017["basis_document"], CERTIFICATES_2020["basis_document"]}
+    return [{**row, **document} if row.get("basis_document") in later else row for row in rows]
+
+
+JINJIANG_2015 = _cited_before([*DUTIES[:9], ELECTION, *ASSISTANCE[:5], *WITHDRAWN[:12], *ASSESSMENTS[:2]], CHENGDU_LIST)
 
 # 2021: volunteer service becomes a duty, employment aid gains funding, flows-of-population reports are
 # handed to communities with funding, more withdrawals (plaques, ledgers), a satisfaction survey admitted.
@@ -255,28 +320,23 @@ JINJIANG_2021 = (
     + ASSESSMENTS
 )
 
-SHIBEI = DUTIES + ASSISTANCE[:3] + WITHDRAWN + ASSESSMENTS[1:]
+# 市北区 (青岛) cites its own 2014 access rules for what it assists with and what it withdrew.
 SHIBEI = [
-    {
-        **row,
-        **(
-            {"basis_document": SHIBEI_2014["basis_document"], "basis_number": SHIBEI_2014["basis_number"]}
-            if row["list"] == "assistance"
-            else {}
-        ),
-    }
-    for row in SHIBEI
+    {**row, **SHIBEI_2014} if row["list"] in ("assistance", "withdrawn") else row
+    for row in DUTIES + ASSISTANCE[:3] + WITHDRAWN + ASSESSMENTS[1:]
 ]
 
-JINNIU_2015 = (
-    DUTIES[:8]
-    + ASSISTANCE[:4]
-    + WITHDRAWN[:8]
-    + ASSESSMENTS[:1]
-    + [
+JINNIU_2015 = _cited_before(
+    [
+        *DUTIES[:8],
+        ELECTION,
+        *ASSISTANCE[:4],
+        *WITHDRAWN[:8],
+        *ASSESSMENTS[:1],
         # 金牛区 still asks its communities to register enterprises: a conflict 锦江区 withdrew.
         assist("XZ-91", "ledger", "辖区企业登记统计", "协助对辖区企业开展登记和统计。", "区市场监督管理局", "800"),
-    ]
+    ],
+    CHENGDU_LIST,
 )
 
 # district → [(effective date, title, rows)]

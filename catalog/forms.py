@@ -1,6 +1,8 @@
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from .aliases import MAX_ALIAS_LENGTH, MAX_ALIASES, clean_aliases, split_aliases
 from .models import CatalogueItem, DistrictPolicy, Unit
 
 MONTHS = [(m, _("Month %(m)s") % {"m": m}) for m in range(1, 13)]
@@ -21,9 +23,44 @@ class DistrictPolicyForm(forms.ModelForm):
         ]
 
 
+class AliasesField(forms.CharField):
+    """常见说法 as staff write them: one wording per line (or separated by 、), kept normalised and once each."""
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if len(text) > self.max_length:
+            raise forms.ValidationError(
+                _("Keep the wordings under %(max)s characters in all.") % {"max": self.max_length}
+            )
+        return clean_aliases(split_aliases(text))
+
+    def validate(self, value):
+        pass  # to_python already said what is wrong; an empty list is no wordings
+
+    def run_validators(self, value):
+        pass  # the length bound applies to each wording (clean_aliases), not to the joined text
+
+
 class CatalogueItemForm(forms.ModelForm):
     allowed_months = forms.TypedMultipleChoiceField(
         label=_("months allowed"), choices=MONTHS, coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    aliases = AliasesField(
+        label=_("common wordings (常见说法)"),
+        required=False,
+        max_length=(MAX_ALIAS_LENGTH + 1) * MAX_ALIASES,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=format_lazy(
+            _(
+                "How demands word this item, one per line (at most {n}, each up to {max} characters). "
+                "Published with the version."
+            ),
+            n=MAX_ALIASES,
+            max=MAX_ALIAS_LENGTH,
+        ),
     )
 
     class Meta:

@@ -13,9 +13,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 
+from .aliases import clean_aliases, split_aliases
 from .choices import IssuingLevel, ItemList, ItemType
 
 # field, Chinese header, English header
@@ -38,6 +40,7 @@ COLUMNS = [
     ("withdrawal_reason", "退出理由", "reason for withdrawal"),
     ("belongs_to", "应由何处承担", "belongs to"),
     ("source_reference", "来源", "source reference"),
+    ("aliases", "常见说法", "common wordings"),  # separated by 、 or new lines
 ]
 FIELDS = [field for field, _zh, _en in COLUMNS]
 HEADER_TO_FIELD = {name.strip().lower(): field for field, zh, en in COLUMNS for name in (zh, en, field)}
@@ -228,6 +231,11 @@ def parse_row(number: int, raw: dict) -> tuple[dict, list[RowError]]:
                 )
             else:
                 values[field] = [int(p) for p in parts]
+        elif field == "aliases":
+            try:
+                values[field] = clean_aliases(split_aliases(text))
+            except ValidationError as exc:
+                errors.extend(RowError(number, column, message) for message in exc.messages)
         elif field == "key":
             if text:
                 try:
@@ -271,6 +279,8 @@ def item_row(item) -> list[str]:
         value = getattr(item, field)
         if field in labels:
             value = labels[field].get(value, value)
+        elif field == "aliases":
+            value = "、".join(value or [])
         row.append(safe_cell(value))
     return row
 
@@ -336,6 +346,7 @@ def template_xlsx() -> bytes:
             "title": "招商引资",
             "withdrawal_reason": "经济职能已从社区剥离",
             "belongs_to": "区级产业功能区",
+            "aliases": ["拉投资", "引进企业任务"],
         },
         {
             "code": "KH-01",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import catalogue, check
+from .views import catalogue, check, demands
 from .views import org as views
 
 urlpatterns = [
@@ -30,6 +30,10 @@ urlpatterns = [
         name="catalogue-draft-delete",
     ),
     path("catalogue/<int:district_id>/draft/import/", catalogue.draft_import, name="catalogue-draft-import"),
+    # Civil-affairs: the demands no list answered, and the burden they show (also the city overseer)
+    path("catalogue/demands/", demands.unlisted_burden, name="unlisted-burden"),
+    path("catalogue/<int:district_id>/demands/", demands.demand_queue, name="catalogue-demands"),
+    path("catalogue/<int:district_id>/demands/<int:record_id>/", demands.demand_review, name="catalogue-demand"),
     # The check
     path("check/", check.check_page, name="check"),
     path("check/slip.pdf", check.reply_slip, name="check-slip"),

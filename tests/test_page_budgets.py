@@ -35,7 +35,10 @@ BUDGETS = {
     "catalogue-draft": (12, "minzheng", "district_id"),
     "catalogue-draft-new": (8, "minzheng", "district_id"),
     "catalogue-draft-item": (9, "minzheng", "draft_item"),  # + the communities the item applies to
-    "check": (10, None, "check"),
+    "catalogue-demands": (10, "minzheng", "district_id"),
+    "catalogue-demand": (10, "minzheng", "demand"),
+    "unlisted-burden": (6, "shiju", None),
+    "check": (13, None, "check"),  # + the INSERT that keeps the check, in a savepoint in a test (3 queries)
     "applications": (8, "jiedao", None),
     "application-new": (10, "jiedao", None),
     "application": (16, "minzheng", "application"),
@@ -112,7 +115,17 @@ def _objects(world):
     draft_item = CatalogueItem.objects.filter(version__district=jinjiang, version__state="draft").first()
     version = CatalogueVersion.objects.filter(district=jinjiang, number=2).get()
     item = CatalogueItem.objects.filter(version=version).first()
+    from catalog.demands import check_record
+
+    demand = check_record(
+        community_id=world.unit("牛沙路社区").pk,
+        district_id=jinjiang.pk,
+        on=version.effective_from,
+        text="卫健局要求社区组织居民观看养生讲座",
+        verdict="not_listed",
+    )
     return {
+        "demand": {"district_id": jinjiang.pk, "record_id": demand.pk},
         "district": {"pk": jinjiang.pk},
         "district_id": {"district_id": jinjiang.pk},
         "unit_id": {"unit_id": world.user("bumen").unit_id},

@@ -158,7 +158,7 @@ def test_a_stale_draft_cannot_change_a_published_version(world):
     catalog.version_publish(draft=draft, actor=minzheng, effective_from=date(2027, 1, 1))
     with pytest.raises(catalog.CatalogueError):
         catalog.items_replace(draft=draft, actor=minzheng, rows=[], lists={"duties"})
-    assert draft.items.filter(list="duties").count() == 10
+    assert draft.items.filter(list="duties").count() == 11
 
 
 @pytest.mark.parametrize(

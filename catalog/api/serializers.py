@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from ..aliases import clean_aliases
 from ..models import CatalogueItem, CatalogueVersion, DistrictPolicy, Unit, User
 
 
@@ -77,6 +78,11 @@ class CatalogueItemSerializer(serializers.ModelSerializer):
     type_label = serializers.CharField(source="get_type_display", read_only=True)
     basis = serializers.CharField(source="basis_display", read_only=True)
     allowed_months = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=12), required=False)
+    # 常见说法: kept as the draft form keeps them (catalog.aliases), normalised and once each
+    aliases = serializers.ListField(child=serializers.CharField(allow_blank=True), required=False)
+
+    def validate_aliases(self, value):
+        return clean_aliases(value)
 
     class Meta:
         model = CatalogueItem

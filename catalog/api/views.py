@@ -9,7 +9,7 @@ from rest_framework.generics import RetrieveAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import answers, selectors, services
+from .. import answers, demands, selectors, services
 from ..check import check_demand
 from ..choices import Role, UnitKind, VersionState
 from ..filters import CatalogueItemFilter, CommunityFilter, UnitFilter, UserFilter
@@ -307,4 +307,5 @@ class CheckView(APIView):
         answer = answers.check_answer(
             community_id=data["community"], on=on, q=q, item_id=data.get("item"), compute=compute
         )
+        demands.record_answer(answer, picked=not q)  # cached or not, every check is kept
         return Response(answer)

@@ -1,4 +1,5 @@
 from .catalogue import CatalogueItem, CatalogueVersion
+from .demands import CheckRecord
 from .notifications import Notification
 from .orgs import DistrictPolicy, Unit, User, WorkerHeartbeat
 from .transitions import StateEvent
@@ -6,6 +7,7 @@ from .transitions import StateEvent
 __all__ = [
     "CatalogueItem",
     "CatalogueVersion",
+    "CheckRecord",
     "DistrictPolicy",
     "Notification",
     "StateEvent",

@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from .. import selectors
+from .. import demands, selectors
 from ..check import check_demand
 from ..choices import Role
 from ..forms import CheckForm
@@ -49,6 +49,8 @@ def _run_check(request):
 @require_safe
 def check_page(request):
     community, district, form, result = _run_check(request)
+    if result is not None:
+        demands.record_result(result, picked=not form.cleaned_data["q"])  # the district learns its words
     version = (
         selectors.version_in_force(district_id=community.district_id, on=timezone.localdate()) if community else None
     )

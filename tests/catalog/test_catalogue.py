@@ -235,17 +235,18 @@ def test_csv_export_streams_the_lists_in_force_on_a_date(client, jinjiang):
 
 def test_json_export_carries_the_version(client, jinjiang):
     body = client.get(f"/catalogue/{jinjiang.pk}/export.json").json()
-    assert body["version"]["number"] == 2 and len(body["items"]) == 32
+    assert body["version"]["number"] == 2 and len(body["items"]) == 33
 
 
 def test_item_keys_are_stable_uuids(jinjiang):
     v1, v2 = CatalogueVersion.objects.filter(district=jinjiang).order_by("number")
     shared = set(v1.items.values_list("key", flat=True)) & set(v2.items.values_list("key", flat=True))
-    assert len(shared) == 27 and all(isinstance(k, uuid.UUID) for k in shared)
+    assert len(shared) == 28 and all(isinstance(k, uuid.UUID) for k in shared)
 
 
 def test_the_burden_dashboard_counts_lists_and_types_per_version(client, world):
     client.force_login(world.user("minzheng"))
     history = client.get("/catalogue/dashboard/").context["history"]
-    assert [(row["number"], row["total"]) for row in history] == [(1, 28), (2, 32)]
+    # each version with the election duty (居委会换届选举)
+    assert [(row["number"], row["total"]) for row in history] == [(1, 29), (2, 33)]
     assert history[1]["lists"]["withdrawn"] == 13 and history[1]["types"]["certificate"] == 3

@@ -202,6 +202,8 @@ PAGE_ARGS = {
     "catalogue-draft-item": {"district_id": "district", "item_id": "draft_item"},
     "catalogue-draft-delete": {"district_id": "district", "item_id": "draft_item"},
     "catalogue-draft-import": {"district_id": "district"},
+    "catalogue-demands": {"district_id": "district"},
+    "catalogue-demand": {"district_id": "district", "record_id": "check_record"},
     "application": {"pk": "application"},
     "application-edit": {"pk": "application"},
     "attachment": {"pk": "application", "attachment_id": "attachment"},
@@ -361,4 +363,5 @@ PAGE_BODIES = {
     "finding": lambda o: {"action": "dismiss"},
     "notice": lambda o: {"action": "answer", "answer": "已改正"},
     "policy": lambda o: {"pass_threshold_percent": "70"},
+    "catalogue-demand": lambda o: {"action": "unlisted", "note": "无依据"},
 }

@@ -159,9 +159,20 @@ def build_district(name: str) -> DistrictObjects:
         actor=civil, unit=staff["department"], kind="withdrawn_assigned", description="又一次下派台账。"
     )
 
+    from catalog.demands import check_record
+
+    demand = check_record(
+        community_id=staff["community"].pk,
+        district_id=district.pk,
+        on=today,
+        text="卫健局要求社区组织居民观看养生讲座",
+        verdict="not_listed",
+    )
+
     return DistrictObjects(
         district,
         {
+            "check_record": demand,
             "district": district,
             "policy": district.policy,
             "unit": staff["department"],

@@ -1,0 +1,191 @@
+"""The system learns its district's words: every check kept, the unanswered ones reviewed by civil-affairs."""
+
+from datetime import date
+
+import pytest
+from django.utils import translation
+
+from catalog import demands, services
+from catalog.choices import DemandState
+from catalog.departments import department_named, district_units_named
+from catalog.models import CheckRecord, StateEvent
+from catalog.transitions import StateConflict
+
+pytestmark = pytest.mark.django_db
+UNLISTED = "区卫健局要求社区每周组织居民观看养生讲座并拍照"
+
+
+# --- Which department a demand names ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("卫健局让社区上报老年人体检台账", "区卫生健康局"),
+        ("区卫生健康委员会通知", "区卫生健康局"),
+        ("人社局要求社区统计失业人员", "区人力资源和社会保障局"),
+        ("城管让我们每天巡查", "区城市管理局"),
+        ("派出所要社区配合入户登记", "区公安分局"),
+        ("税务所要求社区协助", "区税务局"),
+        ("市场监管所让社区去后厨", "区市场监督管理局"),
+        ("市监局通知", "区市场监督管理局"),
+        ("應急局要求排查", "区应急管理局"),  # traditional characters, normalised first
+        ("双桂路街道办让社区报数", "街道办事处"),
+    ],
+)
+def test_a_department_is_resolved_from_how_demands_name_it(text, name):
+    assert department_named(text) == name
+
+
+def test_the_first_department_named_is_the_one_that_asks_and_a_demand_may_name_none():
+    assert department_named("卫健局要求社区配合派出所开展排查") == "区卫生健康局"
+    assert department_named("要求社区组织居民参加商场的推广活动") == ""
+    assert department_named("") == ""
+
+
+def test_resolved_names_find_the_districts_own_units(world):
+    jinjiang = world.unit("锦江区")
+    units = district_units_named(district_id=jinjiang.pk, names=["区卫生健康局", "区税务局", ""])
+    assert units["区卫生健康局"].name == "区卫生健康局" and units["区卫生健康局"].district_id == jinjiang.pk
+    assert "区税务局" not in units  # named, but not a department of the demo tree
+
+
+# --- Every check is kept ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def community(world):
+    return world.unit("牛沙路社区")
+
+
+def test_a_check_on_the_page_is_kept_and_an_unanswered_one_waits_for_review(client, community):
+    client.get("/check/", {"community": community.pk, "q": "协税护税", "date": "2026-11-02"})
+    client.get("/check/", {"community": community.pk, "q": UNLISTED + " 联系电话13800138000"})
+    answered, waiting = CheckRecord.objects.order_by("id")
+    assert answered.verdict == "refuse" and answered.state == DemandState.ANSWERED and answered.item is not None
+    assert answered.asked_on == date(2026, 11, 2) and answered.version is not None
+    assert 0 < answered.confidence <= 1 and answered.hedged is False
+    assert waiting.verdict == "not_listed" and waiting.state == DemandState.OPEN
+    assert waiting.named_unit == "区卫生健康局" and waiting.district_id == community.district_id
+    assert "13800138000" not in waiting.text and "***" in waiting.text
+
+
+def test_the_api_keeps_every_check_also_when_the_answer_is_cached(api_client, community):
+    for _ in range(3):
+        response = api_client.get("/api/v1/check/", {"community": community.pk, "q": UNLISTED})
+        assert response.status_code == 200
+    assert response.json()["confidence"] == 0.0 and response.json()["hedged"] is False
+    records = CheckRecord.objects.filter(community=community)
+    assert records.count() == 3 and {r.state for r in records} == {DemandState.OPEN}
+
+
+def test_a_record_that_cannot_be_written_never_breaks_the_check(api_client, client, community, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(CheckRecord, "save", broken)
+    response = api_client.get("/api/v1/check/", {"community": community.pk, "q": "协税护税"})
+    assert response.status_code == 200 and response.json()["verdict"] == "refuse"
+    assert client.get("/check/", {"community": community.pk, "q": "协税护税"}).status_code == 200
+    assert CheckRecord.objects.count() == 0
+
+
+def test_an_item_picked_from_the_list_is_kept_but_never_queued(client, community):
+    item = community.district.catalogue_versions.get(number=2).items.first()
+    client.get("/check/", {"community": community.pk, "item": item.pk})
+    record = CheckRecord.objects.get()
+    assert record.state == DemandState.ANSWERED and record.item == item and record.confidence == 1.0
+
+
+# --- The queue and its review -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def waiting(client, community):
+    client.get("/check/", {"community": community.pk, "q": UNLISTED})
+    return CheckRecord.objects.get(state=DemandState.OPEN)
+
+
+def test_civil_affairs_see_their_districts_queue_by_department_and_others_do_not(client, world, waiting):
+    client.force_login(world.user("minzheng"))
+    page = client.get(f"/catalogue/{waiting.district_id}/demands/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "区卫生健康局" in html and "养生讲座" in html
+    assert page.context["by_unit"][0][:2] == ("区卫生健康局", 1)
+    assert page.context["by_unit"][0][2].name == "区卫生健康局"  # the district's own unit
+    filtered = client.get(f"/catalogue/{waiting.district_id}/demands/", {"unit": "区城市管理局"})
+    assert list(filtered.context["page"]) == []
+    client.force_login(world.user("minzheng_jn"))  # another district's civil affairs: not found
+    assert client.get(f"/catalogue/{waiting.district_id}/demands/").status_code == 404
+    assert client.get(f"/catalogue/{waiting.district_id}/demands/{waiting.pk}/").status_code == 404
+    client.force_login(world.user("shuji"))  # a reader of the district: forbidden
+    assert client.get(f"/catalogue/{waiting.district_id}/demands/").status_code == 403
+
+
+def test_linking_a_demand_adds_its_wording_to_the_drafts_item_published_with_the_next_version(world, waiting):
+    staff = world.user("minzheng")
+    draft = services.draft_start(district=waiting.district, actor=staff)
+    item = draft.items.first()
+    record = demands.demand_link(record=waiting, item=item, actor=staff, wording="  组织居民观看养生讲座 ")
+    item.refresh_from_db()
+    assert item.aliases[-1] == "组织居民观看养生讲座"
+    assert record.state == DemandState.LINKED and record.linked_item == item and record.reviewed_by == staff
+    assert StateEvent.objects.filter(object_id=record.pk, action="link", actor=staff).exists()
+    version = services.version_publish(draft=draft, actor=staff, effective_from=date(2027, 1, 1))
+    assert "组织居民观看养生讲座" in version.items.get(key=item.key).aliases
+    with pytest.raises(StateConflict):  # already linked
+        demands.demand_link(record=record, item=item, actor=staff, wording="再来一次")
+
+
+def test_linking_without_a_draft_says_so_and_changes_nothing(world, waiting):
+    staff = world.user("minzheng")
+    item = waiting.district.catalogue_versions.get(number=2).items.first()
+    with translation.override("en"), pytest.raises(demands.DemandError, match="no open draft"):
+        demands.demand_link(record=waiting, item=item, actor=staff, wording="养生讲座")
+    waiting.refresh_from_db()
+    assert waiting.state == DemandState.OPEN and not StateEvent.objects.filter(object_id=waiting.pk).exists()
+
+
+def test_a_wording_too_long_for_an_alias_is_refused_with_the_bound(world, waiting):
+    staff = world.user("minzheng")
+    draft = services.draft_start(district=waiting.district, actor=staff)
+    with pytest.raises(demands.DemandError, match="100"):
+        demands.demand_link(record=waiting, item=draft.items.first(), actor=staff, wording="讲" * 101)
+
+
+def test_marking_a_demand_truly_unlisted_keeps_who_and_when_and_shows_as_burden(client, world, waiting):
+    staff = world.user("minzheng")
+    client.force_login(staff)
+    response = client.post(
+        f"/catalogue/{waiting.district_id}/demands/{waiting.pk}/", {"action": "unlisted", "note": "无依据"}
+    )
+    assert response.status_code == 302
+    waiting.refresh_from_db()
+    assert waiting.state == DemandState.UNLISTED and waiting.reviewed_by == staff and waiting.reviewed_at
+    assert waiting.review_note == "无依据"
+    again = client.post(f"/catalogue/{waiting.district_id}/demands/{waiting.pk}/", {"action": "unlisted"})
+    assert again.status_code == 400  # already reviewed: said on the page, nothing changes
+    client.force_login(world.user("shiju"))  # the city overseer: city-wide, per district
+    burden = client.get("/catalogue/demands/")
+    assert burden.status_code == 200
+    (row,) = burden.context["rows"]
+    assert row["district"] == waiting.district
+    assert row["units"][0]["named_unit"] == "区卫生健康局" and row["units"][0]["unlisted"] == 1
+    client.force_login(world.user("minzheng_sb"))  # another city's civil affairs see nothing of 锦江区
+    assert client.get("/catalogue/demands/").context["rows"] == []
+    client.force_login(world.user("shuji"))
+    assert client.get("/catalogue/demands/").status_code == 403
+
+
+def test_the_queue_page_links_a_demand_through_the_form(client, world, waiting):
+    staff = world.user("minzheng")
+    draft = services.draft_start(district=waiting.district, actor=staff)
+    item = draft.items.first()
+    client.force_login(staff)
+    url = f"/catalogue/{waiting.district_id}/demands/{waiting.pk}/"
+    assert "养生讲座" in client.get(url).content.decode()
+    response = client.post(url, {"action": "link", "item": item.pk, "wording": "养生讲座拍照"})
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert "养生讲座拍照" in item.aliases
