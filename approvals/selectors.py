@@ -118,11 +118,8 @@ def ballot_counts(application_ids: list[int]) -> dict[int, tuple[int, int, int]]
 
 
 def _counts(ballots) -> dict[int, tuple[int, int, int]]:
-    rows = (
-        ballots.values("application_id")
-        .annotate(
-            consulted=Count("id"), cast=Count("id", filter=~Q(vote="")), agree=Count("id", filter=Q(vote=Vote.AGREE))
-        )
+    rows = ballots.values("application_id").annotate(
+        consulted=Count("id"), cast=Count("id", filter=~Q(vote="")), agree=Count("id", filter=Q(vote=Vote.AGREE))
     )
     return {row["application_id"]: (row["consulted"], row["cast"], row["agree"]) for row in rows}
 

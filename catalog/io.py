@@ -212,7 +212,9 @@ def parse_row(number: int, raw: dict) -> tuple[dict, list[RowError]]:
             try:
                 values[field] = Decimal(text.replace(",", "")) if text else None
                 if values[field] is not None and (
-                    not values[field].is_finite() or values[field] < 0 or values[field].as_tuple().exponent < -2
+                    not values[field].is_finite()
+                    or not 0 <= values[field] < 10**10  # the column holds 12 digits, 2 of them decimals
+                    or values[field].as_tuple().exponent < -2
                 ):
                     raise InvalidOperation
             except InvalidOperation:

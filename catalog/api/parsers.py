@@ -13,24 +13,26 @@ from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 from rest_framework.utils import json  # DRF's: strict_constant refuses NaN and Infinity
 
+from ..limits import MAX_FIELD_CHARS, too_long
+
 MAX_DEPTH = 20  # the deepest body an endpoint takes is 3 levels (a contract's schedule rows)
 
 
-def json_shape(value) -> tuple[int, bool]:
-    """How deeply `value` nests lists and objects (a scalar is 0), and whether any key or string holds a NUL
-    character (PostgreSQL stores none), walked without recursion."""
-    deepest, nul, stack = 0, False, [(value, 1)]
+def json_shape(value) -> tuple[int, bool, int]:
+    """How deeply `value` nests lists and objects (a scalar is 0), whether any key or string holds a NUL
+    character (PostgreSQL stores none), and the longest string; walked without recursion."""
+    deepest, nul, longest, stack = 0, False, 0, [(value, 1)]
     while stack:
         node, depth = stack.pop()
         if isinstance(node, str):
-            nul = nul or "\x00" in node
+            nul, longest = nul or "\x00" in node, max(longest, len(node))
             continue
         children = [*node, *node.values()] if isinstance(node, dict) else node if isinstance(node, list) else None
         if children is None:
             continue
         deepest = max(deepest, depth)
         stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list | str))
-    return deepest, nul
+    return deepest, nul, longest
 
 
 class BoundedJSONParser(parsers.JSONParser):
@@ -50,11 +52,13 @@ class BoundedJSONParser(parsers.JSONParser):
             raise ParseError(self._too_deep()) from exc
         except ValueError as exc:  # includes UnicodeDecodeError and NaN/Infinity literals
             raise ParseError(_("The request body is not valid JSON: %(error)s") % {"error": exc}) from exc
-        depth, nul = json_shape(data)
+        depth, nul, longest = json_shape(data)
         if depth > MAX_DEPTH:
             raise ParseError(self._too_deep())
         if nul:
             raise ParseError(_("The JSON contains a NUL character (U+0000), which no text may hold: remove it."))
+        if longest > MAX_FIELD_CHARS:
+            raise ParseError(too_long(_("A text in the JSON"), longest))
         return data
 
     @staticmethod
