@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from catalog.limits import limit_text
 from catalog.models import Unit
 
 from .choices import Vote
@@ -59,6 +60,8 @@ class ApplicationForm(forms.ModelForm):
             applicant_unit=applicant_unit, is_urgent=True, state="approved"
         )
         self.fields["regularises"].required = False
+        for name in ("reason", "workload", "urgency_justification"):
+            limit_text(self.fields[name])
 
 
 class DecisionForm(forms.Form):

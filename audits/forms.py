@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from catalog.limits import limit_text
 from catalog.models import CatalogueItem, Unit
 
 from .models import Finding
@@ -26,7 +27,7 @@ class MultipleFileField(forms.FileField):
 
 class BurdenReportForm(forms.Form):
     demanding_unit = forms.ModelChoiceField(label=_("Which unit asked"), queryset=Unit.objects.none())
-    demand = forms.CharField(label=_("What was asked"), widget=forms.Textarea(attrs={"rows": 4}))
+    demand = limit_text(forms.CharField(label=_("What was asked"), widget=forms.Textarea(attrs={"rows": 4})))
     demanded_on = forms.DateField(label=_("When"), widget=forms.DateInput(**DATE))
     reveal_reporter = forms.BooleanField(label=_("The unit may see that our community reported it"), required=False)
     evidence = MultipleFileField(

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from catalog.choices import ItemList, Role
+from catalog.ids import parse_id
 from catalog.io import csv_stream, safe_cell
 from catalog.models import Unit
 from catalog.selectors import version_in_force
@@ -415,8 +416,8 @@ def finding_detail(request, pk: int):
 def notice_list(request):
     """全区通报: the public list of published notices."""
     qs = selectors.notices_visible_to(request.user)
-    if request.GET.get("district", "").isdigit():
-        qs = qs.filter(district_id=request.GET["district"])
+    if district_id := parse_id(request.GET.get("district")):
+        qs = qs.filter(district_id=district_id)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "audits/notice_list.html", {"page": page})
 

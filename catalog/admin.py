@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.authtoken.models import Token
 
 from .models import CatalogueItem, CatalogueVersion, DistrictPolicy, Notification, Unit, User, WorkerHeartbeat
 
@@ -27,8 +29,36 @@ class DistrictPolicyAdmin(admin.ModelAdmin):
     list_select_related = ["district"]
 
 
+class _CredentialInline(admin.TabularInline):
+    """A login's credentials, on its user's page: an administrator sees them and revokes one by deleting it."""
+
+    extra = 0
+    can_delete = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ApiTokenInline(_CredentialInline):
+    model = Token
+    fields = readonly_fields = ["created"]
+    verbose_name = _("API token")
+    verbose_name_plural = _("API tokens (delete to revoke)")
+
+
+class TwoFactorDeviceInline(_CredentialInline):
+    model = TOTPDevice
+    fields = readonly_fields = ["name", "confirmed", "last_used_at"]
+    verbose_name = _("two-factor device")
+    verbose_name_plural = _("two-factor devices (delete to make the user enrol again)")
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    inlines = [ApiTokenInline, TwoFactorDeviceInline]
     list_display = ["username", "first_name", "last_name", "role", "unit", "is_active"]
     list_filter = ["role", "is_active", "unit__city"]
     autocomplete_fields = ["unit"]

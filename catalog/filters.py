@@ -1,7 +1,7 @@
 import django_filters
-from django import forms
 
 from .choices import ItemList, ItemType, Role
+from .ids import IdField
 from .models import CatalogueItem, Unit, User
 
 
@@ -9,12 +9,7 @@ class IdFilter(django_filters.NumberFilter):
     """An object's id: a whole number that a database column can hold. Anything else answers 400 (a 23-digit
     number reached SQLite as an integer it cannot convert: a server error)."""
 
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", 2**63 - 1)
-        super().__init__(*args, **kwargs)
+    field_class = IdField  # catalog.ids: ASCII digits only ("²" and "١" are not ids)
 
 
 class UnitFilter(django_filters.FilterSet):

@@ -19,6 +19,8 @@ from openpyxl import Workbook, load_workbook
 
 from .aliases import clean_aliases, split_aliases
 from .choices import IssuingLevel, ItemList, ItemType
+from .text import normalise
+from .uploads import check_csv_bounds, check_workbook_bounds
 
 # field, Chinese header, English header
 COLUMNS = [
@@ -156,6 +158,8 @@ def _csv_rows(data: bytes) -> list[list]:
         raise ImportRejected(
             [RowError(0, "", _("The CSV file contains NUL characters, so it is not plain text; save it again as CSV."))]
         )
+    if problem := check_csv_bounds(text):
+        raise ImportRejected([RowError(0, "", problem)])
     reader = csv.reader(io.StringIO(text))
     try:
         # One row more than the limit is enough to refuse the file; a longer one is not read into memory.
@@ -167,6 +171,8 @@ def _csv_rows(data: bytes) -> list[list]:
 
 
 def _xlsx_rows(data: bytes) -> list[list]:
+    if problem := check_workbook_bounds(io.BytesIO(data)):  # before openpyxl: decompression bombs
+        raise ImportRejected([RowError(0, "", problem)])
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file; all mean "not a workbook"
@@ -208,7 +214,11 @@ def parse_row(number: int, raw: dict) -> tuple[dict, list[RowError]]:
         elif field == "standard_funding":
             try:
                 values[field] = Decimal(text.replace(",", "")) if text else None
-                if values[field] is not None and (values[field] < 0 or values[field].as_tuple().exponent < -2):
+                if values[field] is not None and (
+                    not values[field].is_finite()
+                    or not 0 <= values[field] < 10**10  # the column holds 12 digits, 2 of them decimals
+                    or values[field].as_tuple().exponent < -2
+                ):
                     raise InvalidOperation
             except InvalidOperation:
                 errors.append(
@@ -219,13 +229,13 @@ def parse_row(number: int, raw: dict) -> tuple[dict, list[RowError]]:
                     )
                 )
         elif field == "max_per_year":
-            if text and not text.isdigit():
+            if text and not (text.isascii() and text.isdigit() and len(text) <= 9):  # "²".isdigit() is True
                 errors.append(RowError(number, column, _("“%(value)s” is not a whole number.") % {"value": text}))
             else:
                 values[field] = int(text) if text else None
         elif field == "allowed_months":
             parts = [p for p in text.replace("、", ",").replace("，", ",").split(",") if p.strip()]
-            if any(not p.strip().isdigit() or not 1 <= int(p) <= 12 for p in parts):
+            if any(not (p.strip().isascii() and p.strip().isdigit() and 1 <= int(p) <= 12) for p in parts):
                 errors.append(
                     RowError(number, column, _("“%(value)s” must list months 1–12, e.g. 3,6,9.") % {"value": text})
                 )
@@ -269,7 +279,8 @@ def safe_cell(value):
         text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
     else:
         text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    first = text[:1] if text[:1].isascii() else normalise(text[:1])[:1]  # full-width ＝＋－＠ run as formulas too
+    return "'" + text if first and first in FORMULA_STARTS else text
 
 
 def item_row(item) -> list[str]:

@@ -61,9 +61,12 @@ def _segmenter() -> jieba.Tokenizer:
     return tokenizer
 
 
+SEGMENTED_CHARS = 5000  # jieba's time grows with the text: a query or an item is cut from its first 5,000
+
+
 def _words(text: str) -> list[str]:
     words = []
-    for word in _segmenter().cut_for_search(normalise(text)):
+    for word in _segmenter().cut_for_search(normalise(text[: 2 * SEGMENTED_CHARS])[:SEGMENTED_CHARS]):
         word = word.strip().lower()
         if word and _WORD.fullmatch(word):
             words.append(word)
@@ -71,7 +74,7 @@ def _words(text: str) -> list[str]:
 
 
 def index_tokens(text: str) -> list[str]:
-    text = normalise(text)
+    text = normalise(text[: 2 * SEGMENTED_CHARS])[:SEGMENTED_CHARS]
     tokens = _words(text)
     for run in _HAN_RUN.findall(text):
         tokens.extend(run[i : i + 2] for i in range(len(run) - 1))

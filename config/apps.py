@@ -14,4 +14,5 @@ class SecurityConfig(AppConfig):
     verbose_name = "Security"
 
     def ready(self):
-        from . import security  # noqa: F401  (connects the login signal that starts the session clocks)
+        # The login signal that starts the session clocks; the password change that ends the API tokens.
+        from . import security, tokens  # noqa: F401

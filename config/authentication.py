@@ -1,5 +1,5 @@
-"""API token authentication that honours the two-factor requirement (kept apart from the views: DRF imports
-authentication classes while it is still loading its own views)."""
+"""API token authentication that honours the two-factor requirement and tokens' end (kept apart from the views:
+DRF imports authentication classes while it is still loading its own views)."""
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -12,11 +12,26 @@ def confirmed_device(user) -> TOTPDevice | None:
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
-    """DRF's token authentication, refusing the token of a role that must use two-factor authentication but has no
+    """DRF's token authentication, refusing a token that has ended (config.tokens: unused for too long, or
+    issued under an earlier password), and the token of a role that must use two-factor authentication but has no
     device (a token issued before the requirement was set)."""
 
     def authenticate_credentials(self, key):
-        user, token = super().authenticate_credentials(key)
+        from .tokens import token_used, why_ended
+
+        model = self.get_model()
+        # One query, as DRF's own: the token, its user and its last use.
+        token = model.objects.select_related("user", "use").filter(key=key).first()
+        if token is None:
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        ended = why_ended(token)
+        if ended:
+            token.delete()
+            raise exceptions.AuthenticationFailed(ended)
+        user = token.user
         if user.role in settings.TWO_FACTOR_REQUIRED_ROLES and confirmed_device(user) is None:
             raise exceptions.AuthenticationFailed(_("Set up two-factor authentication in the web application first."))
+        token_used(token)
         return user, token

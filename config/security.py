@@ -10,8 +10,9 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.signals import user_logged_in
+from django.core.exceptions import RequestDataTooBig
 from django.dispatch import receiver
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -19,6 +20,8 @@ from django.utils.translation import gettext as _
 from django_otp import user_has_device
 
 from audits import trail
+from catalog.ids import parse_id
+from catalog.limits import MAX_FIELD_CHARS, too_long
 
 STARTED_KEY = "security_login_at"
 SEEN_KEY = "security_seen_at"
@@ -101,6 +104,65 @@ class RequestSizeLimitMiddleware:
                 return JsonResponse({"detail": message}, status=413)
             return render(request, "request_too_large.html", {"message": message}, status=413)
         return self.get_response(request)
+
+
+def _hostile_field(request) -> str | None:
+    """What is wrong with the first query-string or form field (or uploaded file name) that holds a NUL
+    character or is longer than any text a person writes (catalog.limits), or None."""
+    if "\x00" in request.path:
+        return _nul_message(_("the address"))
+    sources = [request.GET]
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if request.method == "POST" and length <= settings.MAX_REQUEST_BYTES:
+        try:
+            sources += [request.POST, {f.name: f.name for f in request.FILES.values()}]
+        except RequestDataTooBig:
+            return _("The form is larger than %(mb)s MB; no text typed by a person is that long.") % {
+                "mb": f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024):.1f}"
+            }
+    for source in sources:
+        for key, values in source.lists() if hasattr(source, "lists") else ((k, [v]) for k, v in source.items()):
+            if "\x00" in key or any(isinstance(v, str) and "\x00" in v for v in values):
+                return _nul_message(key.replace("\x00", ""))
+            longest = max((len(v) for v in values if isinstance(v, str)), default=0)
+            if longest > MAX_FIELD_CHARS:
+                return too_long(key, longest)
+    return None
+
+
+def _nul_message(field: str) -> str:
+    return _("“%(field)s” contains a NUL character (U+0000), which no text may hold: remove it and try again.") % {
+        "field": field
+    }
+
+
+class HostileInputMiddleware:
+    """Ids in the path that no column holds answer 404 (process_view). A request whose address, query string
+    or form holds a NUL character (U+0000), or a value longer than MAX_FIELD_CHARS, is refused with 400,
+    naming the field. No one types one; PostgreSQL
+    cannot store or compare one, so it used to end in a server error in search fields and free text, and cut the
+    audit trail's CSV export off mid-stream. (JSON bodies are checked by the API's parser, catalog.api.parsers.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        message = _hostile_field(request)
+        if message is None:
+            return self.get_response(request)
+        if _is_api(request):
+            return JsonResponse({"detail": message}, status=400)
+        return render(request, "bad_request.html", {"message": message}, status=400)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        """An id in the path beyond any column (`<int:pk>` takes any length) names nothing: 404, as for any
+        other id that names nothing (SQLite could not even compare it: a server error)."""
+        if any(isinstance(v, int) and parse_id(v) is None for v in (*view_args, *view_kwargs.values())):
+            raise Http404(_("No object has this number."))
+        return None
 
 
 def lockout_response(request, original_response=None, credentials=None):

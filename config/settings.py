@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "catalog.middleware.ReadOnlyRolesMiddleware",  # after the audit middleware: its 403s are recorded
     "django.contrib.messages.middleware.MessageMiddleware",
     "config.security.RequestSizeLimitMiddleware",
+    "config.security.HostileInputMiddleware",  # after the size limit: it reads the form
     "config.security.SessionExpiryMiddleware",
     "config.security.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -216,6 +217,8 @@ AXES_VERBOSE = False
 # tests so that the demo logins work without a phone.
 TWO_FACTOR_REQUIRED_ROLES = env_list("DJANGO_2FA_REQUIRED_ROLES", "" if DEBUG or TESTING else "civil_affairs,admin")
 OTP_TOTP_ISSUER = "社区工作准入"
+# An API token ends after this many days without use (config.tokens), and whenever the password changes.
+API_TOKEN_IDLE_DAYS = int(os.environ.get("DJANGO_API_TOKEN_IDLE_DAYS", "30"))
 
 # Uploads: a request body is refused above this size (a clear 413); each file is also limited to 10 MB
 # by its content check (approvals.services.sniff_upload). Files larger than 2.5 MB stream to disk.
@@ -317,6 +320,12 @@ REST_FRAMEWORK = {
         "config.authentication.TokenAuthentication",  # DRF's, refusing roles that must use two factors but have none
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON bodies bounded in size and depth (1,000 nested levels used to raise RecursionError: a 500)
+    "DEFAULT_PARSER_CLASSES": [
+        "catalog.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",

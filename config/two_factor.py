@@ -33,11 +33,13 @@ from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from audits import trail
 
 from .authentication import confirmed_device
 from .security import PENDING_KEY, two_factor_required
+from .tokens import expires_at, last_use, token_issue, tokens_revoke, why_ended
 
 PENDING_SECONDS = 300
 PENDING_ATTEMPTS = 5
@@ -210,6 +212,7 @@ class ObtainTokenView(ObtainAuthToken):
     device yet. Requests carrying the token are then not asked for codes."""
 
     serializer_class = TokenObtainSerializer
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # ObtainAuthToken names DRF's unbounded JSON parser
 
     def get_serializer_context(self):
         # django-axes marks a lockout on the request it is given; it must be Django's, which its middleware sees.
@@ -231,5 +234,30 @@ class ObtainTokenView(ObtainAuthToken):
             if not device.verify_token(code):
                 _failed(request._request, user, "wrong code for an API token")
                 raise exceptions.ValidationError({"otp_token": [_("That code is not right.")]})
-        token, _created = Token.objects.get_or_create(user=user)
+        token = token_issue(user=user)
         return Response({"token": token.key})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_tokens(request):
+    """The user's own API token: when it was issued, last used and ends; revoke it (a confirmation first)."""
+    user = request.user
+    token = Token.objects.select_related("user", "use").filter(user=user).first()
+    if request.method == "POST":
+        if request.POST.get("confirm") != "yes":
+            return render(request, "registration/api_tokens.html", {"token": token, "confirming": True})
+        count = tokens_revoke(user=user, actor=user)
+        if count:
+            messages.success(request, _("Your API token was revoked: programs using it must request a new one."))
+        else:
+            messages.info(request, _("You had no API token; nothing was revoked."))
+        return redirect("api-tokens")
+    context = {
+        "token": token,
+        "ended": why_ended(token) if token else None,
+        "last_use": last_use(token) if token else None,
+        "expires_at": expires_at(token) if token else None,
+        "idle_days": settings.API_TOKEN_IDLE_DAYS,
+    }
+    return render(request, "registration/api_tokens.html", context)

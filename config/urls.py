@@ -34,6 +34,7 @@ urlpatterns = [
     path("accounts/login/", two_factor.LoginView.as_view(), name="login"),
     path("accounts/login/code/", two_factor.login_verify, name="login-verify"),
     path("accounts/two-factor/", two_factor.two_factor, name="two-factor"),
+    path("accounts/api-tokens/", two_factor.api_tokens, name="api-tokens"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include((api_v1, "api"))),  # a namespace of its own: API names never shadow pages

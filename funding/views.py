@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from approvals.models import Application
 from catalog.choices import ItemList, Role
+from catalog.ids import parse_id
 from catalog.models import Unit
 from catalog.selectors import version_in_force
 from catalog.transitions import StateConflict
@@ -43,8 +44,8 @@ def contract_list(request):
     state = request.GET.get("state", "")
     if state in ContractState.values:
         qs = qs.filter(state=state)
-    if request.GET.get("payer", "").isdigit():
-        qs = qs.filter(payer_id=request.GET["payer"])
+    if payer_id := parse_id(request.GET.get("payer")):
+        qs = qs.filter(payer_id=payer_id)
     if request.GET.get("q"):
         qs = qs.filter(Q(item_title__icontains=request.GET["q"][:100]) | Q(number__icontains=request.GET["q"][:100]))
     page = Paginator(qs.order_by("-id"), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -69,9 +70,9 @@ def contract_new(request):
     version = version_in_force(district_id=district.pk, on=timezone.localdate())
     items = version.items.filter(list=ItemList.ASSISTANCE).order_by("code") if version else Unit.objects.none()
     application = None
-    if request.GET.get("application", "").isdigit():
+    if request.GET.get("application"):
         application = get_object_or_404(
-            Application, pk=request.GET["application"], applicant_unit=user.unit, state="approved"
+            Application, pk=parse_id(request.GET["application"]), applicant_unit=user.unit, state="approved"
         )
     initial = {}
     if application:
@@ -80,8 +81,8 @@ def contract_new(request):
             "starts_on": application.start_date,
             "ends_on": application.end_date,
         }
-    elif request.GET.get("item", "").isdigit() and version:
-        item = items.filter(pk=request.GET["item"]).first()
+    elif parse_id(request.GET.get("item")) and version:
+        item = items.filter(pk=parse_id(request.GET["item"])).first()
         initial = {"item": item, "amount_per_community": item.standard_funding if item else None}
     communities = (
         Unit.objects.communities().filter(district=district).select_related("parent").order_by("parent__name", "name")
@@ -191,8 +192,8 @@ def contract_action(request, pk: int, action: str):
                 "voucher": _payment.voucher,
             }
         elif action == "reverse":
-            payment_id = request.POST.get("payment", "")
-            if not payment_id.isdigit():
+            payment_id = parse_id(request.POST.get("payment"))
+            if payment_id is None:
                 raise ValidationError(_("Choose the payment to reverse."))
             payment = get_object_or_404(Payment, pk=payment_id, instalment__contract=contract)
             reversal = services.payment_reverse(

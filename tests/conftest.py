@@ -1,6 +1,54 @@
+import logging
+import os
+
 import pytest
 
 # The environment the settings need in tests is set in pyproject.toml ([tool.pytest.ini_options] env).
+
+
+# --- The server log of the whole run holds no unhandled exception --------------------------------------------
+# Django logs every request that ends in an exception (a 500) to `django.request` at ERROR. A handler watches
+# that logger for the whole session; a test that provoked one fails the run at the end, naming the test and the
+# request, unless it is marked `server_error_expected`. (503 is the designed answer to a lost database.)
+# SERVER_ERROR_CHECK=0 turns the check off for a local run.
+
+
+class _ServerErrors(logging.Handler):
+    def __init__(self):
+        super().__init__(level=logging.ERROR)
+        self.records, self.current, self.allowed = [], None, False
+
+    def emit(self, record):
+        if self.allowed or getattr(record, "status_code", 500) == 503:
+            return
+        self.records.append((self.current, record.getMessage()))
+
+
+_server_errors = _ServerErrors()
+
+
+def pytest_configure(config):
+    if os.environ.get("SERVER_ERROR_CHECK", "1") != "0":
+        logging.getLogger("django.request").addHandler(_server_errors)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    _server_errors.current = item.nodeid
+    _server_errors.allowed = item.get_closest_marker("server_error_expected") is not None
+    try:
+        return (yield)
+    finally:
+        _server_errors.allowed = False
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _server_errors.records:
+        lines = "\n".join(f"  {test}: {message}" for test, message in _server_errors.records[:50])
+        session.config.get_terminal_writer().line(
+            f"\n{len(_server_errors.records)} unhandled server error(s) were logged during the run:\n{lines}", red=True
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(autouse=True)

@@ -66,6 +66,7 @@ BUDGETS = {
     "audit-trail": (8, "shenji", None),
     "login": (2, None, None),
     "two-factor": (6, "minzheng", None),
+    "api-tokens": (4, "minzheng", None),
     "healthz": (2, None, None),
 }
 # Not pages: POST-only actions (refused on GET), file downloads and exports (their tests pin what they read and

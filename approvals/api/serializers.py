@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from catalog.limits import REASON_CHARS
 from catalog.models import Unit
 
 from ..choices import Stage
@@ -93,6 +94,8 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "lapses_on",
             "catalogue_item_key",
         ]
+        # catalog.limits: as long as the form takes
+        extra_kwargs = {name: {"max_length": REASON_CHARS} for name in ("reason", "workload", "urgency_justification")}
         read_only_fields = [
             "id",
             "district",

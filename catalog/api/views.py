@@ -13,6 +13,7 @@ from .. import answers, demands, selectors, services
 from ..check import check_demand
 from ..choices import Role, UnitKind, VersionState
 from ..filters import CatalogueItemFilter, CommunityFilter, UnitFilter, UserFilter
+from ..ids import parse_id
 from ..io import ImportRejected
 from ..models import CatalogueItem, Unit
 from ..models.catalogue import PublishedVersionError
@@ -144,9 +145,9 @@ class CatalogueVersionViewSet(viewsets.ReadOnlyModelViewSet):
         against = request.query_params.get("against")
         versions = self.get_queryset().filter(district_id=new.district_id)
         if against:
-            if not against.isdigit():
+            if parse_id(against) is None:
                 raise exceptions.ValidationError({"against": "Give the id of another version of the same district."})
-            old = versions.filter(pk=against).first()
+            old = versions.filter(pk=parse_id(against)).first()
         else:
             old = (
                 versions.filter(state=VersionState.PUBLISHED)
@@ -201,7 +202,7 @@ class CatalogueItemViewSet(viewsets.ModelViewSet):
         params = self.request.query_params
         if params.get("version"):
             return selectors.versions_visible_to(self.request.user).filter(pk=_small_id(params["version"])).first()
-        if not params.get("district", "").isdigit() or not _small_id(params["district"]):
+        if not _small_id(params.get("district")):
             raise exceptions.ValidationError({"district": "Give a district id (or a version id) to list items."})
         on = _date_param(params.get("date"))
         return selectors.version_in_force(district_id=_small_id(params["district"]), on=on)
@@ -255,9 +256,9 @@ class CatalogueItemViewSet(viewsets.ModelViewSet):
         _domain_errors(services.item_delete, item=instance, actor=self.request.user)
 
 
-def _small_id(value: str) -> int:
+def _small_id(value: str | None) -> int:
     """An id from a query string; anything that is not one (or too large for a column) finds nothing."""
-    return int(value) if value.isdigit() and len(value) < 19 else 0
+    return parse_id(value) or 0
 
 
 def _date_param(value: str | None) -> date:
@@ -273,7 +274,7 @@ def _district_of_request(request) -> Unit:
     district_id = request.query_params.get("district") or request.data.get("district")
     if request.user.is_authenticated and request.user.role == Role.CIVIL_AFFAIRS and not district_id:
         return request.user.unit.district
-    district = Unit.objects.districts().filter(pk=district_id if str(district_id).isdigit() else 0).first()
+    district = Unit.objects.districts().filter(pk=parse_id(district_id)).first()
     if district is None:
         raise exceptions.ValidationError({"district": "Give the id of the district whose draft this item joins."})
     return district

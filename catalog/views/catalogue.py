@@ -21,6 +21,7 @@ from ..api.serializers import CatalogueItemSerializer, CatalogueVersionSerialize
 from ..choices import ItemList, ItemType, Role, VersionState
 from ..confirmation import confirm_step, confirmed
 from ..forms import CatalogueItemForm, ImportForm, PublishForm
+from ..ids import parse_id
 from ..models import CatalogueItem, CatalogueVersion, Unit
 
 PAGE_SIZE = 100
@@ -124,8 +125,8 @@ def version_diff(request, district_id: int, version_id: int):
     new = get_object_or_404(visible, pk=version_id)
     against = request.GET.get("against", "")
     older = visible.filter(state=VersionState.PUBLISHED).exclude(pk=new.pk)
-    if against.isdigit():
-        old = get_object_or_404(visible, pk=against)
+    if against:
+        old = get_object_or_404(visible, pk=parse_id(against))
     else:
         old = older.filter(effective_from__lt=new.effective_from or date.max).order_by("-effective_from").first()
     diff = selectors.versions_diff(old=old, new=new) if old else None
@@ -328,7 +329,7 @@ def city_comparison(request):
     if user.role == Role.ADMIN:
         chosen = request.GET.get("city", "")
         cities = Unit.objects.cities().order_by("name")
-        city = get_object_or_404(cities, pk=chosen) if chosen.isdigit() else cities.first()
+        city = get_object_or_404(cities, pk=parse_id(chosen)) if chosen else cities.first()
     elif user.role == Role.OVERSEER:
         city = user.unit
     else:

@@ -10,24 +10,19 @@ from .. import demands, selectors
 from ..check import check_demand
 from ..choices import Role
 from ..forms import CheckForm
+from ..ids import parse_id
 from ..models import CatalogueItem, Unit
 
 
 def _community_choice(request):
     """The community asked about: ?community=, else the secretary's own; and the district to choose in."""
     community = None
-    if request.GET.get("community", "").isdigit():
-        community = (
-            Unit.objects.communities().select_related("parent", "district").filter(pk=request.GET["community"]).first()
-        )
+    if community_id := parse_id(request.GET.get("community")):
+        community = Unit.objects.communities().select_related("parent", "district").filter(pk=community_id).first()
     elif request.user.is_authenticated and request.user.role == Role.SECRETARY:
         community = request.user.unit
-    district_id = request.GET.get("district")
-    district = (
-        community.district
-        if community
-        else Unit.objects.districts().filter(pk=district_id if str(district_id).isdigit() else 0).first()
-    )
+    district_id = parse_id(request.GET.get("district"))
+    district = community.district if community else Unit.objects.districts().filter(pk=district_id).first()
     return community, district
 
 
@@ -35,13 +30,12 @@ def _run_check(request):
     community, district = _community_choice(request)
     form = CheckForm(request.GET or None)
     result = None
-    if community and form.is_valid() and (form.cleaned_data["q"] or request.GET.get("item", "").isdigit()):
+    item_id = parse_id(request.GET.get("item"))
+    if community and form.is_valid() and (form.cleaned_data["q"] or item_id):
         on = form.cleaned_data["date"] or timezone.localdate()
         item = None
-        if request.GET.get("item", "").isdigit():
-            item = CatalogueItem.objects.filter(
-                pk=request.GET["item"], version__district_id=community.district_id
-            ).first()
+        if item_id:
+            item = CatalogueItem.objects.filter(pk=item_id, version__district_id=community.district_id).first()
         result = check_demand(community=community, on=on, q=form.cleaned_data["q"], item=item)
     return community, district, form, result
 

@@ -10,6 +10,7 @@ from .. import selectors, services
 from ..choices import Role, UnitKind
 from ..forms import DistrictPolicyForm
 from ..home import sections_for
+from ..ids import parse_ids
 from ..models import Unit
 from ..notifications import inbox as inbox_of
 from ..notifications import mark_read
@@ -81,7 +82,7 @@ def policy_detail(request, district_id: int):
 @login_required
 def inbox(request):
     if request.method == "POST":
-        mark_read(user=request.user, ids=[int(i) for i in request.POST.getlist("id") if i.isdigit()] or None)
+        mark_read(user=request.user, ids=parse_ids(request.POST.getlist("id")) or None)
         return redirect("inbox")
     page = Paginator(inbox_of(request.user), 50).get_page(request.GET.get("page"))
     return render(request, "catalog/inbox.html", {"page": page})

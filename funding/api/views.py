@@ -6,11 +6,13 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.api.errors import call_service
+from catalog.api.parsers import BoundedJSONParser
+from catalog.ids import parse_id
 from catalog.text import comparison_key
 
 from .. import exports, selectors, services
@@ -46,7 +48,7 @@ class ContractViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["state", "payer", "district"]
     search_fields = ["number", "item_title"]
     ordering_fields = []
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [BoundedJSONParser, MultiPartParser, FormParser]
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -227,7 +229,7 @@ class ReportView(APIView):
         instalments = selectors.instalments_visible_to(request.user).exclude(contract__state="draft")
         for name, field in (("payer", "contract__payer_id"), ("community", "community_id")):
             if params.get(name):
-                if not params[name].isdigit() or len(params[name]) > 18:  # longer overflows a database column
+                if parse_id(params[name]) is None:  # catalog.ids: ASCII digits, short enough for a column
                     raise exceptions.ValidationError({name: "Give a unit id."})
                 instalments = instalments.filter(**{field: params[name]})
         rows = selectors.report(

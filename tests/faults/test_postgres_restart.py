@@ -32,6 +32,7 @@ def test_a_lost_database_answers_503_with_retry_after_as_a_page_or_as_json(clien
 
 
 @pytest.mark.django_db
+@pytest.mark.server_error_expected
 def test_any_other_error_is_still_a_500(client):
     client.raise_request_exception = False
     with failing_queries(ValueError("a bug")):

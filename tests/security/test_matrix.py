@@ -328,6 +328,10 @@ PAGES = {
         "GET": "l o o o o o o o",
         "POST": "l o o o o o o o",
     },
+    "api-tokens": {  # a POST without the confirmation only asks first
+        "GET": "l o o o o o o o",
+        "POST": "l o o o o f f o",
+    },
     "logout": {
         "GET": "m m m m m m m m",
         "POST": "r r r r r r r r",
