@@ -95,3 +95,12 @@ class Verdict(models.TextChoices):
     ASSESSMENT_ALLOWED = "assessment_allowed", _("Assessment allowed")
     ASSESSMENT_LIMIT_REACHED = "assessment_limit_reached", _("Assessment limit reached: may be refused")
     NOT_LISTED = "not_listed", _("Not listed: may be refused")
+
+
+class ImportState(models.TextChoices):
+    """A spreadsheet import: a proposal until someone decides (issue 16: nothing changes before that)."""
+
+    PROPOSED = "proposed", _("Waiting for a decision")
+    APPLIED = "applied", _("Applied to the draft")
+    CANCELLED = "cancelled", _("Cancelled")
+    REFUSED = "refused", _("Refused (errors in the file)")

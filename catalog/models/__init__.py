@@ -1,9 +1,11 @@
 from .catalogue import CatalogueItem, CatalogueVersion
+from .imports import CatalogueImport
 from .notifications import Notification
 from .orgs import DistrictPolicy, Unit, User, WorkerHeartbeat
 from .transitions import StateEvent
 
 __all__ = [
+    "CatalogueImport",
     "CatalogueItem",
     "CatalogueVersion",
     "DistrictPolicy",
