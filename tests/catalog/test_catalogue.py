@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from openpyxl import load_workbook
 
-from catalog import io as catalogue_io
 from catalog import imports, selectors, services
+from catalog import io as catalogue_io
 from catalog.choices import ItemList, VersionState
 from catalog.models import CatalogueItem, CatalogueVersion
 from catalog.models.catalogue import PublishedVersionError
