@@ -116,7 +116,10 @@ def api_url(method: str, path: str, objects) -> str:
 def page_url(key: str, kwargs_of: dict, objects) -> str:
     """`key` is a route name, with the value of its one literal argument in brackets: `contract-action[sign]`."""
     name, _, literal = key.partition("[")
-    kwargs = {arg: objects[kind].pk for arg, kind in kwargs_of.get(name, {}).items()}
+    # An item's key (the same item across versions) names it where a route takes `key`; elsewhere its id.
+    kwargs = {
+        arg: objects[kind].key if arg == "key" else objects[kind].pk for arg, kind in kwargs_of.get(name, {}).items()
+    }
     if literal:
         kwargs[LITERAL_ARG[name]] = literal.rstrip("]")
     return reverse(name, kwargs=kwargs)
@@ -127,6 +130,7 @@ LITERAL_ARG = {
     "contract-action": "action",
     "report-action": "action",
     "catalogue-export": "fmt",
+    "catalogue-draft-export": "fmt",
     "funding-export": "fmt",
 }
 
@@ -202,6 +206,11 @@ PAGE_ARGS = {
     "catalogue-draft-item": {"district_id": "district", "item_id": "draft_item"},
     "catalogue-draft-delete": {"district_id": "district", "item_id": "draft_item"},
     "catalogue-draft-import": {"district_id": "district"},
+    "catalogue-draft-export": {"district_id": "district"},
+    "catalogue-draft-discard": {"district_id": "district"},
+    "catalogue-draft-revert": {"district_id": "district", "key": "draft_item"},
+    "catalogue-import": {"district_id": "district", "import_id": "import"},
+    "catalogue-import-errors": {"district_id": "district", "import_id": "refused_import"},
     "application": {"pk": "application"},
     "application-edit": {"pk": "application"},
     "attachment": {"pk": "application", "attachment_id": "attachment"},
@@ -360,4 +369,5 @@ PAGE_BODIES = {
     "finding": lambda o: {"action": "dismiss"},
     "notice": lambda o: {"action": "answer", "answer": "已改正"},
     "policy": lambda o: {"pass_threshold_percent": "70"},
+    "catalogue-import": lambda o: {"action": "cancel"},
 }

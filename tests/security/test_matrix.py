@@ -96,6 +96,26 @@ PAGES = {
         "GET": ("l m m m m m m m", "l m m m m m m m"),
         "POST": ("l r f f f f f r", "l n n n n f f r"),
     },
+    "catalogue-draft-export[xlsx]": {
+        "GET": ("l o f f f f f o", "l n n n n n n o"),
+        "POST": ("l m m m m f f m", "l m m m m f f m"),
+    },
+    "catalogue-draft-discard": {
+        "GET": ("l o f f f f f o", "l n n n n n n o"),
+        "POST": ("l w f f f f f w", "l n n n n f f w"),
+    },
+    "catalogue-draft-revert": {
+        "GET": ("l o f f f f f o", "l n n n n n n o"),
+        "POST": ("l w f f f f f w", "l n n n n f f w"),
+    },
+    "catalogue-import": {
+        "GET": ("l o f f f f f o", "l n n n n n n o"),
+        "POST": ("l w f f f f f w", "l n n n n f f w"),
+    },
+    "catalogue-import-errors": {
+        "GET": ("l o f f f f f o", "l n n n n n n o"),
+        "POST": ("l m m m m f f m", "l m m m m f f m"),
+    },
     "check": {
         "GET": "o o o o o o o o",
         "POST": "m m m m m f f m",
