@@ -145,8 +145,10 @@ def _proposal_context(request, district, record):
     chosen = request.GET.get("list", "")
     chosen = chosen if chosen in plan.lists else ""
     lists = []
-    counts = plan.counts(record.whole_lists)
-    for value in plan.lists:
+    proposed = record.state == ImportState.PROPOSED
+    # A decided import shows what it did (its recorded counts), not the sheet against the draft it changed.
+    counts = plan.counts() if proposed else record.counts
+    for value in plan.lists if proposed else []:
         if chosen and value != chosen:
             continue
         lists.append(
@@ -167,11 +169,11 @@ def _proposal_context(request, district, record):
         "record": record,
         "plan": plan,
         "lists": lists,
-        "all_lists": [(v, ItemList(v).label) for v in plan.lists],
+        "all_lists": [(v, ItemList(v).label) for v in (plan.lists if proposed else counts.get("lists", {}))],
         "chosen": chosen,
         "counts": counts,
         "stale": stale,
-        "proposed": record.state == ImportState.PROPOSED,
+        "proposed": proposed,
         "columns": [io.header_of(f) for f in record.fields],
         "history": imports.IMPORT.history(record),
     }

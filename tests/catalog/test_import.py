@@ -490,3 +490,37 @@ def test_the_same_import_needs_the_staff_of_the_district(draft, staff, district)
         propose(draft, other, csv("清单,事项名称\n履职,组织邻里节\n"), "清单.csv")
     assert excinfo.type.__name__ == "PermissionDenied"
     assert not StateEvent.objects.exists() and not CatalogueImport.objects.exists()
+
+
+def test_the_api_proposes_applies_and_answers_409_to_a_stale_proposal(draft, staff, client):
+    client.force_login(staff)
+    sheet = SimpleUploadedFile("清单.csv", "清单,事项名称\n履职,组织邻里节\n".encode())
+    response = client.post(f"/api/v1/versions/{draft.pk}/import/", {"file": sheet})
+    assert response.status_code == 201, response.content
+    proposal = response.json()
+    assert (proposal["state"], proposal["counts"]["added"], proposal["stale"]) == ("proposed", 1, False)
+    assert [c["title"] for c in proposal["changes"] if c["kind"] == "added"] == ["组织邻里节"]
+    assert not draft.items.filter(title="组织邻里节").exists()
+
+    services.item_save(draft=draft, actor=staff, item=draft.items.get(title="召开居民会议"), description="改了")
+    assert client.get(f"/api/v1/imports/{proposal['id']}/").json()["stale"] is True
+    response = client.post(
+        f"/api/v1/imports/{proposal['id']}/apply/", {}, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 409 and "Upload the file again" in str(response.json())
+    assert not draft.items.filter(title="组织邻里节").exists()
+
+    sheet = SimpleUploadedFile("清单.csv", "清单,事项名称\n履职,组织邻里节\n".encode())
+    fresh = client.post(f"/api/v1/versions/{draft.pk}/import/", {"file": sheet}).json()
+    body = {"whole_lists": ["duties"]}
+    response = client.post(f"/api/v1/imports/{fresh['id']}/apply/", body, content_type="application/json")
+    assert response.status_code == 200 and response.json()["counts"]["removed"] == 2
+    assert titles(draft, "duties") == ["组织邻里节"]
+
+
+def test_the_api_refuses_a_wrong_sheet_with_each_rows_problem(draft, staff, client):
+    client.force_login(staff)
+    sheet = SimpleUploadedFile("清单.csv", "清单,事项名称\n不存在,某事项\n".encode())
+    response = client.post(f"/api/v1/versions/{draft.pk}/import/", {"file": sheet}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert any("Row 2" in error and "清单" in error for error in response.json()["errors"])

@@ -86,6 +86,7 @@ API_OBJECT = {
     "contracts": "contract",
     "departments": "department",
     "districts": "district",
+    "imports": "import",
     "items": "item",
     "payments": "payment",
     "policies": "district",
@@ -101,7 +102,7 @@ def api_object_kind(method: str, path: str) -> str | None:
     resource = path.removeprefix("/api/v1/").split("/")[0]
     if resource == "items" and method in UNSAFE:
         return "draft_item"  # a published item never changes; the draft's do, for civil affairs
-    if resource == "versions" and (path.endswith("/publish/") or path.endswith("/diff/")):
+    if resource == "versions" and path.endswith(("/publish/", "/diff/", "/import/")):
         return "draft"
     return API_OBJECT[resource]
 
@@ -317,6 +318,10 @@ API_BODIES = {
     },
     "PATCH /api/v1/policies/{district}/": lambda o: {"pass_threshold_percent": "70.00"},
     "POST /api/v1/versions/{id}/publish/": lambda o: {"effective_from": "2099-01-01", "title": "测试版"},
+    "POST /api/v1/versions/{id}/import/": lambda o: {
+        "file": SimpleUploadedFile("清单.csv", "清单,事项名称\n履职,组织邻里节\n".encode(), content_type="text/csv")
+    },
+    "POST /api/v1/imports/{id}/apply/": lambda o: {"whole_lists": []},
 }
 
 

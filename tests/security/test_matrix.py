@@ -410,6 +410,10 @@ API = {
     "GET /api/v1/versions/{id}/": ("o o o o o o o o", "o o o o o o o o"),
     "GET /api/v1/versions/{id}/diff/": ("n o n n n o o o", "n n n n n n n o"),
     "POST /api/v1/versions/{id}/publish/": ("l w n n n f f w", "l n n n n f f w"),
+    "POST /api/v1/versions/{id}/import/": ("l w n n n f f w", "l n n n n f f w"),
+    "GET /api/v1/imports/{id}/": ("l o n n n o o o", "l n n n n n n o"),
+    "POST /api/v1/imports/{id}/apply/": ("l w n n n f f w", "l n n n n f f w"),
+    "POST /api/v1/imports/{id}/cancel/": ("l w n n n f f w", "l n n n n f f w"),
 }
 
 
