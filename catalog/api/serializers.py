@@ -1,6 +1,5 @@
 from rest_framework import serializers
 
-from ..choices import ItemList
 from ..models import CatalogueItem, CatalogueVersion, DistrictPolicy, Unit, User
 
 
@@ -189,8 +188,9 @@ class ImportSerializer(serializers.Serializer):
 
 class ImportApplySerializer(serializers.Serializer):
     whole_lists = serializers.ListField(
-        child=serializers.ChoiceField(choices=ItemList.choices),
+        child=serializers.CharField(),
         required=False,
         default=list,
-        help_text="lists the sheet holds completely: their items missing from the sheet are removed",
+        help_text="lists the sheet holds completely (duties, assistance, withdrawn, assessments): their items "
+        "missing from the sheet are removed",
     )
