@@ -108,3 +108,12 @@ class DemandState(models.TextChoices):
     OPEN = "open", _("Waiting for review")
     LINKED = "linked", _("Linked to an item")
     UNLISTED = "unlisted", _("Truly not listed")
+
+
+class ImportState(models.TextChoices):
+    """A spreadsheet import: a proposal until someone decides (issue 16: nothing changes before that)."""
+
+    PROPOSED = "proposed", _("Waiting for a decision")
+    APPLIED = "applied", _("Applied to the draft")
+    CANCELLED = "cancelled", _("Cancelled")
+    REFUSED = "refused", _("Refused (errors in the file)")

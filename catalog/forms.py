@@ -100,7 +100,10 @@ class PublishForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label=_("XLSX or CSV file"), help_text=_("The lists present in the file replace the draft's.")
+        label=_("XLSX or CSV file"),
+        help_text=_(
+            "An export of this draft, the template, or the district's own sheet (a title row above the header is fine)."
+        ),
     )
 
 

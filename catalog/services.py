@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import io
-from .choices import ItemSource, Role, UnitKind, VersionState
+from .choices import Role, UnitKind, VersionState
 from .io import ImportRejected, RowError
 from .models import CatalogueItem, CatalogueVersion, DistrictPolicy, Unit, User
 from .search import item_tokens
@@ -264,23 +264,61 @@ def _row_errors(draft: CatalogueVersion, rows: list[tuple[int, CatalogueItem]], 
     return errors
 
 
-def items_import(*, draft: CatalogueVersion, actor: User, upload, filename: str) -> int:
-    """Import a district's spreadsheet into its draft: the lists in the file are replaced, all or nothing."""
+def draft_discard(*, draft: CatalogueVersion, actor: User) -> int:
+    """Throw the draft's changes away: it holds the latest published version's items again (or none). Returns
+    how many items it holds now."""
     _require_manager(actor, draft.district)
-    _require_draft(draft)
-    table = io.read_table(upload, filename)
-    known = {(item.list, item.title): item.key for item in draft.items.only("list", "title", "key")}
-    rows, errors = [], []
-    for number, raw in table:
-        values, row_errors = io.parse_row(number, raw)
-        errors.extend(row_errors)
-        values.setdefault("key", None)
-        if values["key"] is None:
-            # Keep an item's key when it is re-imported under the same list and title, so versions diff cleanly.
-            values["key"] = known.get((values.get("list"), values.get("title"))) or uuid.uuid4()
-        values["source"] = values.get("source") or ItemSource.REFORM
-        rows.append((number, CatalogueItem(**values)))
-    errors += _row_errors(draft, rows, skip={(e.row, e.column) for e in errors})
-    if errors:
-        raise ImportRejected(sorted(errors, key=lambda e: e.row))
-    return _write_rows(draft, rows, {item.list for _n, item in rows})  # validated above, once
+    with transaction.atomic():
+        draft = CatalogueVersion.objects.select_for_update().get(pk=draft.pk)
+        _require_draft(draft)
+        latest = (
+            CatalogueVersion.objects.filter(district=draft.district, state=VersionState.PUBLISHED)
+            .order_by("-effective_from")
+            .first()
+        )
+        draft.items.all().delete()
+        copies = []
+        for item in latest.items.all() if latest else []:
+            item.pk = None
+            item.version = draft
+            copies.append(item)
+        CatalogueItem.objects.bulk_create(copies)
+        draft.title = latest.title if latest else ""
+        draft.save(update_fields=["title"])
+    return len(copies)
+
+
+def item_revert(*, draft: CatalogueVersion, actor: User, key: uuid.UUID) -> str:
+    """Undo the draft's change to one item (by its key): a changed or removed item gets the published version's
+    content back, an added one leaves the draft. Returns "restored" or "removed"."""
+    _require_manager(actor, draft.district)
+    with transaction.atomic():
+        draft = CatalogueVersion.objects.select_for_update().get(pk=draft.pk)
+        _require_draft(draft)
+        latest = (
+            CatalogueVersion.objects.filter(district=draft.district, state=VersionState.PUBLISHED)
+            .order_by("-effective_from")
+            .first()
+        )
+        published = latest.items.filter(key=key).first() if latest else None
+        current = draft.items.filter(key=key).first()
+        if published is None and current is None:
+            raise CatalogueError(_("Neither the draft nor the published version has this item."))
+        if published is None:
+            current.delete()
+            return "removed"
+        item = current or CatalogueItem(version=draft, key=key)
+        for field in CatalogueItem.CONTENT_FIELDS:
+            setattr(item, field, getattr(published, field))
+        item.save()
+        item.communities.set(published.communities.all())
+    return "restored"
+
+
+def version_title_suggestion(*, district: Unit, on: date) -> str:
+    """锦江区社区工作事项清单（2026年12月修订）: a new version's title, from the date it is prepared."""
+    return _("%(district)s community work item lists (revised %(year)s-%(month)s)") % {
+        "district": district.name,
+        "year": on.year,
+        "month": on.month,
+    }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import catalogue, check, demands
+from .views import catalogue, check, demands, imports
 from .views import org as views
 
 urlpatterns = [
@@ -29,11 +29,20 @@ urlpatterns = [
         catalogue.draft_item_delete,
         name="catalogue-draft-delete",
     ),
-    path("catalogue/<int:district_id>/draft/import/", catalogue.draft_import, name="catalogue-draft-import"),
     # Civil-affairs: the demands no list answered, and the burden they show (also the city overseer)
     path("catalogue/demands/", demands.unlisted_burden, name="unlisted-burden"),
     path("catalogue/<int:district_id>/demands/", demands.demand_queue, name="catalogue-demands"),
     path("catalogue/<int:district_id>/demands/<int:record_id>/", demands.demand_review, name="catalogue-demand"),
+    path("catalogue/<int:district_id>/draft/import/", imports.draft_import, name="catalogue-draft-import"),
+    path("catalogue/<int:district_id>/draft/export.<str:fmt>", imports.draft_export, name="catalogue-draft-export"),
+    path("catalogue/<int:district_id>/draft/discard/", imports.draft_discard, name="catalogue-draft-discard"),
+    path("catalogue/<int:district_id>/draft/revert/<uuid:key>/", imports.draft_revert, name="catalogue-draft-revert"),
+    path("catalogue/<int:district_id>/draft/imports/<int:import_id>/", imports.import_detail, name="catalogue-import"),
+    path(
+        "catalogue/<int:district_id>/draft/imports/<int:import_id>/errors.xlsx",
+        imports.import_error_file,
+        name="catalogue-import-errors",
+    ),
     # The check
     path("check/", check.check_page, name="check"),
     path("check/slip.pdf", check.reply_slip, name="check-slip"),

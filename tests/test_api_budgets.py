@@ -1,5 +1,7 @@
 """Every API endpoint has a query budget; a new endpoint without one fails here."""
 
+from io import BytesIO
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
@@ -31,6 +33,7 @@ BUDGETS = {
     "version-list": (4, None),
     "version-detail": (3, "version"),
     "version-diff": (6, "version"),
+    "import-detail": (8, "import"),  # the proposal is recomputed against the draft: its items, once
     "item-list": (4, "items"),
     "item-detail": (3, "item"),
     "application-list": (5, None),
@@ -59,6 +62,9 @@ WRITE_ACTIONS = {
     "contract-terminate",
     "payment-reverse",
     "version-publish",
+    "version-import-sheet",
+    "import-apply",
+    "import-cancel",
     "ballot-detail",  # a secretary's own ballot: covered by the ballot-list budget
 }
 NOT_DATA = {"api-root", "api-docs", "schema", "api-token"}
@@ -74,12 +80,17 @@ def test_every_api_endpoint_has_a_query_budget():
 
 def test_every_endpoint_stays_within_its_budget(client, world):
     from approvals.models import Application, Batch
+    from catalog import services
     from catalog.demo import load_demo
+    from catalog.imports import import_propose
     from catalog.models import CatalogueItem, CatalogueVersion, Unit, User
     from funding.models import Contract, Payment
 
     load_demo()
     jinjiang, community = world.unit("锦江区"), world.unit("牛沙路社区")
+    draft = services.draft_start(district=jinjiang, actor=world.user("minzheng"))
+    sheet = BytesIO("清单,事项名称\n履职,组织邻里节活动\n".encode())
+    proposal = import_propose(draft=draft, actor=world.user("minzheng"), upload=sheet, filename="清单.csv")
     objects = {
         "city": world.unit("成都市"),
         "district": jinjiang,
@@ -93,6 +104,7 @@ def test_every_endpoint_stays_within_its_budget(client, world):
         "batch": Batch.objects.first(),
         "contract": Contract.objects.first(),
         "payment": Payment.objects.first(),
+        "import": proposal,
     }
     queries = {"check": f"?community={community.pk}&q=协税", "items": f"?district={jinjiang.pk}&q=协助"}
     client.force_login(world.user("admin"))

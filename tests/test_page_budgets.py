@@ -5,6 +5,8 @@ count does not grow with the rows: 32 versus 232 items). Answers cached by catal
 a budget is for the page's work, not for a cache hit.
 """
 
+from io import BytesIO
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
@@ -14,6 +16,7 @@ from tests.approvals.conftest import applicant, file_application  # noqa: F401 (
 from tests.routes import named_routes
 
 pytestmark = pytest.mark.django_db
+IMPORT_SHEET = "清单,事项名称,事项内容\n履职,组织社区志愿服务,改过的内容\n履职,组织邻里节活动,\n".encode()
 
 # name → (query budget for a GET, who asks, the object it needs)
 # (A signed-in request costs 2 queries for the session and the user, and the inbox count 1, before the view.)
@@ -32,12 +35,15 @@ BUDGETS = {
     "catalogue-item": (6, None, "item"),
     "catalogue-versions": (6, None, "district_id"),
     "catalogue-diff": (8, None, "diff"),
-    "catalogue-draft": (12, "minzheng", "district_id"),
+    "catalogue-draft": (13, "minzheng", "district_id"),  # + the imports waiting for a decision
     "catalogue-draft-new": (8, "minzheng", "district_id"),
     "catalogue-draft-item": (9, "minzheng", "draft_item"),  # + the communities the item applies to
     "catalogue-demands": (10, "minzheng", "district_id"),
     "catalogue-demand": (10, "minzheng", "demand"),
     "unlisted-burden": (6, "shiju", None),
+    "catalogue-draft-discard": (10, "minzheng", "district_id"),
+    "catalogue-draft-revert": (10, "minzheng", "revert"),
+    "catalogue-import": (12, "minzheng", "import"),
     "check": (13, None, "check"),  # + the INSERT that keeps the check, in a savepoint in a test (3 queries)
     "applications": (8, "jiedao", None),
     "application-new": (10, "jiedao", None),
@@ -74,6 +80,8 @@ BUDGETS = {
 NOT_PAGES = {
     "catalogue-draft-delete",
     "catalogue-draft-import",
+    "catalogue-draft-export",
+    "catalogue-import-errors",
     "catalogue-export",
     "check-slip",
     "application-action",
@@ -108,12 +116,13 @@ def test_every_page_has_a_query_budget():
 def _objects(world):
     from approvals.models import Application, Batch
     from audits.models import BurdenReport, Finding, Notice
-    from catalog.models import CatalogueItem, CatalogueVersion, DistrictPolicy
+    from catalog.models import CatalogueImport, CatalogueItem, CatalogueVersion, DistrictPolicy
     from funding.models import Contract
 
     jinjiang = world.unit("锦江区")
     draft_application = Application.objects.filter(state="draft", created_by=world.user("bumen")).first()
     draft_item = CatalogueItem.objects.filter(version__district=jinjiang, version__state="draft").first()
+    proposal = CatalogueImport.objects.filter(draft__district=jinjiang, state="proposed").first()
     version = CatalogueVersion.objects.filter(district=jinjiang, number=2).get()
     item = CatalogueItem.objects.filter(version=version).first()
     from catalog.demands import check_record
@@ -134,6 +143,8 @@ def _objects(world):
         "item": {"district_id": jinjiang.pk, "item_id": item.pk},
         "diff": {"district_id": jinjiang.pk, "version_id": version.pk},
         "draft_item": {"district_id": jinjiang.pk, "item_id": draft_item.pk} if draft_item else None,
+        "revert": {"district_id": jinjiang.pk, "key": draft_item.key} if draft_item else None,
+        "import": {"district_id": jinjiang.pk, "import_id": proposal.pk} if proposal else None,
         "application": {"pk": Application.objects.filter(district=jinjiang).exclude(state="draft").first().pk},
         "draft_application": {"pk": draft_application.pk} if draft_application else None,
         "batch": {"pk": Batch.objects.filter(district=jinjiang).first().pk},
@@ -147,9 +158,11 @@ def _objects(world):
 def test_every_page_stays_within_its_budget(client, world, file_application):
     from catalog import services as catalog
     from catalog.demo import load_demo
+    from catalog.imports import import_propose
 
     load_demo()
-    catalog.draft_start(district=world.unit("锦江区"), actor=world.user("minzheng"))
+    draft = catalog.draft_start(district=world.unit("锦江区"), actor=world.user("minzheng"))
+    import_propose(draft=draft, actor=world.user("minzheng"), upload=BytesIO(IMPORT_SHEET), filename="清单.csv")
     file_application()  # a draft the department can still edit
     objects = _objects(world)
     queries = {"check": f"?community={world.unit('牛沙路社区').pk}&q=协税"}

@@ -155,3 +155,53 @@ class CheckQuerySerializer(serializers.Serializer):
         if not attrs.get("q") and not attrs.get("item"):
             raise serializers.ValidationError({"q": "Describe the demand in `q`, or give a catalogue `item` id."})
         return attrs
+
+
+class ImportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="An .xlsx or .csv sheet in the import format (an export of the draft).")
+
+
+class ImportFieldSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    label = serializers.CharField()
+    before = serializers.CharField()
+    after = serializers.CharField()
+    emptied = serializers.BooleanField()
+
+
+class ImportChangeSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["added", "changed", "unchanged", "missing"])
+    list = serializers.CharField()
+    title = serializers.CharField()
+    row = serializers.IntegerField(help_text="the sheet's row; 0 for a draft item the sheet does not hold")
+    key = serializers.CharField(allow_blank=True)
+    fields = ImportFieldSerializer(many=True)
+    notes = serializers.ListField(child=serializers.CharField())
+
+
+class ImportSerializer(serializers.Serializer):
+    """A spreadsheet import: what it would change in the draft (a proposal) or what it changed."""
+
+    id = serializers.IntegerField()
+    draft = serializers.IntegerField(source="draft_id")
+    state = serializers.CharField()
+    filename = serializers.CharField()
+    columns = serializers.ListField(child=serializers.CharField(), source="fields")
+    lists = serializers.ListField(child=serializers.CharField())
+    counts = serializers.DictField()
+    warnings = serializers.ListField(child=serializers.CharField())
+    stale = serializers.BooleanField(help_text="the draft changed since the sheet was read: applying answers 409")
+    whole_lists = serializers.ListField(child=serializers.CharField())
+    changes = ImportChangeSerializer(many=True)
+    created_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+
+
+class ImportApplySerializer(serializers.Serializer):
+    whole_lists = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        default=list,
+        help_text="lists the sheet holds completely (duties, assistance, withdrawn, assessments): their items "
+        "missing from the sheet are removed",
+    )

@@ -13,6 +13,7 @@ router.register("users", views.UserViewSet, basename="user")
 router.register("policies", views.DistrictPolicyViewSet, basename="policy")
 router.register("versions", views.CatalogueVersionViewSet, basename="version")
 router.register("items", views.CatalogueItemViewSet, basename="item")
+router.register("imports", views.CatalogueImportViewSet, basename="import")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),

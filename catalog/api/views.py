@@ -6,16 +6,18 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import exceptions, mixins, permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import RetrieveAPIView
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import answers, demands, selectors, services
+from .. import imports as catalog_imports
 from ..check import check_demand
 from ..choices import Role, UnitKind, VersionState
 from ..filters import CatalogueItemFilter, CommunityFilter, UnitFilter, UserFilter
 from ..ids import parse_id
 from ..io import ImportRejected
-from ..models import CatalogueItem, Unit
+from ..models import CatalogueImport, CatalogueItem, Unit
 from ..models.catalogue import PublishedVersionError
 from .errors import call_service
 from .serializers import (
@@ -25,6 +27,9 @@ from .serializers import (
     CheckResultSerializer,
     DiffSerializer,
     DistrictPolicySerializer,
+    ImportApplySerializer,
+    ImportSerializer,
+    ImportUploadSerializer,
     PublishSerializer,
     UnitSerializer,
     UserSerializer,
@@ -161,6 +166,25 @@ class CatalogueVersionViewSet(viewsets.ReadOnlyModelViewSet):
         diff = selectors.versions_diff(old=old, new=new)
         return Response(DiffSerializer({"old": old, "new": new, **diff}).data)
 
+    @extend_schema(request=ImportUploadSerializer, responses={201: ImportSerializer})
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="import",
+        permission_classes=[permissions.IsAuthenticated],
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def import_sheet(self, request, pk=None):
+        """Read a sheet into a proposal for the draft: what it would change. Nothing changes until applied."""
+        draft = self.get_object()
+        params = ImportUploadSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        upload = params.validated_data["file"]
+        record = _domain_errors(
+            catalog_imports.import_propose, draft=draft, actor=request.user, upload=upload, filename=upload.name
+        )
+        return Response(ImportSerializer(_import_data(record)).data, status=201)
+
     @extend_schema(request=PublishSerializer, responses=CatalogueVersionSerializer)
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def publish(self, request, pk=None):
@@ -170,6 +194,65 @@ class CatalogueVersionViewSet(viewsets.ReadOnlyModelViewSet):
         params.is_valid(raise_exception=True)
         version = _domain_errors(services.version_publish, draft=draft, actor=request.user, **params.validated_data)
         return Response(CatalogueVersionSerializer(version).data)
+
+
+def _import_data(record) -> dict:
+    plan = catalog_imports.plan_import(draft=record.draft, record=record)
+    return {
+        **{f: getattr(record, f) for f in ("id", "draft_id", "state", "filename", "fields", "created_at")},
+        "decided_at": record.decided_at,
+        "whole_lists": record.whole_lists,
+        "lists": plan.lists,
+        # A decided import says what it did (recorded); a proposal what it would do now.
+        "counts": plan.counts() if record.state == "proposed" else record.counts,
+        "warnings": plan.warnings,
+        "stale": record.state == "proposed" and catalog_imports.draft_basis(record.draft) != record.basis,
+        "changes": [
+            {
+                "kind": c.kind,
+                "list": c.list,
+                "title": c.title,
+                "row": c.row,
+                "key": str(c.item.key if c.item else c.values.get("key", "")),
+                "fields": [vars(f) for f in c.fields],
+                "notes": c.notes,
+            }
+            for c in plan.changes
+        ],
+    }
+
+
+class CatalogueImportViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Spreadsheet imports of a draft (`POST /versions/{id}/import/`): read the proposal, then apply or cancel it.
+    Applying a proposal after the draft changed answers 409: upload the sheet again."""
+
+    serializer_class = ImportSerializer
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get_queryset(self):
+        drafts = selectors.versions_visible_to(self.request.user).filter(state=VersionState.DRAFT)
+        return CatalogueImport.objects.filter(draft__in=drafts).select_related("draft__district")
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(ImportSerializer(_import_data(self.get_object())).data)
+
+    @extend_schema(request=ImportApplySerializer, responses=ImportSerializer)
+    @action(detail=True, methods=["post"])
+    def apply(self, request, pk=None):
+        """Apply the proposal to the draft in one transaction (removing, on `whole_lists`, what the sheet lacks)."""
+        record = self.get_object()
+        params = ImportApplySerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        record = _domain_errors(
+            catalog_imports.import_apply, record=record, actor=request.user, **params.validated_data
+        )
+        return Response(ImportSerializer(_import_data(record)).data)
+
+    @extend_schema(request=None, responses=ImportSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        record = _domain_errors(catalog_imports.import_cancel, record=self.get_object(), actor=request.user)
+        return Response(ImportSerializer(_import_data(record)).data)
 
 
 class CatalogueItemViewSet(viewsets.ModelViewSet):

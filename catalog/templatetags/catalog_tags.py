@@ -56,3 +56,16 @@ def page_url(context, number):
     params = context["request"].GET.copy()
     params["page"] = number
     return "?" + params.urlencode()
+
+
+@register.filter
+def shown(value, field):
+    """{{ change.old|shown:change.field }}: a field's value as a person writes it (10月、11月, 3,000.00元, 省)."""
+    from ..io import display
+
+    if field in ("list", "type", "issuing_level", "source"):
+        from ..models import CatalogueItem
+
+        choices = dict(CatalogueItem._meta.get_field(field).flatchoices)
+        return str(choices.get(value, value or ""))
+    return display(field, value)

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -153,14 +153,23 @@ def export(request, district_id: int, fmt: str):
         raise Http404(_("No catalogue was in force in this district on that date."))
     items = version.items.in_list_order()
     filename = f"catalogue-{district.pk}-v{version.number}"
-    if fmt == "csv":
-        response = StreamingHttpResponse(io.csv_lines(items.iterator()), content_type="text/csv; charset=utf-8")
-    elif fmt == "xlsx":
-        response = HttpResponse(
-            io.xlsx_bytes(items, title=district.name),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    if fmt in ("csv", "xlsx"):
+        from .imports import spreadsheet_response  # the draft's export shares the shape
+
+        holds = _("version %(number)s (in force from %(date)s)") % {
+            "number": version.number,
+            "date": version.effective_from.isoformat(),
+        }
+        short = _("version %(number)s") % {"number": version.number}
+        return spreadsheet_response(
+            items.iterator() if fmt == "csv" else items,
+            fmt=fmt,
+            district=district,
+            holds=holds,
+            short=short,
+            on=timezone.localdate(),
         )
-    elif fmt == "json":
+    if fmt == "json":
         body = {
             "district": {"id": district.pk, "name": district.name},
             "version": CatalogueVersionSerializer(version).data,
@@ -214,8 +223,9 @@ def draft_edit(request, district_id: int):
     if draft is None:
         latest = selectors.version_in_force(district_id=district.pk, on=date.max)
         return render(request, "catalog/draft_start.html", {"district": district, "latest": latest})
+    suggested = services.version_title_suggestion(district=district, on=timezone.localdate())
     publish_form = PublishForm(
-        request.POST if request.POST.get("action") == "publish" else None, initial={"title": draft.title}
+        request.POST if request.POST.get("action") == "publish" else None, initial={"title": suggested}
     )
     if request.method == "POST" and request.POST.get("action") == "publish" and publish_form.is_valid():
         counts = selectors.item_counts(version=draft)
@@ -257,6 +267,8 @@ def draft_edit(request, district_id: int):
             "latest": latest,
             "diff": diff,
             "counts": selectors.item_counts(version=draft),
+            "revertable": True,
+            "open_imports": draft.imports.filter(state="proposed").select_related("created_by")[:5],
         },
     )
 
@@ -290,31 +302,6 @@ def draft_item_delete(request, district_id: int, item_id: int):
         )
     services.item_delete(item=item, actor=request.user)
     messages.success(request, _("“%(title)s” was removed from the draft.") % {"title": item.title})
-    return redirect("catalogue-draft", district_id=district.pk)
-
-
-@login_required
-@require_POST
-def draft_import(request, district_id: int):
-    district = _managed_district(request, district_id)
-    draft = _draft(request, district)
-    form = ImportForm(request.POST, request.FILES)
-    if not form.is_valid():
-        # Say what was wrong with the upload (none chosen, an empty file …), not just that it failed.
-        problems = " ".join(str(e) for e in form.errors.get("file", []))
-        messages.error(request, _("Choose an .xlsx or .csv file to import. %(problems)s") % {"problems": problems})
-        return redirect("catalogue-draft", district_id=district.pk)
-    upload = form.cleaned_data["file"]
-    try:
-        count = services.items_import(draft=draft, actor=request.user, upload=upload, filename=upload.name)
-    except io.ImportRejected as exc:
-        return render(
-            request,
-            "catalog/import_errors.html",
-            {"district": district, "errors": exc.errors, "filename": upload.name},
-            status=400,
-        )
-    messages.success(request, _("%(count)s items imported into the draft.") % {"count": count})
     return redirect("catalogue-draft", district_id=district.pk)
 
 

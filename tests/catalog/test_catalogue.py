@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from openpyxl import load_workbook
 
+from catalog import imports, selectors, services
 from catalog import io as catalogue_io
-from catalog import selectors, services
 from catalog.choices import ItemList, VersionState
 from catalog.models import CatalogueItem, CatalogueVersion
 from catalog.models.catalogue import PublishedVersionError
@@ -185,7 +185,7 @@ def test_an_import_with_any_bad_row_changes_nothing_and_says_where(jinjiang, min
         "不存在,工作事项,某事项,,,,\n"
     )
     with pytest.raises(catalogue_io.ImportRejected) as excinfo:
-        services.items_import(draft=draft, actor=minzheng, upload=upload, filename="list.csv")
+        imports.import_propose(draft=draft, actor=minzheng, upload=upload, filename="list.csv")
     found = {(e.row, e.column) for e in excinfo.value.errors}
     assert (3, "每社区每年经费（元）") in found
     assert (4, "发文层级") in found
@@ -193,7 +193,7 @@ def test_an_import_with_any_bad_row_changes_nothing_and_says_where(jinjiang, min
     assert sorted(draft.items.values_list("title", flat=True)) == before
 
 
-def test_an_import_replaces_the_lists_in_the_file_and_keeps_keys_of_same_titles(jinjiang, minzheng):
+def test_an_import_taken_as_the_whole_list_replaces_that_list_and_keeps_keys_of_same_titles(jinjiang, minzheng):
     draft = services.draft_start(district=jinjiang, actor=minzheng)
     key = draft.items.get(title="协税护税").key
     duties_before = draft.items.filter(list="duties").count()
@@ -203,7 +203,9 @@ def test_an_import_replaces_the_lists_in_the_file_and_keeps_keys_of_same_titles(
         "退出,证明盖章,出具居住证明,由公安派出所出具,公安派出所\n",
         encoding="gb18030",  # Excel on Chinese Windows
     )
-    assert services.items_import(draft=draft, actor=minzheng, upload=upload, filename="退出清单.csv") == 2
+    record = imports.import_propose(draft=draft, actor=minzheng, upload=upload, filename="退出清单.csv")
+    assert draft.items.filter(list="withdrawn").count() == 13  # a proposal changes nothing
+    imports.import_apply(record=record, actor=minzheng, whole_lists=["withdrawn"])
     assert draft.items.filter(list="withdrawn").count() == 2
     assert draft.items.get(title="协税护税").key == key
     assert draft.items.filter(list="duties").count() == duties_before
@@ -213,7 +215,9 @@ def test_an_export_imports_back_unchanged(jinjiang, minzheng, client):
     version = selectors.version_in_force(district_id=jinjiang.pk, on=date.max)
     content = client.get(f"/catalogue/{jinjiang.pk}/export.xlsx").content
     draft = services.draft_start(district=jinjiang, actor=minzheng)
-    services.items_import(draft=draft, actor=minzheng, upload=io.BytesIO(content), filename="export.xlsx")
+    record = imports.import_propose(draft=draft, actor=minzheng, upload=io.BytesIO(content), filename="export.xlsx")
+    assert (record.counts["added"], record.counts["changed"], record.counts["removed"]) == (0, 0, 0)
+    imports.import_apply(record=record, actor=minzheng, whole_lists=list(ItemList.values))
     diff = selectors.versions_diff(old=version, new=draft)
     assert diff == {"added": [], "removed": [], "changed": []}
 
@@ -223,8 +227,8 @@ def test_an_export_imports_back_unchanged(jinjiang, minzheng, client):
 
 def test_the_template_has_the_import_headers(client):
     workbook = load_workbook(io.BytesIO(client.get("/catalogue/template.xlsx").content))
-    header = [cell.value for cell in next(workbook.active.iter_rows(max_row=1))]
-    assert header == catalogue_io.header_row()
+    header = [cell.value for cell in next(workbook.active.iter_rows(min_row=2, max_row=2))]
+    assert header == catalogue_io.header_row()  # below the row that says what the file holds
 
 
 def test_csv_export_streams_the_lists_in_force_on_a_date(client, jinjiang):

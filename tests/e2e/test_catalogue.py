@@ -364,3 +364,138 @@ def test_overseer_compares_districts_and_sees_the_burden_chart_on_a_desktop(worl
     expect(bars.filter(has_text="金牛区 v1")).to_have_count(1)
     expect(bars.filter(has_text="锦江区 v2").locator(".bar-total")).to_have_text(str(sum(JINJIANG_V2_COUNTS.values())))
     expect(chart).not_to_contain_text("市北区")
+
+
+# --- The spreadsheet round trip (issue 16) ----------------------------------------------------------------------
+
+
+def _upload(page: Page, draft_path: str, path: Path) -> None:
+    page.goto(draft_path)
+    page.locator(f"form[action='{draft_path}import/'] #id_file").set_input_files(str(path))
+    page.locator(f"form[action='{draft_path}import/'] button[type=submit]").click()
+
+
+def test_an_excel_round_trip_proposes_then_applies_and_a_destructive_sheet_changes_nothing_until_confirmed(
+    world, open_page, tmp_path: Path
+):
+    from openpyxl import Workbook, load_workbook
+
+    jinjiang = world.unit("锦江区")
+    draft_path = f"/catalogue/{jinjiang.pk}/draft/"
+    page = open_page("desktop")
+    log_in(page, "minzheng")
+    page.goto(draft_path)
+    page.locator("form:has(input[name=action][value=start]) button[type=submit]").click()
+    draft = CatalogueVersion.objects.get(district=jinjiang, state="draft")
+    descriptions = dict(draft.items.values_list("key", "description"))
+
+    # A destructive sheet: two columns only, and 7 of the 13 withdrawn items.
+    kept = list(draft.items.filter(list="withdrawn").order_by("code").values_list("title", flat=True))[:7]
+    workbook = Workbook()
+    workbook.active.append(["清单", "事项名称"])
+    for title in kept:
+        workbook.active.append(["退出", title])
+    destructive = tmp_path / "退出清单.xlsx"
+    workbook.save(destructive)
+    _upload(page, draft_path, destructive)
+
+    expect(page).to_have_url(re.compile(rf"{re.escape(draft_path)}imports/\d+/$"))
+    expect(page.get_by_test_id("import-warnings")).to_contain_text("13")
+    expect(page.get_by_test_id("import-list-withdrawn").get_by_test_id("missing")).to_have_count(6)
+    assert draft.items.filter(list="withdrawn").count() == 13  # nothing has changed yet
+    assert dict(draft.items.values_list("key", "description")) == descriptions
+
+    # Applied without "the sheet is the whole list": the columns it lacks and the items it omits stay.
+    page.get_by_test_id("decide").locator("button[value=apply]").click()
+    expect(page).to_have_url(url(draft_path))
+    assert draft.items.filter(list="withdrawn").count() == 13
+    assert dict(draft.items.values_list("key", "description")) == descriptions
+
+    # The round trip: export the draft (its own name and first row say what it is) ...
+    with page.expect_download() as download:
+        page.get_by_test_id("export-draft").click()
+    assert download.value.suggested_filename.startswith("锦江区_社区工作事项清单_草稿_")
+    exported = tmp_path / "草稿.xlsx"
+    download.value.save_as(exported)
+
+    # ... edit it as a district would: a title row above everything, "9月", a new duty without key or number.
+    workbook = load_workbook(exported)
+    sheet = workbook.worksheets[0]
+    assert "草稿" in sheet["A1"].value
+    sheet.insert_rows(1)
+    sheet["A1"] = "锦江区民政局 社区工作事项清单修订稿"
+    header = [cell.value for cell in sheet[3]]
+    column = {name: index + 1 for index, name in enumerate(header)}
+    for row in sheet.iter_rows(min_row=4):
+        if row[column["事项名称"] - 1].value == "省级文明社区测评":
+            row[column["允许月份"] - 1].value = "9月"
+    new = ["" for _ in header]
+    new[column["清单"] - 1], new[column["类型"] - 1], new[column["事项名称"] - 1] = "履职", "工作事项", "组织邻里节活动"
+    sheet.append(new)
+    edited = tmp_path / "修订稿.xlsx"
+    workbook.save(edited)
+
+    # ... import it: the preview reads 9月 and names the new item, and nothing has changed yet ...
+    _upload(page, draft_path, edited)
+    expect(page).to_have_url(re.compile(rf"{re.escape(draft_path)}imports/\d+/$"))
+    assessments = page.get_by_test_id("import-list-assessments")
+    changed = assessments.get_by_test_id("changed").filter(has_text="省级文明社区测评")
+    expect(changed).to_contain_text("11月")
+    expect(changed).to_contain_text("9月")
+    expect(page.get_by_test_id("import-list-duties").get_by_test_id("added")).to_contain_text("组织邻里节活动")
+    expect(page.get_by_test_id("import-list-duties").get_by_test_id("added")).to_contain_text("LZ-")
+    expect(page.get_by_test_id("import-summary").locator("tr[data-list=withdrawn] td").nth(2)).to_have_text("0")
+    assert draft.items.get(title="省级文明社区测评").allowed_months == [11]
+
+    # ... confirm, and publish.
+    page.get_by_test_id("decide").locator("button[value=apply]").click()
+    expect(page).to_have_url(url(draft_path))
+    assert draft.items.get(title="省级文明社区测评").allowed_months == [9]
+    expect(page.get_by_test_id("draft-items").locator("tbody tr").filter(has_text="组织邻里节活动")).to_have_count(1)
+    publish = page.locator("form:has(input[name=action][value=publish])")
+    expect(publish.locator("#id_title")).to_have_value(re.compile(r"^锦江区社区工作事项清单（\d{4}年\d{1,2}月修订）$"))
+    publish.locator("#id_effective_from").fill("2099-01-01")
+    publish.locator("button[type=submit]").click()
+    expect(page).to_have_url(url(f"/catalogue/{jinjiang.pk}/"))
+    published = CatalogueVersion.objects.get(district=jinjiang, effective_from="2099-01-01")
+    assert published.items.get(title="省级文明社区测评").allowed_months == [9]
+    assert published.items.filter(title="组织邻里节活动", list="duties").exists()
+    assert published.items.filter(list="withdrawn").count() == 13
+
+
+def test_a_sheet_taken_as_the_whole_list_removes_only_after_the_choice_and_a_draft_can_be_discarded(
+    world, open_page, tmp_path: Path
+):
+    from openpyxl import Workbook
+
+    jinjiang = world.unit("锦江区")
+    draft_path = f"/catalogue/{jinjiang.pk}/draft/"
+    page = open_page("desktop")
+    log_in(page, "minzheng")
+    page.goto(draft_path)
+    page.locator("form:has(input[name=action][value=start]) button[type=submit]").click()
+    draft = CatalogueVersion.objects.get(district=jinjiang, state="draft")
+    kept = list(draft.items.filter(list="withdrawn").order_by("code").values_list("title", flat=True))[:7]
+    workbook = Workbook()
+    workbook.active.append(["清单", "事项名称"])
+    for title in kept:
+        workbook.active.append(["退出", title])
+    sheet = tmp_path / "退出清单.xlsx"
+    workbook.save(sheet)
+    _upload(page, draft_path, sheet)
+
+    whole = page.get_by_test_id("whole-withdrawn")
+    expect(whole.locator("xpath=..")).to_contain_text("13")
+    assert draft.items.filter(list="withdrawn").count() == 13
+    whole.check()
+    page.get_by_test_id("decide").locator("button[value=apply]").click()
+    expect(page).to_have_url(url(draft_path))
+    assert draft.items.filter(list="withdrawn").count() == 7
+
+    # Discarding asks first, then the draft is version 2 again.
+    page.get_by_test_id("discard").click()
+    expect(page.get_by_test_id("confirm")).to_be_visible()
+    assert draft.items.filter(list="withdrawn").count() == 7
+    page.get_by_test_id("confirm").locator("button[type=submit]").click()
+    expect(page).to_have_url(url(draft_path))
+    assert draft.items.filter(list="withdrawn").count() == JINJIANG_V2_COUNTS["withdrawn"]

@@ -86,6 +86,7 @@ API_OBJECT = {
     "contracts": "contract",
     "departments": "department",
     "districts": "district",
+    "imports": "import",
     "items": "item",
     "payments": "payment",
     "policies": "district",
@@ -101,7 +102,7 @@ def api_object_kind(method: str, path: str) -> str | None:
     resource = path.removeprefix("/api/v1/").split("/")[0]
     if resource == "items" and method in UNSAFE:
         return "draft_item"  # a published item never changes; the draft's do, for civil affairs
-    if resource == "versions" and (path.endswith("/publish/") or path.endswith("/diff/")):
+    if resource == "versions" and path.endswith(("/publish/", "/diff/", "/import/")):
         return "draft"
     return API_OBJECT[resource]
 
@@ -116,7 +117,10 @@ def api_url(method: str, path: str, objects) -> str:
 def page_url(key: str, kwargs_of: dict, objects) -> str:
     """`key` is a route name, with the value of its one literal argument in brackets: `contract-action[sign]`."""
     name, _, literal = key.partition("[")
-    kwargs = {arg: objects[kind].pk for arg, kind in kwargs_of.get(name, {}).items()}
+    # An item's key (the same item across versions) names it where a route takes `key`; elsewhere its id.
+    kwargs = {
+        arg: objects[kind].key if arg == "key" else objects[kind].pk for arg, kind in kwargs_of.get(name, {}).items()
+    }
     if literal:
         kwargs[LITERAL_ARG[name]] = literal.rstrip("]")
     return reverse(name, kwargs=kwargs)
@@ -127,6 +131,7 @@ LITERAL_ARG = {
     "contract-action": "action",
     "report-action": "action",
     "catalogue-export": "fmt",
+    "catalogue-draft-export": "fmt",
     "funding-export": "fmt",
 }
 
@@ -204,6 +209,11 @@ PAGE_ARGS = {
     "catalogue-draft-import": {"district_id": "district"},
     "catalogue-demands": {"district_id": "district"},
     "catalogue-demand": {"district_id": "district", "record_id": "check_record"},
+    "catalogue-draft-export": {"district_id": "district"},
+    "catalogue-draft-discard": {"district_id": "district"},
+    "catalogue-draft-revert": {"district_id": "district", "key": "draft_item"},
+    "catalogue-import": {"district_id": "district", "import_id": "import"},
+    "catalogue-import-errors": {"district_id": "district", "import_id": "refused_import"},
     "application": {"pk": "application"},
     "application-edit": {"pk": "application"},
     "attachment": {"pk": "application", "attachment_id": "attachment"},
@@ -310,6 +320,10 @@ API_BODIES = {
     },
     "PATCH /api/v1/policies/{district}/": lambda o: {"pass_threshold_percent": "70.00"},
     "POST /api/v1/versions/{id}/publish/": lambda o: {"effective_from": "2099-01-01", "title": "测试版"},
+    "POST /api/v1/versions/{id}/import/": lambda o: {
+        "file": SimpleUploadedFile("清单.csv", "清单,事项名称\n履职,组织邻里节\n".encode(), content_type="text/csv")
+    },
+    "POST /api/v1/imports/{id}/apply/": lambda o: {"whole_lists": []},
 }
 
 
@@ -364,4 +378,5 @@ PAGE_BODIES = {
     "notice": lambda o: {"action": "answer", "answer": "已改正"},
     "policy": lambda o: {"pass_threshold_percent": "70"},
     "catalogue-demand": lambda o: {"action": "unlisted", "note": "无依据"},
+    "catalogue-import": lambda o: {"action": "cancel"},
 }

@@ -108,6 +108,26 @@ PAGES = {
         "GET": "l o f f f f o o",
         "POST": "l m m m m f f m",
     },
+    "catalogue-draft-export[xlsx]": {
+        "GET": ("l o f f f f f o", "l n n n n n n o"),
+        "POST": ("l m m m m f f m", "l m m m m f f m"),
+    },
+    "catalogue-draft-discard": {
+        "GET": ("l o f f f f f o", "l n n n n n n o"),
+        "POST": ("l w f f f f f w", "l n n n n f f w"),
+    },
+    "catalogue-draft-revert": {
+        "GET": ("l o f f f f f o", "l n n n n n n o"),
+        "POST": ("l w f f f f f w", "l n n n n f f w"),
+    },
+    "catalogue-import": {
+        "GET": ("l o f f f f f o", "l n n n n n n o"),
+        "POST": ("l w f f f f f w", "l n n n n f f w"),
+    },
+    "catalogue-import-errors": {
+        "GET": ("l o f f f f f o", "l n n n n n n o"),
+        "POST": ("l m m m m f f m", "l m m m m f f m"),
+    },
     "check": {
         "GET": "o o o o o o o o",
         "POST": "m m m m m f f m",
@@ -406,6 +426,10 @@ API = {
     "GET /api/v1/versions/{id}/": ("o o o o o o o o", "o o o o o o o o"),
     "GET /api/v1/versions/{id}/diff/": ("n o n n n o o o", "n n n n n n n o"),
     "POST /api/v1/versions/{id}/publish/": ("l w n n n f f w", "l n n n n f f w"),
+    "POST /api/v1/versions/{id}/import/": ("l w n n n f f w", "l n n n n f f w"),
+    "GET /api/v1/imports/{id}/": ("l o n n n o o o", "l n n n n n n o"),
+    "POST /api/v1/imports/{id}/apply/": ("l w n n n f f w", "l n n n n f f w"),
+    "POST /api/v1/imports/{id}/cancel/": ("l w n n n f f w", "l n n n n f f w"),
 }
 
 

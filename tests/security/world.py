@@ -8,6 +8,7 @@ Each district gets the same set, made through the services by staff of that dist
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from io import BytesIO
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
@@ -71,8 +72,10 @@ def _staff(district, usernames):
 def build_district(name: str) -> DistrictObjects:
     from approvals import services as approvals
     from audits import services as audits
+    from catalog import imports as catalog_imports
     from catalog import services as catalog
     from catalog.choices import ItemList
+    from catalog.io import ImportRejected
     from catalog.models import Unit
     from catalog.selectors import version_in_force
     from funding import services as funding
@@ -84,6 +87,15 @@ def build_district(name: str) -> DistrictObjects:
     published = version_in_force(district_id=district.pk, on=today)
     assistance = published.items.filter(list=ItemList.ASSISTANCE).order_by("code").first()
     draft = catalog.draft_start(district=district, actor=civil)
+    # A spreadsheet import waiting for a decision, and one refused with its errors marked (catalog.imports).
+    sheet = "清单,事项名称\n履职,组织邻里节活动\n".encode()
+    proposal = catalog_imports.import_propose(draft=draft, actor=civil, upload=BytesIO(sheet), filename="清单.csv")
+    try:
+        catalog_imports.import_propose(
+            draft=draft, actor=civil, upload=BytesIO("清单,事项名称\n不存在,某事项\n".encode()), filename="错.csv"
+        )
+    except ImportRejected as exc:
+        refused = exc.record
 
     # An application in consultation, with an attachment; its batch and the community's ballot.
     application = approvals.application_save(
@@ -184,6 +196,8 @@ def build_district(name: str) -> DistrictObjects:
             "item": published.items.order_by("code").first(),
             "draft": draft,
             "draft_item": draft.items.order_by("code").first(),
+            "import": proposal,
+            "refused_import": refused,
             "application": application,
             "attachment": attachment,
             "batch": application.batch,
