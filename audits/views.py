@@ -19,7 +19,8 @@ from catalog.selectors import version_in_force
 
 from . import selectors, services, trail
 from .forms import AssessmentForm, BurdenReportForm, FindingForm, InspectionForm, NoticeForm
-from .models import BurdenReport, Finding, Inspection, Notice
+from .models import AssessmentHeld, BurdenReport, Finding, Inspection, Notice
+from .workbench import notices_in_my_scope
 
 PAGE_SIZE = 25
 
@@ -134,6 +135,8 @@ def assessment_list(request):
     qs = selectors.assessments_visible_to(request.user)
     if request.GET.get("findings") == "1":
         qs = qs.filter(pk__in=selectors.assessment_findings(request.user).values("pk"))
+    if request.GET.get("state") in AssessmentHeld.State.values:
+        qs = qs.filter(state=request.GET["state"])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "audits/assessment_list.html", {"page": page})
 
@@ -350,6 +353,10 @@ def notice_list(request):
     qs = selectors.notices_visible_to(request.user)
     if request.GET.get("district", "").isdigit():
         qs = qs.filter(district_id=request.GET["district"])
+    if request.GET.get("mine") == "1" and request.user.is_authenticated:  # the workbench: my district's, or us
+        qs = qs & notices_in_my_scope(request.user)
+    if request.GET.get("state") in Notice.State.values:
+        qs = qs.filter(state=request.GET["state"])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "audits/notice_list.html", {"page": page})
 

@@ -24,6 +24,7 @@ from . import exports, selectors, services
 from .choices import ContractState, ExportKind
 from .forms import AmendForm, ContractForm, PaymentForm, ReportForm
 from .models import ExportRecord, Instalment, Payment
+from .workbench import contracts_overdue
 
 PAGE_SIZE = 25
 GROUPS = {"payer": ("contract__payer__name",), "community": ("community__name",), "item": ("contract__item_title",)}
@@ -43,6 +44,8 @@ def contract_list(request):
         qs = qs.filter(state=state)
     if request.GET.get("payer", "").isdigit():
         qs = qs.filter(payer_id=request.GET["payer"])
+    if request.GET.get("overdue") == "1":  # the workbench's 逾期未付: contracts with an instalment overdue
+        qs = qs.filter(pk__in=contracts_overdue(request.user, timezone.localdate()).values("pk"))
     if request.GET.get("q"):
         qs = qs.filter(Q(item_title__icontains=request.GET["q"][:100]) | Q(number__icontains=request.GET["q"][:100]))
     page = Paginator(qs.order_by("-id"), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -232,7 +235,11 @@ def owed(request):
     """A community secretary: what each item's payer owes the community, and what has been paid."""
     if request.user.role != Role.SECRETARY:
         raise PermissionDenied
-    return render(request, "funding/owed.html", {"rows": selectors.owed_to(request.user.unit)})
+    rows = selectors.owed_to(request.user.unit)
+    if request.GET.get("overdue") == "1":  # the workbench: only what is paid late
+        late = set(contracts_overdue(request.user, timezone.localdate()).values_list("pk", flat=True))
+        rows = [row for row in rows if row["contract_id"] in late]
+    return render(request, "funding/owed.html", {"rows": rows})
 
 
 @login_required
