@@ -33,7 +33,7 @@ def ballots_task(user: User, today: date) -> Task:
         n=Count("id"), due=Min("deadline"), overdue=Count("id", filter=Q(deadline__lt=today))
     )
     return Task(
-        _("Opinions asked of us"), row["n"], reverse("ballots") + "?open=1", due=row["due"], overdue=row["overdue"]
+        _("My consultation forms"), row["n"], reverse("ballots") + "?open=1", due=row["due"], overdue=row["overdue"]
     )
 
 

@@ -30,17 +30,21 @@ class Task:
     unit: str = ""  # 笔, 件, 份: how they are counted (blank: a bare number)
 
     def deadline_text(self, today: date) -> str:
-        """征求意见 2 天后截止 / 今天截止 / 1 件逾期: what the deadline means for the person today."""
-        if self.overdue:
-            return ngettext("%(n)d overdue", "%(n)d overdue", self.overdue) % {"n": self.overdue}
+        """2 天后截止 / 今天截止 / 已逾期 3 天 (1 项已逾期 first when only some are): the deadline today."""
         if self.due is None:
-            return ""
-        days = (self.due - today).days
-        if days < 0:
-            return _("past its deadline")
-        if days == 0:
-            return _("due today")
-        return ngettext("due in %(n)d day", "due in %(n)d days", days) % {"n": days}
+            parts = []
+        else:
+            days = (self.due - today).days
+            if days < 0:
+                text = ngettext("overdue by %(n)d day", "overdue by %(n)d days", -days) % {"n": -days}
+            elif days == 0:
+                text = _("due today")
+            else:
+                text = ngettext("due in %(n)d day", "due in %(n)d days", days) % {"n": days}
+            parts = [text]
+        if 0 < self.overdue < self.count or (self.overdue and self.due is None):
+            parts.insert(0, ngettext("%(n)d overdue", "%(n)d overdue", self.overdue) % {"n": self.overdue})
+        return " · ".join(parts)
 
 
 @dataclass(frozen=True)

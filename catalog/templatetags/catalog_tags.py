@@ -1,4 +1,5 @@
 from django import template
+from django.utils.translation import gettext as _
 
 from ..choices import ItemList, ItemType, Verdict
 
@@ -34,6 +35,12 @@ def type_label(value):
 @register.filter
 def verdict_label(value):
     return Verdict(value).label if value in Verdict.values else value
+
+
+@register.filter
+def version_label(number):
+    """第 2 版, never "v2": a version as a person names it."""
+    return _("Version %(number)s") % {"number": number}
 
 
 @register.filter

@@ -41,6 +41,10 @@ def catalogue_index(request):
     return render(request, "catalog/catalogue_index.html", {"districts": districts})
 
 
+# The lists' colours, as in the stylesheet (.list-duties …), for the charts.
+LIST_COLOURS = {"duties": "#1f7a4d", "assistance": "#0b5cad", "withdrawn": "#b42318", "assessments": "#b54708"}
+
+
 @require_safe
 def district_catalogue(request, district_id: int):
     """A district's four lists in force on a date, by list and type, searchable, with counts."""
@@ -92,6 +96,7 @@ def district_catalogue(request, district_id: int):
             "lists": ItemList.choices,
             "types": ItemType.choices,
             "can_manage": services.can_manage_district(request.user, district),
+            "next_version": selectors.next_version(district_id=district.pk, after=on),
         },
     )
 
@@ -108,7 +113,8 @@ def version_history(request, district_id: int):
     district = _district(district_id)
     versions = selectors.versions_visible_to(request.user).filter(district=district).order_by("-effective_from")
     history = {row["number"]: row for row in selectors.burden_history(district_ids=[district.pk])}
-    rows = [{"version": v, "totals": history.get(v.number)} for v in versions]
+    statuses = selectors.version_statuses(versions, on=timezone.localdate())
+    rows = [{"version": v, "totals": history.get(v.number), "status": statuses.get(v.pk)} for v in versions]
     return render(request, "catalog/version_history.html", {"district": district, "rows": rows})
 
 
@@ -329,14 +335,53 @@ def burden_dashboard(request):
     if not district_ids:
         raise PermissionDenied
     history = selectors.burden_history(district_ids=district_ids)
-    peak = max((row["total"] for row in history), default=0) or 1
     for row in history:
-        row["bars"] = [
-            {"list": value, "label": label, "n": row["lists"][value], "percent": 100 * row["lists"][value] / peak}
-            for value, label in ItemList.choices
+        row["label"] = f"{row['district']} {_('Version %(number)s') % {'number': row['number']}}"
+    given_lists = [(value, label) for value, label in ItemList.choices if value != ItemList.WITHDRAWN]
+    categories = [row["label"] for row in history]
+    # What communities are given (duties + assistance + assessments) is one stack; the withdrawn list is what was
+    # taken away, drawn beside it, never stacked into the burden.
+    given_chart = {
+        "categories": categories,
+        "yName": _("items"),
+        "filename": _("Community burden per version"),
+        "series": [
+            {
+                "name": label,
+                "type": "bar",
+                "stack": "given",
+                "color": LIST_COLOURS[value],
+                "data": [row["lists"][value] for row in history],
+            }
+            for value, label in given_lists
         ]
+        + [
+            {
+                "name": _("Taken away (withdrawn list)"),
+                "type": "bar",
+                "stack": "withdrawn",
+                "color": LIST_COLOURS[ItemList.WITHDRAWN],
+                "data": [row["lists"][ItemList.WITHDRAWN] for row in history],
+            }
+        ],
+    }
+    types_chart = {
+        "categories": categories,
+        "yName": _("items"),
+        "filename": _("Items given to communities per type"),
+        "series": [
+            {"name": label, "type": "line", "data": [row["given_types"][value] for row in history]}
+            for value, label in ItemType.choices
+        ],
+    }
     return render(
         request,
         "catalog/burden_dashboard.html",
-        {"history": history, "lists": ItemList.choices, "types": ItemType.choices},
+        {
+            "history": history,
+            "given_lists": given_lists,
+            "types": ItemType.choices,
+            "given_chart": given_chart,
+            "types_chart": types_chart,
+        },
     )

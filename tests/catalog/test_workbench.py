@@ -93,13 +93,18 @@ def test_the_home_page_costs_the_same_queries_with_twice_the_data(username, demo
     )
 
 
-def test_a_ballot_due_in_two_days_says_so_and_an_overdue_one_leads(demo):
+def test_the_deadline_says_how_many_days_are_left_or_how_late_it_is():
+    from django.utils import translation
+
     today = date(2026, 3, 10)
-    soon = Task("征求意见", 2, "/ballots/?open=1", due=today + timedelta(days=2))
-    assert soon.deadline_text(today) in ("due in 2 days", "2 天后截止")
-    late = Task("逾期未付", 1, "/funding/contracts/?overdue=1", due=today - timedelta(days=5), overdue=1)
-    assert late.deadline_text(today) in ("1 overdue", "1 件逾期")
-    assert Task("x", 1, "/", due=today).deadline_text(today) in ("due today", "今天截止")
+    with translation.override("zh-hans"):
+        assert Task("征求意见", 2, "/", due=today + timedelta(days=2)).deadline_text(today) == "2 天后截止"
+        assert Task("征求意见", 2, "/", due=today).deadline_text(today) == "今天截止"
+        late = Task("通报整改", 1, "/", due=today - timedelta(days=3), overdue=1)
+        assert late.deadline_text(today) == "已逾期 3 天"
+        some = Task("通报整改", 3, "/", due=today - timedelta(days=1), overdue=1)
+        assert some.deadline_text(today) == "1 项已逾期 · 已逾期 1 天"
+        assert Task("待我审批", 3, "/").deadline_text(today) == ""
 
 
 def test_the_home_page_no_longer_lists_people(demo, client):
