@@ -326,7 +326,8 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "社区工作准入 Community work access API",
-    "DESCRIPTION": "Catalogue, approvals, funding and supervision of community work (社区工作准入).",
+    "DESCRIPTION": "社区工作准入系统的接口：社区工作清单、准入审批、费随事转和监督审计。"
+    " Catalogue, approvals, funding and supervision of community work.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

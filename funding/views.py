@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404, HttpResponse, StreamingHttpRespon
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -225,7 +226,8 @@ def contract_ocds(request, pk: int):
         ),
         content_type="application/json; charset=utf-8",
     )
-    response["Content-Disposition"] = f'attachment; filename="contract-{contract.pk}.ocds.json"'
+    name = _("Contract %(number)s") % {"number": contract.number}
+    response["Content-Disposition"] = content_disposition_header(True, f"{name}.ocds.json")
     return response
 
 
@@ -364,5 +366,6 @@ def report_export(request, fmt: str):
         response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
     else:
         raise Http404
-    response["Content-Disposition"] = f'attachment; filename="funding-{start}-{end}.{fmt}"'
+    name = _("Funding report %(start)s to %(end)s") % {"start": start, "end": end}
+    response["Content-Disposition"] = content_disposition_header(True, f"{name}.{fmt}")
     return response

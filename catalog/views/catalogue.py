@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -151,7 +152,11 @@ def export(request, district_id: int, fmt: str):
     if version is None:
         raise Http404(_("No catalogue was in force in this district on that date."))
     items = version.items.in_list_order()
-    filename = f"catalogue-{district.pk}-v{version.number}"
+    # A file name a person reads: 锦江区社区工作清单（第 2 版）.xlsx, sent as RFC 6266 UTF-8.
+    filename = _("%(district)s community work catalogue (version %(number)s)") % {
+        "district": district.name,
+        "number": version.number,
+    }
     if fmt == "csv":
         response = StreamingHttpResponse(io.csv_lines(items.iterator()), content_type="text/csv; charset=utf-8")
     elif fmt == "xlsx":
@@ -170,7 +175,7 @@ def export(request, district_id: int, fmt: str):
         )
     else:
         raise Http404
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    response["Content-Disposition"] = content_disposition_header(True, f"{filename}.{fmt}")
     return response
 
 
@@ -179,7 +184,7 @@ def import_template(request):
     response = HttpResponse(
         io.template_xlsx(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    response["Content-Disposition"] = 'attachment; filename="catalogue-template.xlsx"'
+    response["Content-Disposition"] = content_disposition_header(True, _("catalogue import template") + ".xlsx")
     return response
 
 

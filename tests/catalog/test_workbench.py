@@ -34,9 +34,9 @@ def _listed(response) -> int:
 
 def _double_everything() -> None:
     """Every row the workbench counts, copied once more: the same kinds of data, twice as much of it."""
-    from approvals.models import Application, Ballot
+    from approvals.models import Application
     from audits.models import AssessmentHeld, BurdenReport, Finding, Notice
-    from funding.models import Contract, Instalment
+    from funding.models import Contract
 
     for application in list(Application.objects.all()):
         ballots = list(application.ballots.all())
