@@ -38,6 +38,12 @@ def verdict_label(value):
 
 
 @register.filter
+def has_required(form) -> bool:
+    """Whether a form has a field a person must fill (the form include then explains the * mark)."""
+    return any(field.required for field in getattr(form, "fields", {}).values())
+
+
+@register.filter
 def version_label(number):
     """第 2 版, never "v2": a version as a person names it."""
     return _("Version %(number)s") % {"number": number}
