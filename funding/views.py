@@ -308,10 +308,37 @@ def report(request):
     payer_peak = max([row["promised"] for row in by_payer] + [1])
     for row in by_payer:
         row["pct"] = 100 * row["promised"] / payer_peak
+    payers_chart = {
+        "categories": [row["contract__payer__name"] for row in by_payer],
+        "yName": _("yuan"),
+        "money": True,
+        "filename": _("Promised and paid per paying unit"),
+        "series": [
+            {
+                "name": _("Promised"),
+                "type": "bar",
+                "color": "#0b5cad",
+                "data": [float(r["promised"]) for r in by_payer],
+            },
+            {"name": _("Paid"), "type": "bar", "color": "#1f7a4d", "data": [float(r["paid_total"]) for r in by_payer]},
+        ],
+    }
+    months_chart = {
+        "categories": [row["month"].strftime("%Y-%m") for row in series],
+        "yName": _("yuan"),
+        "money": True,
+        "filename": _("Paid against promised, month by month"),
+        "series": [
+            {"name": _("Promised"), "type": "bar", "color": "#0b5cad", "data": [float(r["promised"]) for r in series]},
+            {"name": _("Paid"), "type": "bar", "color": "#1f7a4d", "data": [float(r["paid"]) for r in series]},
+        ],
+    }
     return render(
         request,
         "funding/report.html",
         {
+            "payers_chart": payers_chart,
+            "months_chart": months_chart,
             "form": form,
             "rows": rows,
             "totals": selectors.totals(rows),

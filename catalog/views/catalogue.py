@@ -314,10 +314,28 @@ def city_comparison(request):
         raise PermissionDenied
     on = _date_from(request)
     comparison = selectors.city_comparison(city=city, on=on) if city else {"districts": [], "conflicts": []}
+    rows = comparison["districts"]
+    # Each district's given lists stacked, its withdrawn list beside them (what was taken away, not burden).
+    chart = {
+        "categories": [row["district"].name for row in rows],
+        "yName": _("items"),
+        "filename": _("District catalogues side by side"),
+        "series": [
+            {
+                "name": label,
+                "type": "bar",
+                "stack": "withdrawn" if value == ItemList.WITHDRAWN else "given",
+                "color": LIST_COLOURS[value],
+                "data": [row["lists"][value] for row in rows],
+            }
+            for value, label in ItemList.choices
+        ],
+    }
     return render(
         request,
         "catalog/city_comparison.html",
         {
+            "chart": chart,
             "city": city,
             "on": on,
             "lists": ItemList.choices,
