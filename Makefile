@@ -6,13 +6,18 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-8)
 export PATH := $(CURDIR)/$(BIN):$(PATH)
+# The web server's port: `make run PORT=8080` (or PORT=8080 make run).
+PORT ?= 8000
+# A package manager that is busy (another apt or pip holding its lock, a flaky mirror) is tried again, five times.
+RETRY = bash -c 'for i in 1 2 3 4 5; do "$$@" && exit 0; [ $$i = 5 ] && exit 1; \
+	echo "$$1 failed (busy or offline?); trying again in $$((i * 5)) s" >&2; sleep $$((i * 5)); done' retry
 
 .PHONY: run test setup lint messages fonts browser clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(RETRY) $(BIN)/python -m pip install --quiet --upgrade pip
+	$(RETRY) $(BIN)/python -m pip install --quiet -e '.[dev]'
 	rm -f $(VENV)/.installed-* && touch $@
 
 setup: $(STAMP)
@@ -20,17 +25,19 @@ setup: $(STAMP)
 messages: $(STAMP)
 	$(BIN)/python manage.py compilemessages --ignore=.venv --verbosity 0
 
-# Runs web (port 8000), Celery worker and Celery beat together; Ctrl-C stops all three.
+# Runs web (port $(PORT), 8000 unless PORT= says otherwise), Celery worker and Celery beat together; Ctrl-C stops
+# all three.
 run: export DJANGO_DEBUG ?= 1
 run: messages fonts
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(BIN)/honcho -f Procfile.dev start
+	$(BIN)/honcho -f Procfile.dev start --port $(PORT)
 
 # System packages, installed only where missing: a Chinese font and Pango for the PDF reply slips,
 # Debian's Chromium for the browser tests (Playwright's own download does not work), docker-compose.
-APT_INSTALL = { apt-get update -qq || true; } && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
+APT_INSTALL = { $(RETRY) apt-get update -qq || true; } && \
+	$(RETRY) env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 install -y -qq
 fonts:
 	@fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || $(APT_INSTALL) fonts-wqy-microhei libpango-1.0-0 libpangoft2-1.0-0
 

@@ -16,8 +16,10 @@ class ApprovalsConfig(AppConfig):
         from .home import approvals_section
         from .models import Application
         from .selectors import expedited_cover
+        from .workbench import register as register_workbench
 
         # The check asks us whether an approved urgent item covers work that is not in the catalogue.
         register_expedited_provider(expedited_cover, reads=(Application,))
         register_home_section(approvals_section)
+        register_workbench()
         register_demo_loader(load_demo_approvals)

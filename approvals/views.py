@@ -19,6 +19,7 @@ from . import selectors, services
 from .choices import ApplicationState, BatchState, Vote
 from .forms import ApplicationForm, AttachmentForm, DecisionForm, EarlyCloseForm, VoteForm
 from .models import Application
+from .workbench import open_ballots
 
 PAGE_SIZE = 25
 
@@ -350,7 +351,10 @@ def _batch_step(request, batch):
 @require_safe
 def my_ballots(request):
     """The ballots of a street office or a community, the open ones first."""
-    ballots = selectors.ballots_for(request.user).order_by("vote", "deadline", "id")
+    ballots = selectors.ballots_for(request.user)
+    if request.GET.get("open") == "1":  # the workbench's 征求意见: only those still to return
+        ballots = open_ballots(request.user)
+    ballots = ballots.order_by("vote", "deadline", "id")
     page = Paginator(ballots, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "approvals/ballots.html", {"page": page, "form": VoteForm(), "votes": Vote.choices})
 

@@ -24,9 +24,11 @@ class AuditsConfig(AppConfig):
         from .home import audits_section
         from .models import AssessmentHeld
         from .selectors import assessments_held_count
+        from .workbench import register as register_workbench
 
         # After every migrate, every audited table (new ones too) gets its trigger on PostgreSQL.
         post_migrate.connect(_install_triggers, sender=self)
         register_assessment_counter(assessments_held_count, reads=(AssessmentHeld,))
         register_home_section(audits_section)
+        register_workbench()
         register_demo_loader(load_demo_audits)

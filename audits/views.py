@@ -20,7 +20,8 @@ from catalog.selectors import version_in_force
 
 from . import selectors, services, trail
 from .forms import AssessmentForm, BurdenReportForm, FindingForm, InspectionForm, NoticeForm
-from .models import BurdenReport, Finding, Inspection
+from .models import AssessmentHeld, BurdenReport, Finding, Inspection, Notice
+from .workbench import notices_in_my_scope
 
 PAGE_SIZE = 25
 
@@ -165,6 +166,8 @@ def _assessments_page(request, *, status: int = 200):
     qs = selectors.assessments_visible_to(request.user)
     if request.GET.get("findings") == "1":
         qs = qs.filter(pk__in=selectors.assessment_findings(request.user).values("pk"))
+    if request.GET.get("state") in AssessmentHeld.State.values:
+        qs = qs.filter(state=request.GET["state"])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     answers = services.ASSESSMENT.transitions  # what a community may answer, and from which state
     context = {"page": page, "answers": answers, "answerable": answers["confirm"].sources}
@@ -418,6 +421,10 @@ def notice_list(request):
     qs = selectors.notices_visible_to(request.user)
     if district_id := parse_id(request.GET.get("district")):
         qs = qs.filter(district_id=district_id)
+    if request.GET.get("mine") == "1" and request.user.is_authenticated:  # the workbench: my district's, or us
+        qs = qs & notices_in_my_scope(request.user)
+    if request.GET.get("state") in Notice.State.values:
+        qs = qs.filter(state=request.GET["state"])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "audits/notice_list.html", {"page": page})
 

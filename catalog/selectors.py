@@ -121,6 +121,27 @@ def version_in_force(*, district_id: int, on: date) -> CatalogueVersion | None:
     )
 
 
+def version_statuses(versions, *, on: date) -> dict[int, str]:
+    """施行中 / 待施行 / 已废止 of each published version on `on`: the latest started one is in force, later ones
+    are pending, earlier ones superseded. Drafts have no status."""
+    published = sorted((v for v in versions if v.state == VersionState.PUBLISHED), key=lambda v: v.effective_from)
+    started = [v for v in published if v.effective_from <= on]
+    statuses = {v.pk: "pending" for v in published if v.effective_from > on}
+    statuses.update({v.pk: "superseded" for v in started[:-1]})
+    if started:
+        statuses[started[-1].pk] = "in_force"
+    return statuses
+
+
+def next_version(*, district_id: int, after: date) -> CatalogueVersion | None:
+    """The published version that takes effect next after `after` (待施行), if one is announced."""
+    return (
+        CatalogueVersion.objects.filter(district_id=district_id, state=VersionState.PUBLISHED, effective_from__gt=after)
+        .order_by("effective_from")
+        .first()
+    )
+
+
 def versions_of(*, district_id: int) -> QuerySet[CatalogueVersion]:
     return CatalogueVersion.objects.filter(district_id=district_id).order_by(
         F("effective_from").desc(nulls_first=True), "-number"
@@ -270,10 +291,16 @@ def burden_history(*, district_ids: list[int]) -> list[dict]:
                 "effective_from": row["version__effective_from"],
                 "lists": dict.fromkeys(ItemList.values, 0),
                 "types": dict.fromkeys(ItemType.values, 0),
+                "given_types": dict.fromkeys(ItemType.values, 0),
                 "total": 0,
+                "given": 0,
             },
         )
         entry["lists"][row["list"]] += row["n"]
         entry["types"][row["type"]] += row["n"]
         entry["total"] += row["n"]
+        # What communities are given is every list but the withdrawn one: that list is what was taken away.
+        if row["list"] != ItemList.WITHDRAWN:
+            entry["given_types"][row["type"]] += row["n"]
+            entry["given"] += row["n"]
     return list(history.values())

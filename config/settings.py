@@ -72,7 +72,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "catalog.language.ChosenLanguageMiddleware",  # 简体中文 unless English was chosen
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -338,7 +338,8 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "社区工作准入 Community work access API",
-    "DESCRIPTION": "Catalogue, approvals, funding and supervision of community work (社区工作准入).",
+    "DESCRIPTION": "社区工作准入系统的接口：社区工作清单、准入审批、费随事转和监督审计。"
+    " Catalogue, approvals, funding and supervision of community work.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

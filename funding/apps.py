@@ -16,8 +16,10 @@ class FundingConfig(AppConfig):
         from .home import funding_section
         from .models import Contract
         from .selectors import funded_item_keys
+        from .workbench import register as register_workbench
 
         # The check's assist_funded verdict: a contract in force covers the item for the community.
         register_funding_provider(funded_item_keys, reads=(Contract,))
         register_home_section(funding_section)
+        register_workbench()
         register_demo_loader(load_demo_funding)

@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404, HttpResponse, StreamingHttpRespon
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -27,6 +28,7 @@ from .choices import ContractState, ExportKind
 from .forms import AmendForm, ContractForm, PaymentForm, ReportForm
 from .models import ExportRecord, Instalment, Payment
 from .states import AMENDABLE, BY_HAND, CONTRACT, PAYABLE, PAYMENT
+from .workbench import contracts_overdue
 
 PAGE_SIZE = 25
 GROUPS = {"payer": ("contract__payer__name",), "community": ("community__name",), "item": ("contract__item_title",)}
@@ -46,6 +48,8 @@ def contract_list(request):
         qs = qs.filter(state=state)
     if payer_id := parse_id(request.GET.get("payer")):
         qs = qs.filter(payer_id=payer_id)
+    if request.GET.get("overdue") == "1":  # the workbench's 逾期未付: contracts with an instalment overdue
+        qs = qs.filter(pk__in=contracts_overdue(request.user, timezone.localdate()).values("pk"))
     if request.GET.get("q"):
         qs = qs.filter(Q(item_title__icontains=request.GET["q"][:100]) | Q(number__icontains=request.GET["q"][:100]))
     page = Paginator(qs.order_by("-id"), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -253,7 +257,8 @@ def contract_ocds(request, pk: int):
         ),
         content_type="application/json; charset=utf-8",
     )
-    response["Content-Disposition"] = f'attachment; filename="contract-{contract.pk}.ocds.json"'
+    name = _("Contract %(number)s") % {"number": contract.number}
+    response["Content-Disposition"] = content_disposition_header(True, f"{name}.ocds.json")
     return response
 
 
@@ -263,7 +268,11 @@ def owed(request):
     """A community secretary: what each item's payer owes the community, and what has been paid."""
     if request.user.role != Role.SECRETARY:
         raise PermissionDenied
-    return render(request, "funding/owed.html", {"rows": selectors.owed_to(request.user.unit)})
+    rows = selectors.owed_to(request.user.unit)
+    if request.GET.get("overdue") == "1":  # the workbench: only what is paid late
+        late = set(contracts_overdue(request.user, timezone.localdate()).values_list("pk", flat=True))
+        rows = [row for row in rows if row["contract_id"] in late]
+    return render(request, "funding/owed.html", {"rows": rows})
 
 
 @login_required
@@ -330,10 +339,37 @@ def report(request):
     payer_peak = max([row["promised"] for row in by_payer] + [1])
     for row in by_payer:
         row["pct"] = 100 * row["promised"] / payer_peak
+    payers_chart = {
+        "categories": [row["contract__payer__name"] for row in by_payer],
+        "yName": _("yuan"),
+        "money": True,
+        "filename": _("Promised and paid per paying unit"),
+        "series": [
+            {
+                "name": _("Promised"),
+                "type": "bar",
+                "color": "#0b5cad",
+                "data": [float(r["promised"]) for r in by_payer],
+            },
+            {"name": _("Paid"), "type": "bar", "color": "#1f7a4d", "data": [float(r["paid_total"]) for r in by_payer]},
+        ],
+    }
+    months_chart = {
+        "categories": [row["month"].strftime("%Y-%m") for row in series],
+        "yName": _("yuan"),
+        "money": True,
+        "filename": _("Paid against promised, month by month"),
+        "series": [
+            {"name": _("Promised"), "type": "bar", "color": "#0b5cad", "data": [float(r["promised"]) for r in series]},
+            {"name": _("Paid"), "type": "bar", "color": "#1f7a4d", "data": [float(r["paid"]) for r in series]},
+        ],
+    }
     return render(
         request,
         "funding/report.html",
         {
+            "payers_chart": payers_chart,
+            "months_chart": months_chart,
             "form": form,
             "rows": rows,
             "totals": selectors.totals(rows),
@@ -388,5 +424,6 @@ def report_export(request, fmt: str):
         response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
     else:
         raise Http404
-    response["Content-Disposition"] = f'attachment; filename="funding-{start}-{end}.{fmt}"'
+    name = _("Funding report %(start)s to %(end)s") % {"start": start, "end": end}
+    response["Content-Disposition"] = content_disposition_header(True, f"{name}.{fmt}")
     return response

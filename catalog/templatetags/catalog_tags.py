@@ -1,4 +1,5 @@
 from django import template
+from django.utils.translation import gettext as _
 
 from ..choices import ItemList, ItemType, Verdict
 
@@ -43,6 +44,18 @@ def confidence_percent(value):
         return f"{round(float(value) * 100)}%"
     except (TypeError, ValueError):
         return ""
+
+
+@register.filter
+def has_required(form) -> bool:
+    """Whether a form has a field a person must fill (the form include then explains the * mark)."""
+    return any(field.required for field in getattr(form, "fields", {}).values())
+
+
+@register.filter
+def version_label(number):
+    """第 2 版, never "v2": a version as a person names it."""
+    return _("Version %(number)s") % {"number": number}
 
 
 @register.filter

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -42,6 +43,10 @@ def _district(district_id: int) -> Unit:
 def catalogue_index(request):
     districts = Unit.objects.districts().select_related("parent").order_by("parent__name", "name")
     return render(request, "catalog/catalogue_index.html", {"districts": districts})
+
+
+# The lists' colours, as in the stylesheet (.list-duties …), for the charts.
+LIST_COLOURS = {"duties": "#1f7a4d", "assistance": "#0b5cad", "withdrawn": "#b42318", "assessments": "#b54708"}
 
 
 @require_safe
@@ -95,6 +100,7 @@ def district_catalogue(request, district_id: int):
             "lists": ItemList.choices,
             "types": ItemType.choices,
             "can_manage": services.can_manage_district(request.user, district),
+            "next_version": selectors.next_version(district_id=district.pk, after=on),
         },
     )
 
@@ -115,7 +121,8 @@ def version_history(request, district_id: int):
     district = _district(district_id)
     versions = selectors.versions_visible_to(request.user).filter(district=district).order_by("-effective_from")
     history = {row["number"]: row for row in selectors.burden_history(district_ids=[district.pk])}
-    rows = [{"version": v, "totals": history.get(v.number)} for v in versions]
+    statuses = selectors.version_statuses(versions, on=timezone.localdate())
+    rows = [{"version": v, "totals": history.get(v.number), "status": statuses.get(v.pk)} for v in versions]
     return render(request, "catalog/version_history.html", {"district": district, "rows": rows})
 
 
@@ -180,7 +187,7 @@ def export(request, district_id: int, fmt: str):
         )
     else:
         raise Http404
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    response["Content-Disposition"] = content_disposition_header(True, f"{filename}.{fmt}")
     return response
 
 
@@ -189,7 +196,7 @@ def import_template(request):
     response = HttpResponse(
         io.template_xlsx(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    response["Content-Disposition"] = 'attachment; filename="catalogue-template.xlsx"'
+    response["Content-Disposition"] = content_disposition_header(True, _("catalogue import template") + ".xlsx")
     return response
 
 
@@ -323,10 +330,28 @@ def city_comparison(request):
         raise PermissionDenied
     on = _date_from(request)
     comparison = selectors.city_comparison(city=city, on=on) if city else {"districts": [], "conflicts": []}
+    rows = comparison["districts"]
+    # Each district's given lists stacked, its withdrawn list beside them (what was taken away, not burden).
+    chart = {
+        "categories": [row["district"].name for row in rows],
+        "yName": _("items"),
+        "filename": _("District catalogues side by side"),
+        "series": [
+            {
+                "name": label,
+                "type": "bar",
+                "stack": "withdrawn" if value == ItemList.WITHDRAWN else "given",
+                "color": LIST_COLOURS[value],
+                "data": [row["lists"][value] for row in rows],
+            }
+            for value, label in ItemList.choices
+        ],
+    }
     return render(
         request,
         "catalog/city_comparison.html",
         {
+            "chart": chart,
             "city": city,
             "on": on,
             "lists": ItemList.choices,
@@ -349,14 +374,53 @@ def burden_dashboard(request):
     if not district_ids:
         raise PermissionDenied
     history = selectors.burden_history(district_ids=district_ids)
-    peak = max((row["total"] for row in history), default=0) or 1
     for row in history:
-        row["bars"] = [
-            {"list": value, "label": label, "n": row["lists"][value], "percent": 100 * row["lists"][value] / peak}
-            for value, label in ItemList.choices
+        row["label"] = f"{row['district']} {_('Version %(number)s') % {'number': row['number']}}"
+    given_lists = [(value, label) for value, label in ItemList.choices if value != ItemList.WITHDRAWN]
+    categories = [row["label"] for row in history]
+    # What communities are given (duties + assistance + assessments) is one stack; the withdrawn list is what was
+    # taken away, drawn beside it, never stacked into the burden.
+    given_chart = {
+        "categories": categories,
+        "yName": _("items"),
+        "filename": _("Community burden per version"),
+        "series": [
+            {
+                "name": label,
+                "type": "bar",
+                "stack": "given",
+                "color": LIST_COLOURS[value],
+                "data": [row["lists"][value] for row in history],
+            }
+            for value, label in given_lists
         ]
+        + [
+            {
+                "name": _("Taken away (withdrawn list)"),
+                "type": "bar",
+                "stack": "withdrawn",
+                "color": LIST_COLOURS[ItemList.WITHDRAWN],
+                "data": [row["lists"][ItemList.WITHDRAWN] for row in history],
+            }
+        ],
+    }
+    types_chart = {
+        "categories": categories,
+        "yName": _("items"),
+        "filename": _("Items given to communities per type"),
+        "series": [
+            {"name": label, "type": "line", "data": [row["given_types"][value] for row in history]}
+            for value, label in ItemType.choices
+        ],
+    }
     return render(
         request,
         "catalog/burden_dashboard.html",
-        {"history": history, "lists": ItemList.choices, "types": ItemType.choices},
+        {
+            "history": history,
+            "given_lists": given_lists,
+            "types": ItemType.choices,
+            "given_chart": given_chart,
+            "types_chart": types_chart,
+        },
     )

@@ -3,17 +3,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from .. import selectors, services
 from ..choices import Role, UnitKind
-from ..forms import DistrictPolicyForm
+from ..forms import CheckForm, DistrictPolicyForm
 from ..home import sections_for
 from ..ids import parse_ids
 from ..models import Unit
 from ..notifications import inbox as inbox_of
 from ..notifications import mark_read
+from ..workbench import figures_for, tasks_for
 
 
 @require_safe
@@ -25,11 +27,23 @@ def landing(request):
 @login_required
 @require_safe
 def home(request):
+    """The workbench (工作台): what waits for the person and by when, then the figures of their district."""
     user = request.user
     unit = user.unit
+    today = timezone.localdate()
     # Everyone is told when reminders, batches and escalations wait for the background service.
     jobs = selectors.background_jobs()
-    context = {"unit": unit, "role": Role(user.role), "jobs": jobs, "heartbeat": jobs["heartbeat"]}
+    tasks = tasks_for(user, today=today)
+    context = {
+        "unit": unit,
+        "role": Role(user.role),
+        "jobs": jobs,
+        "heartbeat": jobs["heartbeat"],
+        "tasks": [(task, task.deadline_text(today)) for task in tasks],
+        "nothing_waits": not any(task.count for task in tasks),
+        "figures": figures_for(user, today=today),
+        "sections": sections_for(user),
+    }
     if user.role == Role.ADMIN:
         context["cities"] = selectors.units_public(kind=UnitKind.CITY)
     elif user.role == Role.OVERSEER:
@@ -41,12 +55,11 @@ def home(request):
         context["can_edit_policy"] = services.can_edit_policy(user, district)
         if user.role in (Role.CIVIL_AFFAIRS, Role.AUDITOR):
             context["overview"] = selectors.district_overview(district=district)
-            context["streets"] = Unit.objects.streets().filter(district=district).order_by("name")
-            context["departments"] = Unit.objects.departments().filter(district=district).order_by("name")
         elif user.role == Role.STREET_STAFF:
             context["communities"] = unit.children.filter(kind=UnitKind.COMMUNITY).order_by("name")
-    context["colleagues"] = selectors.users_visible_to(user)[:50]
-    context["sections"] = sections_for(user)
+        if user.role == Role.SECRETARY:
+            # The secretary's first question: may we refuse this? The check form itself leads the page.
+            context["check_form"] = CheckForm()
     return render(request, "catalog/home.html", context)
 
 

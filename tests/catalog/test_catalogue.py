@@ -254,3 +254,16 @@ def test_the_burden_dashboard_counts_lists_and_types_per_version(client, world):
     # each version with the election duty (居委会换届选举)
     assert [(row["number"], row["total"]) for row in history] == [(1, 29), (2, 33)]
     assert history[1]["lists"]["withdrawn"] == 13 and history[1]["types"]["certificate"] == 3
+
+
+def test_the_burden_dashboard_never_stacks_the_withdrawn_list_into_the_burden(client, world):
+    # Withdrawing work is taken away from communities: it must never look like more burden.
+    client.force_login(world.user("minzheng"))
+    context = client.get("/catalogue/dashboard/").context
+    for row in context["history"]:
+        lists = row["lists"]
+        assert row["given"] == lists["duties"] + lists["assistance"] + lists["assessments"]
+        assert sum(row["given_types"].values()) == row["given"]
+    stacks = {series["name"]: series["stack"] for series in context["given_chart"]["series"]}
+    assert stacks.pop("已退出（退出清单）") == "withdrawn"
+    assert set(stacks.values()) == {"given"} and len(stacks) == 3

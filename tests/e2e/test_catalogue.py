@@ -340,8 +340,8 @@ def test_overseer_compares_districts_and_sees_the_burden_chart_on_a_desktop(worl
     jinniu = comparison.filter(has=page.locator("td:first-child", has_text="金牛区"))
     expect(jinjiang).to_have_count(1)
     expect(jinniu).to_have_count(1)
-    expect(jinjiang.locator("td").nth(1)).to_have_text("v2 (2021-01-01)")
-    expect(jinniu.locator("td").nth(1)).to_have_text("v1 (2015-01-01)")
+    expect(jinjiang.locator("td").nth(1)).to_have_text("第 2 版 (2021-01-01)")
+    expect(jinniu.locator("td").nth(1)).to_have_text("第 1 版 (2015-01-01)")
     expect(page.get_by_test_id("comparison")).not_to_contain_text("市北区")
 
     conflicts = page.get_by_test_id("conflicts").locator("tbody tr")
@@ -356,14 +356,16 @@ def test_overseer_compares_districts_and_sees_the_burden_chart_on_a_desktop(worl
 
     page.goto("/catalogue/dashboard/")
     chart = page.get_by_test_id("chart")
-    expect(chart).to_be_visible()
-    bars = chart.locator(".bar-row")
-    expect(bars).to_have_count(3)  # 锦江区 v1 and v2, 金牛区 v1
-    expect(bars.filter(has_text="锦江区 v1")).to_have_count(1)
-    expect(bars.filter(has_text="锦江区 v2")).to_have_count(1)
-    expect(bars.filter(has_text="金牛区 v1")).to_have_count(1)
-    expect(bars.filter(has_text="锦江区 v2").locator(".bar-total")).to_have_text(str(sum(JINJIANG_V2_COUNTS.values())))
-    expect(chart).not_to_contain_text("市北区")
+    expect(chart).to_be_visible()  # drawn by ECharts from the page's JSON block
+    expect(chart.locator("canvas")).to_have_count(1)
+    rows = page.get_by_test_id("given-per-version").locator("tbody tr")
+    expect(rows).to_have_count(3)  # 锦江区 第 1 版 and 第 2 版, 金牛区 第 1 版
+    v2 = rows.filter(has_text="锦江区 第 2 版")
+    given = sum(n for lst, n in JINJIANG_V2_COUNTS.items() if lst != "withdrawn")
+    # What communities are given, and beside it what was taken away: never added together.
+    expect(v2.get_by_test_id("given")).to_have_text(str(given))
+    expect(v2.get_by_test_id("withdrawn")).to_have_text(str(JINJIANG_V2_COUNTS["withdrawn"]))
+    expect(page.get_by_test_id("given-per-version")).not_to_contain_text("市北区")
 
 
 # --- The spreadsheet round trip (issue 16) ----------------------------------------------------------------------

@@ -33,6 +33,11 @@ ENGLISH = {"HTTP_ACCEPT_LANGUAGE": "en"}  # the messages are asserted in their E
 
 
 @pytest.fixture(autouse=True)
+def _english_chosen(client):
+    client.cookies["django_language"] = "en"  # pages follow the chosen language, not Accept-Language
+
+
+@pytest.fixture(autouse=True)
 def _uploads_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)  # an accepted upload is written here, and removed with it
 

@@ -29,6 +29,15 @@ from tests.funding.conftest import health, health_item, make_contract, payer_use
 
 ROOT = Path(__file__).resolve().parents[2]
 ENGLISH = {"HTTP_ACCEPT_LANGUAGE": "en"}  # the assertions read the English messages, whatever the translations say
+
+
+def _english(**defaults) -> Client:
+    """A browser whose person chose English (pages follow the language cookie, not Accept-Language)."""
+    client = Client(**defaults)
+    client.cookies["django_language"] = "en"
+    return client
+
+
 LOGIN = "/accounts/login/"
 VERIFY = "/accounts/login/code/"
 TWO_FACTOR = "/accounts/two-factor/"
@@ -36,7 +45,7 @@ TWO_FACTOR = "/accounts/two-factor/"
 
 @pytest.fixture
 def client():
-    return Client(**ENGLISH)
+    return _english(**ENGLISH)
 
 
 @pytest.fixture
@@ -124,8 +133,8 @@ def test_production_is_the_safe_default_and_debug_is_not(tmp_path):
 def test_health_check_is_not_redirected_to_https(settings, db):
     settings.SECURE_SSL_REDIRECT = True
     settings.SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-    assert Client(**ENGLISH).get("/healthz").status_code == 200
-    assert Client(**ENGLISH).get("/catalogue/").status_code == 301
+    assert _english(**ENGLISH).get("/healthz").status_code == 200
+    assert _english(**ENGLISH).get("/catalogue/").status_code == 301
 
 
 # --- 2. Headers and the Content Security Policy -------------------------------------------------------------------
@@ -183,7 +192,7 @@ def _login(client, username, password, **extra):
 
 
 def test_five_wrong_passwords_lock_the_account_at_that_address_and_the_trail_records_it(db, world):
-    client = Client(**ENGLISH, REMOTE_ADDR="203.0.113.7")
+    client = _english(**ENGLISH, REMOTE_ADDR="203.0.113.7")
     for _ in range(4):
         assert _login(client, "jiedao", "wrong").status_code == 200
     locked = _login(client, "jiedao", "wrong")
@@ -195,8 +204,8 @@ def test_five_wrong_passwords_lock_the_account_at_that_address_and_the_trail_rec
     assert AuditEntry.objects.filter(action="login_failed", note="jiedao").count() >= 5
     assert AuditEntry.objects.filter(action="locked_out", note="jiedao @ 203.0.113.7").exists()
     # The lock is on the username at that address: the same person elsewhere, or others here, may log in.
-    assert _login(Client(**ENGLISH, REMOTE_ADDR="198.51.100.2"), "jiedao", DEMO_PASSWORD).status_code == 302
-    assert _login(Client(**ENGLISH, REMOTE_ADDR="203.0.113.7"), "shuji", DEMO_PASSWORD).status_code == 302
+    assert _login(_english(**ENGLISH, REMOTE_ADDR="198.51.100.2"), "jiedao", DEMO_PASSWORD).status_code == 302
+    assert _login(_english(**ENGLISH, REMOTE_ADDR="203.0.113.7"), "shuji", DEMO_PASSWORD).status_code == 302
     # An administrator unlocks it (the admin's access attempts, or this command).
     call_command("axes_reset_username", "jiedao", verbosity=0)
     assert _login(client, "jiedao", DEMO_PASSWORD).status_code == 302
@@ -210,7 +219,7 @@ def test_a_lockout_answers_the_api_token_request_in_json(api_client, world):
 
 
 def test_lockouts_are_listed_in_the_admin_for_unlocking(client, world):
-    _login(Client(**ENGLISH), "shenji", "wrong")
+    _login(_english(**ENGLISH), "shenji", "wrong")
     client.force_login(world.user("admin"))
     response = client.get("/admin/axes/accessattempt/")
     assert response.status_code == 200 and "shenji" in response.content.decode()
@@ -290,10 +299,10 @@ def _enrol(client, user) -> TOTPDevice:
 
 def test_enrolment_then_login_needs_the_code(world):
     user = world.user("jiedao")
-    device = _enrol(Client(**ENGLISH), user)
+    device = _enrol(_english(**ENGLISH), user)
     assert AuditEntry.objects.filter(action="2fa_enrolled", object_id=str(user.pk)).exists()
 
-    client = Client(**ENGLISH)
+    client = _english(**ENGLISH)
     response = _login(client, "jiedao", DEMO_PASSWORD)
     assert response.status_code == 302 and response["Location"] == VERIFY
     assert "_auth_user_id" not in client.session  # the password alone logs nobody in
@@ -313,8 +322,8 @@ def test_enrolment_then_login_needs_the_code(world):
 
 
 def test_guessing_codes_locks_the_account_like_guessing_passwords(world):
-    device = _enrol(Client(**ENGLISH), world.user("jiedao"))
-    client = Client(**ENGLISH, REMOTE_ADDR="203.0.113.9")
+    device = _enrol(_english(**ENGLISH), world.user("jiedao"))
+    client = _english(**ENGLISH, REMOTE_ADDR="203.0.113.9")
     wrong = "000000" if _code(device, 1) != "000000" else "111111"
     _login(client, "jiedao", DEMO_PASSWORD)
     responses = [client.post(VERIFY, {"code": wrong}) for _ in range(5)]
@@ -371,8 +380,8 @@ def test_a_required_role_is_free_once_verified(client, world, two_factor_require
 
 def test_a_required_role_with_a_device_but_an_unverified_session_logs_in_again(world, two_factor_required):
     user = world.user("minzheng")
-    _enrol(Client(**ENGLISH), user)
-    client = Client(**ENGLISH)
+    _enrol(_english(**ENGLISH), user)
+    client = _english(**ENGLISH)
     client.force_login(user)  # a session that never gave the code
     response = client.get("/home/")
     assert response.status_code == 302 and response["Location"].startswith(LOGIN)
@@ -380,7 +389,7 @@ def test_a_required_role_with_a_device_but_an_unverified_session_logs_in_again(w
 
 
 def test_the_admin_needs_a_verified_session_when_two_factor_is_required(world, two_factor_required):
-    client = Client(**ENGLISH)
+    client = _english(**ENGLISH)
     client.force_login(world.user("admin"))
     assert client.get("/admin/").status_code == 302
     _enrol(client, world.user("admin"))
@@ -393,7 +402,7 @@ def test_the_admin_login_is_the_sites_login(client, db):
 
 
 def test_api_token_requests_are_not_asked_for_codes(api_client, world, two_factor_required):
-    _enrol(Client(**ENGLISH), world.user("minzheng"))  # a required role's token is honoured once it has a device
+    _enrol(_english(**ENGLISH), world.user("minzheng"))  # a required role's token is honoured once it has a device
     token = Token.objects.create(user=world.user("minzheng"))
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     assert api_client.get("/api/v1/me/").status_code == 200
@@ -403,7 +412,7 @@ def test_a_token_is_issued_only_with_the_second_factor(api_client, world, two_fa
     url = "/api/v1/auth/token/"
     # A role that must use two-factor authentication gets no token before it has a device.
     assert api_client.post(url, {"username": "minzheng", "password": DEMO_PASSWORD}).status_code == 403
-    device = _enrol(Client(**ENGLISH), world.user("minzheng"))
+    device = _enrol(_english(**ENGLISH), world.user("minzheng"))
     refused = api_client.post(url, {"username": "minzheng", "password": DEMO_PASSWORD})
     assert refused.status_code == 400 and "otp_token" in refused.json()
     wrong = api_client.post(url, {"username": "minzheng", "password": DEMO_PASSWORD, "otp_token": "12345x"})
