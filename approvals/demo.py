@@ -73,7 +73,7 @@ def load_demo_approvals() -> dict:
     )
     services.batch_open_consultation(batch=approved.batch)
     _vote(approved, agree=2, today=date(2026, 7, 10))
-    _vote(rejected, agree=1, today=date(2026, 7, 10))
+    _vote(rejected, agree=0, today=date(2026, 7, 10))  # the applying street is not consulted on its own item
     services.batch_tally(batch=approved.batch)
     services.office_review(
         application=approved, actor=office, opinion="属于协助事项，经费由区卫生健康局承担，同意提交委员会。"

@@ -368,6 +368,6 @@ def batches_advance(*, today: date | None = None) -> dict:
         batch_open_consultation(batch=batch)
         opened += 1
     for batch in Batch.objects.filter(state=BatchState.CONSULTING, consultation_ends__lt=today):
-        batch_tally(batch=batch)
+        batch_tally(batch=batch, today=today)
         tallied += 1
     return {"opened": opened, "tallied": tallied}
