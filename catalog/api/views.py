@@ -2,7 +2,7 @@ from datetime import date
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import RetrieveAPIView
@@ -166,7 +166,10 @@ class CatalogueVersionViewSet(viewsets.ReadOnlyModelViewSet):
         diff = selectors.versions_diff(old=old, new=new)
         return Response(DiffSerializer({"old": old, "new": new, **diff}).data)
 
-    @extend_schema(request=ImportUploadSerializer, responses={201: ImportSerializer})
+    @extend_schema(
+        request=ImportUploadSerializer,
+        responses={201: ImportSerializer, 409: OpenApiResponse(description="The version is not a draft.")},
+    )
     @action(
         detail=True,
         methods=["post"],
@@ -222,6 +225,11 @@ def _import_data(record) -> dict:
     }
 
 
+IMPORT_CONFLICT = OpenApiResponse(
+    description="The import is already decided, or the draft changed since the sheet was read (upload it again)."
+)
+
+
 class CatalogueImportViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Spreadsheet imports of a draft (`POST /versions/{id}/import/`): read the proposal, then apply or cancel it.
     Applying a proposal after the draft changed answers 409: upload the sheet again."""
@@ -236,7 +244,7 @@ class CatalogueImportViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet)
     def retrieve(self, request, *args, **kwargs):
         return Response(ImportSerializer(_import_data(self.get_object())).data)
 
-    @extend_schema(request=ImportApplySerializer, responses=ImportSerializer)
+    @extend_schema(request=ImportApplySerializer, responses={200: ImportSerializer, 409: IMPORT_CONFLICT})
     @action(detail=True, methods=["post"])
     def apply(self, request, pk=None):
         """Apply the proposal to the draft in one transaction (removing, on `whole_lists`, what the sheet lacks)."""
@@ -248,7 +256,7 @@ class CatalogueImportViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet)
         )
         return Response(ImportSerializer(_import_data(record)).data)
 
-    @extend_schema(request=None, responses=ImportSerializer)
+    @extend_schema(request=None, responses={200: ImportSerializer, 409: IMPORT_CONFLICT})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         record = _domain_errors(catalog_imports.import_cancel, record=self.get_object(), actor=request.user)
