@@ -191,7 +191,7 @@ def test_ballots_cast_at_once_on_the_voting_page_are_each_counted_once(world):
         clients,
         lambda racer: racer[2].post(
             f"/ballots/{ballots[racer[0]].pk}/vote/",
-            {"vote": "agree" if racer[1] % 4 < 2 else "disagree", "comment": f"第{racer[1]}次"},
+            {"vote": "agree" if racer[1] % 4 < 2 else "disagree", "comment": f"第{racer[1]}次", "confirm": "yes"},
         ),
     )
 

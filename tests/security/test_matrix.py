@@ -383,7 +383,7 @@ API = {
     "POST /api/v1/ballots/{id}/vote/": ("l n n n w f f n", "l n n n n f f n"),
     "GET /api/v1/batches/": "l o o o o o o o",
     "GET /api/v1/batches/{id}/": ("l o o o o o o o", "l n n n n n n o"),
-    "POST /api/v1/batches/{id}/open/": ("l o f f f f f o", "l n n n n f f o"),
+    "POST /api/v1/batches/{id}/open/": ("l c f f f f f c", "l n n n n f f c"),  # already open: 409
     "POST /api/v1/batches/{id}/tally/": ("l w f f f f f w", "l n n n n f f w"),
     "GET /api/v1/check/": "o o o o o o o o",
     "GET /api/v1/cities/": "o o o o o o o o",
