@@ -46,7 +46,7 @@ BUDGETS = {
     "contract-ocds": (12, "contract"),  # records the export (and, on SQLite, its audit entry)
     "payment-list": (3, None),
     "payment-detail": (3, "payment"),
-    "unfunded": (6, None),
+    "unfunded": (7, None),  # + the communities each assistance item applies to
     "funding-report": (3, None),
 }
 WRITE_ACTIONS = {

@@ -9,6 +9,7 @@ import pytest
 from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -106,7 +107,7 @@ def test_a_replayed_voucher_of_a_reversed_payment_answers_that_it_was_reversed(i
     payment, _ = pay(instalment, payer_user, "记-0200", amount="200.00")
     services.payment_reverse(payment=payment, actor=payer_user, voucher="记-0200-冲", reason="金额录错")
     for replay in ("记-0200", "记－０２００", "记-0200-冲"):
-        with pytest.raises(services.PaymentReversed) as excinfo:
+        with pytest.raises(services.PaymentReversed) as excinfo, translation.override("en"):
             pay(instalment, payer_user, replay, amount="200.00")
         assert "reversed" in str(excinfo.value) and "记-0200-冲" in str(excinfo.value)
     instalment.refresh_from_db()
@@ -277,7 +278,7 @@ def test_termination_on_the_page_asks_first_and_then_says_what_happened(client, 
     url = f"/funding/contracts/{in_force.pk}/terminate/"
     response = client.post(url, {"reason": "不再需要"}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
     in_force.refresh_from_db()
-    assert in_force.state == "in_force" and "confirm" in response.content.decode()
+    assert in_force.state == "in_force" and "Tick the box to confirm" in response.content.decode()
     response = client.post(url, {"reason": "不再需要", "confirm": "1"}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
     in_force.refresh_from_db()
     assert in_force.state == "terminated"
