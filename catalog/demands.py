@@ -78,16 +78,8 @@ def check_record(
             named_unit=department_named(masked),
             state=DemandState.OPEN if needs_review else DemandState.ANSWERED,
         )
-        connection = transaction.get_connection()
-        if connection.in_atomic_block:
+        if transaction.get_connection().in_atomic_block:
             with transaction.atomic():  # a savepoint: a failed INSERT must not poison the caller's transaction
-                record.save(force_insert=True)
-        elif connection.vendor == "postgresql":
-            # A kept check is a log, not a decision: its commit need not wait for the disk (the flush is most of
-            # an INSERT's cost). A crash may lose the last few records; never an answer or anyone's write.
-            with transaction.atomic():
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
                 record.save(force_insert=True)
         else:
             record.save(force_insert=True)
