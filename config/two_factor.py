@@ -192,6 +192,16 @@ def two_factor(request):
 
 
 class TokenObtainSerializer(AuthTokenSerializer):
+    # As long as a username can be (the failed-login records of django-axes hold 255 characters: a longer one
+    # was a server error on PostgreSQL)
+    username = serializers.CharField(label=gettext_lazy("Username"), max_length=150, write_only=True)
+    password = serializers.CharField(
+        label=gettext_lazy("Password"),
+        max_length=4096,
+        style={"input_type": "password"},
+        trim_whitespace=False,
+        write_only=True,
+    )
     otp_token = serializers.CharField(
         label=gettext_lazy("Code from the authenticator app"),
         required=False,

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from catalog.api.fields import InScopeRelatedField
 from catalog.models import CatalogueItem, Unit
 
 from ..models import Contract, ContractAmendment, Instalment, Payment
@@ -90,6 +91,8 @@ class SignSerializer(serializers.Serializer):
 class PaymentSerializer(serializers.ModelSerializer):
     community_name = serializers.CharField(source="instalment.community.name", read_only=True)
     contract = serializers.IntegerField(source="instalment.contract_id", read_only=True)
+    # The view narrows it to the caller's scope; an id that names nothing answers the same 404
+    instalment = InScopeRelatedField(queryset=Instalment.objects.all(), not_found="No such instalment in your scope.")
 
     class Meta:
         model = Payment

@@ -193,3 +193,16 @@ def test_ids_too_large_for_a_column_in_a_path_answer_404(huge, as_role, security
         kwargs = dict.fromkeys(PAGE_ARGS[name], huge)
         response = client.get(reverse(name, kwargs=kwargs))
         assert response.status_code in (302, 403, 404, 405), f"{key}: {response.status_code}"
+
+
+def test_a_nonexistent_id_and_one_out_of_scope_answer_the_same(as_role, security_world):
+    """The existence oracle: an instalment of another district and one that does not exist get the same 404."""
+    client = as_role("department_staff")
+    mine, theirs = security_world["锦江区"], security_world["金牛区"]
+    answers = []
+    for instalment in (theirs["instalment"].pk, 10**12, "²"):
+        body = {"instalment": instalment, "amount": "10.00", "paid_on": str(mine["payment"].paid_on), "voucher": "记-X"}
+        response = client.post("/api/v1/payments/", json.dumps(body), content_type="application/json")
+        answers.append((response.status_code, response.json()))
+    assert answers[0][0] == 404
+    assert answers[0] == answers[1] == answers[2]

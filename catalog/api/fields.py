@@ -1,0 +1,22 @@
+"""Serializer fields for ids that name objects in the caller's scope."""
+
+from rest_framework import exceptions, serializers
+
+from ..ids import parse_id
+
+
+class InScopeRelatedField(serializers.PrimaryKeyRelatedField):
+    """An id that must name an object the caller may reach. One that names nothing answers as one out of scope
+    does, 404 with the same words, so that the answer does not tell which ids exist (it used to be 400 “object
+    does not exist” against 404: an existence oracle)."""
+
+    def __init__(self, *, not_found: str, **kwargs):
+        self.not_found = not_found
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        number = parse_id(data if isinstance(data, int | str) else None)
+        obj = self.get_queryset().filter(pk=number).first() if number else None
+        if obj is None:
+            raise exceptions.NotFound(self.not_found)
+        return obj
