@@ -160,7 +160,8 @@ def test_pages_stay_within_their_query_budgets(
         "/home/",
     ]
     for url in urls:
-        with django_assert_max_num_queries(16, info=url):
+        # The workbench asks one query per kind of task and figure (its own budget: tests/test_page_budgets.py).
+        with django_assert_max_num_queries(22 if url == "/home/" else 16, info=url):
             status = client.get(url).status_code
         assert status in (200, 403, 404), (url, status)
 
