@@ -283,7 +283,7 @@ def test_auditor_reads_and_exports_the_report_and_other_districts_get_404(world,
     with page.expect_download() as info:
         page.locator("a[href*='/funding/report/export.csv']").click()
     download = info.value
-    assert download.suggested_filename == "funding-2026-01-01-2026-12-31.csv"
+    assert download.suggested_filename == "经费报表 2026-01-01 至 2026-12-31.csv"  # a name a person reads
     text = Path(download.path()).read_bytes().decode("utf-8-sig")
     lines = list(csv.reader(io.StringIO(text)))
     assert lines[0][0] == "凭证号"
