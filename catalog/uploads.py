@@ -18,7 +18,7 @@ MAX_MEMBERS = 500  # a workbook or document saved by an office program has a few
 MAX_UNCOMPRESSED_BYTES = 25 * 1024 * 1024  # all members together, decompressed
 MAX_RATIO = 200  # decompressed : compressed, for each member of more than a megabyte
 MAX_CELLS = 200_000  # 5,000 rows × 40 columns (the template has 18)
-MAX_SHEET_BYTES = 10 * 1024 * 1024  # one worksheet's XML: 5,000 full rows of the template take about 4 MB
+MAX_SHEET_BYTES = 20 * 1024 * 1024  # one worksheet's XML: 5,000 rows of 18 cells of 40 characters take 11 MB
 MAX_CSV_SEPARATORS = 1_000_000
 
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]{1,3})(\d{1,7})(?::([A-Z]{1,3})(\d{1,7}))?"')

@@ -224,7 +224,7 @@ def test_a_workbook_declaring_millions_of_cells_is_refused_before_it_is_parsed()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("xl/worksheets/sheet1.xml", '<worksheet><dimension ref="A1:XFD1048576"/></worksheet>')
-    assert "cells" in check_workbook_bounds(buffer)
+    assert "17,179,869,184" in check_workbook_bounds(buffer)
 
 
 def test_a_zip_of_too_many_parts_is_refused_without_listing_them():
@@ -234,7 +234,7 @@ def test_a_zip_of_too_many_parts_is_refused_without_listing_them():
     with zipfile.ZipFile(buffer, "w") as archive:
         for i in range(600):
             archive.writestr(f"p{i}", "")
-    assert "too many parts" in check_zip_bounds(buffer)
+    assert "500" in check_zip_bounds(buffer)
 
 
 def test_the_largest_accepted_workbook_is_read_within_time_and_memory():
