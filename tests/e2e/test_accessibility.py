@@ -17,6 +17,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 ROLE_HOMES = ["admin", "shiju", "minzheng", "shenji", "jiedao", "bumen", "shuji"]
 NOT_HTML = {"catalogue-template", "healthz"}  # a spreadsheet, a health answer
 SEVERE = {"serious", "critical"}
+ENGLISH_PAGES = {"/home/", "/", "/check/", "/catalogue/", "/notices/", "/api/v1/docs/"}
 AXE = Axe()
 
 
@@ -63,7 +64,12 @@ def test_every_page_has_no_serious_accessibility_violation(world, new_context, l
     catalog.draft_start(district=world.unit("锦江区"), actor=world.user("minzheng"))
     request.getfixturevalue("file_application")()  # a draft the department can still edit
     found, visited = [], 0
-    for username, urls in _pages(world).items():
+    pages = _pages(world)
+    if language == "en":
+        # The same templates in the other language: its own words can break labels and contrast only where its
+        # text differs in length, so English is checked on every role's home and the public pages (CI time).
+        pages = {u: [p for p in urls if p in ENGLISH_PAGES] for u, urls in pages.items()}
+    for username, urls in pages.items():
         context = new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 800})
         context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
         page = context.new_page()
@@ -75,5 +81,5 @@ def test_every_page_has_no_serious_accessibility_violation(world, new_context, l
             found += _severe(page)
             visited += 1
         context.close()
-    assert visited >= len(BUDGETS), visited
+    assert visited >= (len(BUDGETS) if language == "zh-hans" else len(ROLE_HOMES)), visited
     assert not found, "\n".join(found)
