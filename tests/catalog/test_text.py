@@ -35,7 +35,7 @@ def with_zero_width(draw, text):
 
 
 @given(st.text(max_size=60))
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 def test_normalise_is_idempotent(text):
     assert normalise(normalise(text)) == normalise(text)
 
@@ -47,7 +47,7 @@ def test_normalised_text_has_no_invisible_or_control_characters(text):
 
 
 @given(typed, st.data())
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 def test_zero_width_and_full_width_variants_compare_equal(text, data):
     variant = data.draw(with_zero_width(full_width(text)))
     assert normalise(variant) == normalise(text)
