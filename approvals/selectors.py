@@ -20,8 +20,9 @@ def applications_visible_to(user: User) -> QuerySet[Application]:
     if user.role in (Role.ADMIN, Role.OVERSEER, Role.CIVIL_AFFAIRS, Role.AUDITOR):
         return qs.filter(district_scope_q(user))
     if user.role in (Role.STREET_STAFF, Role.DEPARTMENT_STAFF):
-        # Their own applications, and those their street is consulted on.
-        return qs.filter(Q(applicant_unit_id=user.unit_id) | Q(ballots__unit_id=user.unit_id)).distinct()
+        # Their own applications, those their street is consulted on, and those it votes on for a community.
+        mine = Q(applicant_unit_id=user.unit_id) | Q(ballots__unit_id=user.unit_id)
+        return qs.filter(mine | Q(ballots__proxy_unit_id=user.unit_id)).distinct()
     if user.role == Role.SECRETARY:
         return qs.filter(ballots__unit_id=user.unit_id).distinct()
     return qs.none()
@@ -72,8 +73,13 @@ VOTER_ROLES = (Role.SECRETARY, Role.STREET_STAFF)
 
 
 def counted(ballots: QuerySet[Ballot]) -> QuerySet[Ballot]:
-    """The ballots a tally counts: not excluded by the office, and never the applicant's own."""
-    return ballots.filter(excluded_reason="").exclude(unit_id=F("application__applicant_unit_id"))
+    """The ballots a tally counts: not excluded by the office, and never the applicant's own (nor one the applicant
+    was given to cast for a unit nobody can vote for)."""
+    return (
+        ballots.filter(excluded_reason="")
+        .exclude(unit_id=F("application__applicant_unit_id"))
+        .exclude(proxy_unit_id=F("application__applicant_unit_id"))
+    )
 
 
 def has_voter(unit_field: str = "unit_id") -> Exists:

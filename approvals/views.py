@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from catalog.choices import PassRateBasis, Role, UnitKind
 from catalog.confirmation import confirm_step, confirmed
+from catalog.ids import parse_id
 from catalog.models import Unit
 
 from . import selectors, services
@@ -321,9 +322,9 @@ def _batch_step(request, batch):
             )
             messages.success(request, str(tallied))
         elif action in ("proxy", "exclude"):
-            unit = get_object_or_404(Unit, pk=request.POST.get("unit"), district_id=batch.district_id)
+            unit = get_object_or_404(Unit, pk=parse_id(request.POST.get("unit")) or 0, district_id=batch.district_id)
             if action == "proxy":
-                street = get_object_or_404(Unit, pk=request.POST.get("street") or 0)
+                street = get_object_or_404(Unit, pk=parse_id(request.POST.get("street")) or 0)
                 n = services.ballots_give_proxy(batch=batch, unit=unit, street=street, actor=request.user)
                 messages.success(
                     request,

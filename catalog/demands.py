@@ -89,7 +89,15 @@ def check_record(
         return None
 
 
-def record_result(result, *, picked: bool = False) -> CheckRecord | None:
+def asked_from_the_district(user, district_id) -> bool:
+    """Whether a check was asked by someone signed in to a unit of the district. Anyone may use the check, and
+    every check is kept; only these reach the review queue and the burden figures, so that an anonymous caller
+    cannot fill a district's queue or inflate what a department is said to ask."""
+    unit = getattr(user, "unit", None) if getattr(user, "is_authenticated", False) else None
+    return unit is not None and unit.district_id == district_id
+
+
+def record_result(result, *, picked: bool = False, user=None) -> CheckRecord | None:
     """Keep a check answered by catalog.check (the page)."""
     best = result.candidates[0].item if result.candidates else None
     return check_record(
@@ -102,11 +110,11 @@ def record_result(result, *, picked: bool = False) -> CheckRecord | None:
         hedged=getattr(result, "hedged", False),
         item_id=best.pk if best else None,
         version_id=result.version.pk if result.version else None,
-        queued=not picked and not result.covered_by,
+        queued=not picked and not result.covered_by and asked_from_the_district(user, result.community.district_id),
     )
 
 
-def record_answer(answer: dict, *, picked: bool = False) -> CheckRecord | None:
+def record_answer(answer: dict, *, picked: bool = False, user=None) -> CheckRecord | None:
     """Keep a check answered as the API serialised it (also when the answer came from the cache)."""
     try:
         candidates = answer.get("candidates") or []
@@ -120,7 +128,9 @@ def record_answer(answer: dict, *, picked: bool = False) -> CheckRecord | None:
             hedged=bool(answer.get("hedged")),
             item_id=candidates[0]["item"]["id"] if candidates else None,
             version_id=(answer.get("version") or {}).get("id"),
-            queued=not picked and not answer.get("covered_by"),
+            queued=not picked
+            and not answer.get("covered_by")
+            and asked_from_the_district(user, answer["community"]["district"]),
         )
     except Exception:  # an answer of an unexpected shape: still no reason to fail the check
         log.exception("the check could not be recorded")

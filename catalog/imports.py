@@ -192,9 +192,22 @@ def plan_import(*, draft: CatalogueVersion, record: CatalogueImport, items=None)
                 return candidates[0]
         return None
 
+    rows_of_key: dict = {}
     for row in record.rows:
         number, values = row["row"], _typed(row["values"])
         key = values.get("key")
+        if key and key in rows_of_key:
+            # One 编号键, one item: two rows with it would be two items under one key (the draft holds each once).
+            errors.append(
+                RowError(
+                    number,
+                    io.header_of("key"),
+                    _("The same item appears again in row %(row)s.") % {"row": rows_of_key[key]},
+                )
+            )
+            continue
+        if key:
+            rows_of_key[key] = number
         item = by_key.get(key) if key else None
         notes = []
         if item is not None and item.pk in taken:

@@ -15,7 +15,7 @@ from .text import normalise
 MASK = "***"
 MIN_DIGITS = 7
 # A digit, then at least six more, each after at most three separators; an ID card may end in X.
-_SEPARATORS = r"[ \-.()/_·]{0,3}"
+_SEPARATORS = r"[ \-.()/_·,、]{0,3}"
 _RUN = re.compile(rf"(?<![0-9])[0-9](?:{_SEPARATORS}[0-9]){{{MIN_DIGITS - 1},}}(?:{_SEPARATORS}[Xx])?(?![0-9])")
 _DATE = re.compile(r"(?:19|20)[0-9]{2}([-./])[01]?[0-9]\1[0-3]?[0-9]")
 

@@ -90,22 +90,7 @@ def draft_start(*, district: Unit, actor: User) -> CatalogueVersion:
             .first()
         )
         if latest:
-            copies, named = [], []
-            for item in latest.items.prefetch_related("communities"):
-                communities = list(item.communities.all())
-                item.pk = None
-                item.version = draft
-                copies.append(item)
-                named.append(communities)
-            CatalogueItem.objects.bulk_create(copies)
-            # An item keeps the communities it applies to from version to version.
-            CatalogueItem.communities.through.objects.bulk_create(
-                [
-                    CatalogueItem.communities.through(catalogueitem_id=copy.pk, unit_id=unit.pk)
-                    for copy, units in zip(copies, named, strict=True)
-                    for unit in units
-                ]
-            )
+            _copy_items(latest, draft)
             draft.title = latest.title
             draft.save(update_fields=["title"])
     return draft
@@ -277,14 +262,30 @@ def draft_discard(*, draft: CatalogueVersion, actor: User) -> int:
             .first()
         )
         draft.items.all().delete()
-        copies = []
-        for item in latest.items.all() if latest else []:
-            item.pk = None
-            item.version = draft
-            copies.append(item)
-        CatalogueItem.objects.bulk_create(copies)
+        copied = _copy_items(latest, draft) if latest else 0
         draft.title = latest.title if latest else ""
         draft.save(update_fields=["title"])
+    return copied
+
+
+def _copy_items(source: CatalogueVersion, draft: CatalogueVersion) -> int:
+    """Copy every item of `source` into `draft`, each with the communities it applies to (an approved item's
+    scope travels from version to version: without it the item would apply to every community)."""
+    copies, named = [], []
+    for item in source.items.prefetch_related("communities"):
+        communities = list(item.communities.all())
+        item.pk = None
+        item.version = draft
+        copies.append(item)
+        named.append(communities)
+    CatalogueItem.objects.bulk_create(copies)
+    CatalogueItem.communities.through.objects.bulk_create(
+        [
+            CatalogueItem.communities.through(catalogueitem_id=copy.pk, unit_id=unit.pk)
+            for copy, units in zip(copies, named, strict=True)
+            for unit in units
+        ]
+    )
     return len(copies)
 
 

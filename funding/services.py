@@ -260,6 +260,19 @@ def contract_amend(
                         % {"date": last_due}
                     }
                 )
+            last_paid = (
+                Payment.objects.filter(instalment__contract=contract)
+                .order_by("-paid_on")
+                .values_list("paid_on", flat=True)
+                .first()
+            )
+            if last_paid and ends_on < last_paid:  # payments lie within the period, after an amendment too
+                raise ValidationError(
+                    {
+                        "ends_on": _("A payment was recorded on %(date)s: the period must still cover it.")
+                        % {"date": last_paid}
+                    }
+                )
             if problems := period_errors(contract.starts_on, ends_on):
                 raise ValidationError({"ends_on": problems})
             changes["ends_on"] = [contract.ends_on.isoformat(), ends_on.isoformat()]
@@ -325,7 +338,9 @@ def _voucher_errors(voucher: str) -> tuple[str, list[str]]:
     key = comparison_key(voucher)
     if not key:
         return key, [_("Give the voucher number (凭证号).")]
-    if len(key) > Payment._meta.get_field("voucher_key").max_length:
+    if len(voucher) > Payment._meta.get_field("voucher").max_length or (
+        len(key) > Payment._meta.get_field("voucher_key").max_length
+    ):
         return key, [_("Give the voucher number as printed on the voucher (letters, digits and dashes).")]
     return key, []
 
@@ -427,6 +442,8 @@ def payment_reverse(*, payment: Payment, actor: User, voucher: str, reason: str,
     errors = {}
     if not reason.strip():
         errors["note"] = [_("Say why the payment is reversed.")]
+    elif len(reason) > (limit := Payment._meta.get_field("note").max_length):
+        errors["note"] = [_("Say why in at most %(n)s characters.") % {"n": limit}]
     if voucher_problems:
         errors["voucher"] = voucher_problems
     if on > today:

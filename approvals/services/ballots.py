@@ -42,7 +42,7 @@ def ballot_cast(*, ballot: Ballot, actor: User, vote: str, comment: str = "", to
         application = Application.objects.select_for_update().get(pk=ballot.application_id)
         ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
         _require(
-            ballot.unit_id != application.applicant_unit_id,
+            application.applicant_unit_id not in (ballot.unit_id, ballot.proxy_unit_id),
             _("A unit is not consulted on its own application."),
         )
         if application.state != S.CONSULTING:

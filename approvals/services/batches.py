@@ -317,7 +317,12 @@ def ballots_give_proxy(*, batch: Batch, unit: Unit, street: Unit, actor: User, n
         raise ValidationError({"street": _("%(street)s has no account that can vote either.") % {"street": street}})
     with transaction.atomic():
         batch = _begin_batch(batch, "tally")  # locks the batch and checks it is still in consultation
-        ballots = list(_ballots_to_arrange(batch, unit).select_related("application"))
+        # Never on the street's own applications: an applicant is not consulted on its item, not even for another.
+        ballots = list(
+            _ballots_to_arrange(batch, unit)
+            .exclude(application__applicant_unit_id=street.pk)
+            .select_related("application")
+        )
         line = _("%(proxy)s votes on behalf of %(unit)s (nobody can vote for it).") % {"proxy": street, "unit": unit}
         for ballot in ballots:
             ballot.proxy_unit, ballot.arranged_by, ballot.arranged_at = street, actor, timezone.now()

@@ -399,5 +399,5 @@ class CheckView(APIView):
         answer = answers.check_answer(
             community_id=data["community"], on=on, q=q, item_id=data.get("item"), compute=compute
         )
-        demands.record_answer(answer, picked=not q)  # cached or not, every check is kept
+        demands.record_answer(answer, picked=not q, user=request.user)  # cached or not, every check is kept
         return Response(answer)

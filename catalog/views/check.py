@@ -44,7 +44,8 @@ def _run_check(request):
 def check_page(request):
     community, district, form, result = _run_check(request)
     if result is not None:
-        demands.record_result(result, picked=not form.cleaned_data["q"])  # the district learns its words
+        # The district learns its words (catalog.demands).
+        demands.record_result(result, picked=not form.cleaned_data["q"], user=request.user)
     version = (
         selectors.version_in_force(district_id=community.district_id, on=timezone.localdate()) if community else None
     )

@@ -113,7 +113,7 @@ class PaymentSerializer(serializers.ModelSerializer):
 
 class ReverseSerializer(serializers.Serializer):
     voucher = serializers.CharField(max_length=50)
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=300)
 
 
 class ObligationSerializer(serializers.Serializer):

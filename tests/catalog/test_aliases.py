@@ -90,21 +90,25 @@ def test_aliases_are_published_with_the_version_shown_on_the_item_and_copied_int
 
 @pytest.mark.django_db
 def test_the_sheet_has_a_common_wordings_column_that_reads_back(client, world, jinjiang):
+    from catalog.imports import import_apply, import_propose
+
     staff = world.user("minzheng")
     version = selectors.version_in_force(district_id=jinjiang.pk, on=date.max)
     content = client.get(f"/catalogue/{jinjiang.pk}/export.csv").getvalue().decode("utf-8-sig")
-    header, first, *_rest = csv.reader(io.StringIO(content))
+    rows = list(csv.reader(io.StringIO(content)))
+    header = next(row for row in rows if "常见说法" in row)  # below the row that says what the file holds
+    first = rows[rows.index(header) + 1]
     assert first[header.index("常见说法")] == "居民大会、居民议事会"  # 召开居民会议和居民代表会议
     draft = services.draft_start(district=jinjiang, actor=staff)
     upload = io.BytesIO(
         "清单,类型,事项名称,退出理由,应由何处承担,常见说法\n"
         '退出,工作事项,协税护税,税收征管是税务机关的法定职责,区税务局,"代征税款、催缴税费\n税源排查"\n'.encode()
     )
-    services.items_import(draft=draft, actor=staff, upload=upload, filename="退出.csv")
+    import_apply(record=import_propose(draft=draft, actor=staff, upload=upload, filename="退出.csv"), actor=staff)
     assert draft.items.get(title="协税护税").aliases == ["代征税款", "催缴税费", "税源排查"]
     too_long = io.BytesIO(f"清单,类型,事项名称,常见说法\n履职,工作事项,调解民间纠纷,{'讲' * 101}\n".encode())
     with pytest.raises(catalogue_io.ImportRejected) as excinfo:
-        services.items_import(draft=draft, actor=staff, upload=too_long, filename="履职.csv")
+        import_propose(draft=draft, actor=staff, upload=too_long, filename="履职.csv")
     assert {(e.row, e.column) for e in excinfo.value.errors} == {(2, "常见说法")}
     assert version.items.count() == selectors.version_in_force(district_id=jinjiang.pk, on=date.max).items.count()
 
