@@ -76,7 +76,8 @@ def test_the_api_keeps_every_check_also_when_the_answer_is_cached(api_client, wo
     for _ in range(3):
         response = api_client.get("/api/v1/check/", {"community": community.pk, "q": UNLISTED})
         assert response.status_code == 200
-    assert 0 <= response.json()["confidence"] <= 1 and response.json()["hedged"] is False
+    assert 0 <= response.json()["confidence"] <= 1
+    assert response.json()["verdict"] == "not_listed" or response.json()["hedged"]  # what the queue takes
     records = CheckRecord.objects.filter(community=community)
     assert records.count() == 3 and {r.state for r in records} == {DemandState.OPEN}
 
