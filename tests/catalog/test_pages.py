@@ -28,7 +28,7 @@ def test_org_pages_are_public(client, world):
 def test_every_role_lands_on_its_home_page(username, client, world, django_assert_max_num_queries):
     user = world.user(username)
     client.force_login(user)
-    with django_assert_max_num_queries(15):  # the home sections of later apps count here too
+    with django_assert_max_num_queries(22):  # the workbench: one query per kind of task and figure
         response = client.get("/home/")
     assert response.status_code == 200
     assert response.context["role"] == user.role

@@ -39,7 +39,7 @@ def _republish(item, office, *, communities=None, applies_until=None):
     if communities is not None:
         fields["communities"] = communities
     catalog.item_save(draft=draft, actor=office, item=copy, **fields)
-    version = catalog.version_publish(draft=draft, actor=office, effective_from=ON)
+    version = catalog.version_publish(draft=draft, actor=office, effective_from=ON, history=True)
     return version.items.get(key=item.key)
 
 
