@@ -275,6 +275,7 @@ def test_the_contract_page_offers_what_the_state_allows(client, world, make_cont
 
 def test_termination_on_the_page_asks_first_and_then_says_what_happened(client, world, in_force, payer_user):
     client.force_login(payer_user)
+    client.cookies["django_language"] = "en"  # pages follow the chosen language
     url = f"/funding/contracts/{in_force.pk}/terminate/"
     response = client.post(url, {"reason": "不再需要"}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
     in_force.refresh_from_db()

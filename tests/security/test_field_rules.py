@@ -175,7 +175,10 @@ def _every_url(world):
             urls = [api_url("GET", path, objects) for path in sorted(paths)]
             yield name, next((url for url in urls if _view_name(url) == name), None) or reverse(name)
         else:
-            kwargs = {arg: objects[kind].pk for arg, kind in PAGE_ARGS.get(name, {}).items()}
+            kwargs = {
+                arg: objects[kind].key if arg == "key" else objects[kind].pk
+                for arg, kind in PAGE_ARGS.get(name, {}).items()
+            }
             kwargs |= {
                 arg: value for arg, value in literal.items() if f"<slug:{arg}>" in route or f"<str:{arg}>" in route
             }
