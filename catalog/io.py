@@ -383,10 +383,15 @@ def _fill_merged(rows: list[list], ranges: list[str]) -> None:
 CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 
+def _foreign_digits(text: str) -> bool:
+    """Digits of another script or form (², ١, ①): int() would read some of them, a person did not write them."""
+    return any(unicodedata.digit(c, None) is not None and not ("0" <= c <= "9" or "０" <= c <= "９") for c in text)
+
+
 def _cn_number(text: str) -> int | None:
     """1–99 written as digits or in Chinese numerals (九, 十二, 二十)."""
-    if text.isdigit():
-        return int(text)
+    if text.isascii() and text.isdigit():
+        return int(text) if len(text) <= 3 else None
     if not text or any(c not in CN_DIGITS and c != "十" for c in text):
         return None
     if "十" not in text:
@@ -404,6 +409,8 @@ _MONTH_RANGE = re.compile(r"^(\w+?)月?(?:-|~|～|至|到)(\w+?)月?$")
 
 def parse_months(text: str) -> list[int] | None:
     """Months 1–12 from 9月 · 6月、12月 · 3,6,9 · 1-3月 · 十一月 · 全年 (no restriction, []); None if unclear."""
+    if _foreign_digits(text):
+        return None
     text = unicodedata.normalize("NFKC", text).replace("份", "").strip()
     if text in MONTH_SPANS:
         return MONTH_SPANS[text]
@@ -445,6 +452,8 @@ def parse_amount(text: str) -> Decimal | None:
 
 def parse_count(text: str) -> int | None:
     """A whole number from 2 · ２ · 2次 · 两次 · 每年2次 · 2.0 (a number cell)."""
+    if _foreign_digits(text):
+        return None
     text = unicodedata.normalize("NFKC", text).replace(" ", "")
     text = text.removeprefix("每年").removeprefix("全年").removeprefix("不超过").removeprefix("最多")
     text = text.removesuffix("次").removesuffix("回")

@@ -308,6 +308,13 @@ def item_revert(*, draft: CatalogueVersion, actor: User, key: uuid.UUID) -> str:
         if published is None:
             current.delete()
             return "removed"
+        if (
+            current is not None
+            and current.diff_values() == published.diff_values()
+            and set(current.communities.values_list("pk", flat=True))
+            == set(published.communities.values_list("pk", flat=True))
+        ):
+            return "restored"  # already as published: nothing to write, nothing to record
         item = current or CatalogueItem(version=draft, key=key)
         for field in CatalogueItem.CONTENT_FIELDS:
             setattr(item, field, getattr(published, field))

@@ -116,9 +116,9 @@ PAGES = {
         "GET": ("l o f f f f f o", "l n n n n n n o"),
         "POST": ("l w f f f f f w", "l n n n n f f w"),
     },
-    "catalogue-draft-revert": {
+    "catalogue-draft-revert": {  # the world's draft item is as published: reverting it changes nothing
         "GET": ("l o f f f f f o", "l n n n n n n o"),
-        "POST": ("l w f f f f f w", "l n n n n f f w"),
+        "POST": ("l r f f f f f r", "l n n n n f f r"),
     },
     "catalogue-import": {
         "GET": ("l o f f f f f o", "l n n n n n n o"),
@@ -280,9 +280,9 @@ PAGES = {
         "GET": ("l o n o o o o o", "l n n n n n n o"),
         "POST": ("l m m m m f f m", "l m m m m f f m"),
     },
-    "report-action[triage]": {
+    "report-action[triage]": {  # the world's report was asked to explain already: a wrong state is a conflict
         "GET": ("l m m m m m m m", "l m m m m m m m"),
-        "POST": ("l r n f f f f r", "l n n n n f f r"),
+        "POST": ("l c n f f f f c", "l n n n n f f c"),
     },
     "report-action[explain]": {
         "GET": ("l m m m m m m m", "l m m m m m m m"),
@@ -308,9 +308,9 @@ PAGES = {
         "GET": "l m m m m m m m",
         "POST": "l r f f f f f f",
     },
-    "finding": {
+    "finding": {  # the world's finding is confirmed: dismissing it now is a conflict
         "GET": ("l o n o n o o o", "l n n n n n n o"),
-        "POST": ("l r n f n f f r", "l n n n n f f r"),
+        "POST": ("l c n f n f f c", "l n n n n f f c"),
     },
     "inspection-new": {
         "GET": "l m m m m m m m",
@@ -395,7 +395,7 @@ API = {
     "GET /api/v1/contracts/{id}/": ("l o n o o o o o", "l n n n n n n o"),
     "POST /api/v1/contracts/{id}/amend/": ("l f n w f f f w", "l n n n n f f w"),
     "GET /api/v1/contracts/{id}/ocds/": ("l o n o o o o o", "l n n n n n n o"),
-    "POST /api/v1/contracts/{id}/sign/": ("l f n b f f f b", "l n n n n f f b"),
+    "POST /api/v1/contracts/{id}/sign/": ("l f n c f f f c", "l n n n n f f c"),  # signed already: 409
     "POST /api/v1/contracts/{id}/terminate/": ("l f n w f f f w", "l n n n n f f w"),
     "GET /api/v1/departments/": "o o o o o o o o",
     "GET /api/v1/departments/{id}/": ("o o o o o o o o", "o o o o o o o o"),
