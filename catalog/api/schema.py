@@ -26,7 +26,13 @@ ERROR_SCHEMAS = {
 }
 
 
-ERROR_BODIES = {"400": "ValidationErrors", "403": "ErrorDetail", "404": "ErrorDetail", "409": "ErrorDetail"}
+ERROR_BODIES = {
+    "400": "ValidationErrors",
+    "403": "ErrorDetail",
+    "404": "ErrorDetail",
+    "409": "ErrorDetail",
+    "415": "ErrorDetail",
+}
 
 
 def _answer(description) -> dict:
@@ -49,6 +55,8 @@ def document_error_answers(result, generator, request, public):
                 responses.setdefault("400", _answer(_("The request is invalid; nothing was changed.")))
             if not anonymous_allowed or method != "get":
                 responses.setdefault("403", _answer(_("Not signed in, or the caller's role may not do this.")))
+            if "requestBody" in operation:
+                responses.setdefault("415", _answer(_("The body is not of a media type this operation reads.")))
             if in_path or query & {"page", "cursor"}:
                 responses.setdefault("404", _answer(_("No such object in the caller's scope, or no such page.")))
             for code, schema in ERROR_BODIES.items():

@@ -76,7 +76,10 @@ class ContractViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         )
         return Response(ContractDetailSerializer(contract).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request={"multipart/form-data": SignSerializer}, responses=ContractSerializer)
+    @extend_schema(
+        request={"multipart/form-data": SignSerializer},
+        responses={200: ContractSerializer, 409: OpenApiResponse(description="The contract is not a draft any more.")},
+    )
     @action(detail=True, methods=["post"])
     def sign(self, request, pk=None):
         params = SignSerializer(data=request.data)
@@ -89,7 +92,10 @@ class ContractViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         )
         return Response(ContractSerializer(contract).data)
 
-    @extend_schema(request=AmendSerializer, responses=ContractSerializer)
+    @extend_schema(
+        request=AmendSerializer,
+        responses={200: ContractSerializer, 409: OpenApiResponse(description="An ended contract is not amended.")},
+    )
     @action(detail=True, methods=["post"])
     def amend(self, request, pk=None):
         params = AmendSerializer(data=request.data)
@@ -99,7 +105,10 @@ class ContractViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         )
         return Response(ContractSerializer(contract).data)
 
-    @extend_schema(request=ReasonSerializer, responses=ContractSerializer)
+    @extend_schema(
+        request=ReasonSerializer,
+        responses={200: ContractSerializer, 409: OpenApiResponse(description="The contract has ended already.")},
+    )
     @action(detail=True, methods=["post"])
     def terminate(self, request, pk=None):
         params = ReasonSerializer(data=request.data)
