@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from catalog.demo import DEMO_PASSWORD
 from tests.approvals.conftest import applicant, file_application  # noqa: F401 (fixtures)
-from tests.test_page_budgets import BUDGETS, _objects
+from tests.test_page_budgets import BUDGETS, IMPORT_SHEET, _objects
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -61,7 +61,13 @@ def test_every_page_has_no_serious_accessibility_violation(world, new_context, l
     from catalog.demo import load_demo
 
     load_demo()
-    catalog.draft_start(district=world.unit("锦江区"), actor=world.user("minzheng"))
+    from io import BytesIO
+
+    from catalog.imports import import_propose
+
+    draft = catalog.draft_start(district=world.unit("锦江区"), actor=world.user("minzheng"))
+    # A proposal waiting for a decision: its preview page is checked too.
+    import_propose(draft=draft, actor=world.user("minzheng"), upload=BytesIO(IMPORT_SHEET), filename="清单.csv")
     request.getfixturevalue("file_application")()  # a draft the department can still edit
     found, visited = [], 0
     pages = _pages(world)

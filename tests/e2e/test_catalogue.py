@@ -458,6 +458,7 @@ def test_an_excel_round_trip_proposes_then_applies_and_a_destructive_sheet_chang
     expect(publish.locator("#id_title")).to_have_value(re.compile(r"^锦江区社区工作事项清单（\d{4}年\d{1,2}月修订）$"))
     publish.locator("#id_effective_from").fill("2099-01-01")
     publish.locator("button[type=submit]").click()
+    page.get_by_test_id("confirm").click()  # publishing asks first
     expect(page).to_have_url(url(f"/catalogue/{jinjiang.pk}/"))
     published = CatalogueVersion.objects.get(district=jinjiang, effective_from="2099-01-01")
     assert published.items.get(title="省级文明社区测评").allowed_months == [9]
