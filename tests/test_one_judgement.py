@@ -133,7 +133,7 @@ def _answer(result):
     return (result.verdict, result.hedged, result.confidence, [c.item.pk for c in result.candidates])
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     text=st.one_of(st.sampled_from(DEMANDS), st.lists(st.sampled_from(WORDS), min_size=1, max_size=5).map("".join)),
     positions=st.lists(st.integers(min_value=0, max_value=40), max_size=4),
@@ -144,7 +144,7 @@ def test_zero_width_full_width_and_traditional_variants_get_the_same_judgement(c
         assert _answer(check.check_demand(community=community, on=ON, q=variant)) == expected, variant
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     words=st.lists(st.sampled_from([*WORDS, "火星", "探测", "商场", "促销", "门票", "楼盘"]), min_size=1, max_size=6)
 )

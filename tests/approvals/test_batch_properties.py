@@ -90,7 +90,7 @@ class TestTheTallyWaitsForItsDeadline(TestCase):
         reason=st.sampled_from(["", "主任办公会决定提前截止"]),
         scheduled=st.booleans(),
     )
-    @settings(max_examples=25, deadline=None)
+    @settings(max_examples=15, deadline=None)
     def test_a_tally_never_precedes_its_deadline_unless_all_voted(self, votes, offset, reason, scheduled):
         world = World()
         application = world.application()
@@ -145,7 +145,7 @@ class TestTheRuleIsFrozenWhenConsultationOpens(TestCase):
         basis=st.sampled_from(["consulted", "votes_cast"]),
         operations=OPERATIONS,
     )
-    @settings(max_examples=25, deadline=None)
+    @settings(max_examples=15, deadline=None)
     def test_the_basis_and_threshold_never_change_after_opening(self, threshold, basis, operations):
         world = World()
         DistrictPolicy.objects.filter(district=world.district).update(
@@ -192,7 +192,7 @@ class TestTheApplicantNeverVotes(TestCase):
         chosen=st.lists(st.integers(min_value=0, max_value=3), min_size=1, max_size=4, unique=True),
         agree=st.booleans(),
     )
-    @settings(max_examples=25, deadline=None)
+    @settings(max_examples=15, deadline=None)
     def test_the_applicant_never_has_a_ballot_and_never_counts(self, applicant, scope, chosen, agree):
         world = World()
         unit = {"department": world.department, "street1": world.streets[0], "street2": world.streets[1]}[applicant]

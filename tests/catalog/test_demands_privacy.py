@@ -62,7 +62,7 @@ class TestNoPersonalNumberIsKept(TestCase):
         cls.community = Unit.objects.create(kind="community", name="测试社区", parent=street)
 
     @given(before=around, after=around, number=numbers.flatmap(lambda n: st.tuples(st.just(n), typed(n))))
-    @settings(max_examples=80, deadline=None)
+    @settings(max_examples=40, deadline=None)
     def test_no_digit_run_of_an_embedded_number_survives_in_the_stored_record(self, before, after, number):
         plain, as_typed = number
         record = check_record(

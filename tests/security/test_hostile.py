@@ -107,7 +107,7 @@ def test_every_get_with_hostile_query_values_answers_without_a_server_error(role
         _assert_no_server_error(client.get(url, query), f"GET {url} as {role} with {query!r}"[:600])
 
 
-@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(
     target=st.sampled_from(GETS),
     role=st.sampled_from(list(ROLES)),
