@@ -67,9 +67,9 @@ def _empty_cache():
 @pytest.fixture
 def world(db):
     """The demo world: three districts in two cities, one login per role."""
-    from catalog.demo import load_demo
+    from .snapshot import load_demo_world
 
-    load_demo(extras=False)
+    load_demo_world(extras=False)
     return World()
 
 
