@@ -74,15 +74,18 @@ def setup_django():
 
 
 def copy(cursor, table: str, columns: list[str], rows) -> int:
-    """COPY rows in chunks of 50,000 so that memory stays flat at any scale. Text columns not given (Django's
-    blank=True fields, NOT NULL without a default) are filled with empty strings."""
+    """COPY rows in chunks of 50,000 so that memory stays flat at any scale. Columns not given that are NOT NULL
+    without a default (Django's blank=True text fields, JSON lists such as an item's aliases) are filled with
+    their empty value: an empty string, or an empty JSON list."""
     cursor.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = %s AND is_nullable = 'NO' "
-        "AND column_default IS NULL AND data_type IN ('character varying', 'text')",
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = %s "
+        "AND is_nullable = 'NO' AND column_default IS NULL AND data_type IN ('character varying', 'text', 'jsonb')",
         [table],
     )
-    blanks = [name for (name,) in cursor.fetchall() if name not in columns]
-    columns = [*columns, *blanks]
+    empty = {"jsonb": "[]"}
+    missing = [(name, empty.get(kind, "")) for name, kind in cursor.fetchall() if name not in columns]
+    columns = [*columns, *(name for name, _value in missing)]
+    blank_values = tuple(value for _name, value in missing)
     n, buffer = 0, io.StringIO()
     sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT text)"
 
@@ -93,7 +96,7 @@ def copy(cursor, table: str, columns: list[str], rows) -> int:
         buffer.truncate()
 
     for row in rows:
-        row = (*row, *([""] * len(blanks)))
+        row = (*row, *blank_values)
         buffer.write("\t".join("\\N" if v is None else str(v).replace("\t", " ").replace("\n", " ") for v in row))
         buffer.write("\n")
         n += 1
