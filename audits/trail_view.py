@@ -343,9 +343,11 @@ def value_text(field_, value, get) -> str:
         return "—"
     if field_.is_relation:
         related = field_.related_model
-        if related._meta.label_lower == "contenttypes.contenttype":
-            row = get(related, value)
-            model = apps.get_model(row["app_label"], row["model"]) if row else None
+        if related._meta.label_lower == "contenttypes.contenttype":  # cached for the process by Django
+            try:
+                model = related.objects.get_for_id(int(value)).model_class()
+            except (related.DoesNotExist, TypeError, ValueError):
+                model = None
             return str(model._meta.verbose_name) if model else "—"
         return name_of(related, value, get)
     if field_.choices:
@@ -571,7 +573,7 @@ def _event_summary(entry: AuditEntry, get) -> tuple[str, str]:
     """(summary, note) of an entry that is not a row change: logins, refusals, exports, account security."""
     action, note = entry.action, entry.note
     if action == "login_failed":
-        return _("Failed sign-in"), _("user name typed: %(name)s") % {"name": note} if note else ""
+        return _("Failed sign-in (the note holds the user name as typed)"), note
     if action == "locked_out":
         return _("Locked out after repeated failed sign-ins"), note
     if action == "denied":

@@ -331,3 +331,16 @@ def test_the_trail_page_and_endpoint_cost_the_same_for_few_and_many_rows(client,
     assert AuditEntry.objects.filter(object_type="funding_payment").count() == 12
     assert many == few
     assert max(few.values()) <= 14
+
+
+def test_the_xlsx_export_never_runs_what_was_typed_as_a_user_name(client, world):
+    from django.contrib.auth import authenticate
+    from django.test import RequestFactory
+
+    typed = '=HYPERLINK("http://attacker.invalid/","点击")'
+    assert authenticate(RequestFactory().post("/accounts/login/"), username=typed, password="wrong") is None
+    client.force_login(world.user("admin"))
+    content = b"".join(client.get("/supervision/trail/export.xlsx", {"action": "failed_login"}).streaming_content)
+    cells = [cell for row in load_workbook(io.BytesIO(content)).active.iter_rows() for cell in row]
+    planted = [cell for cell in cells if isinstance(cell.value, str) and "HYPERLINK" in cell.value]
+    assert planted and all(cell.data_type == "s" and cell.value == "'" + typed for cell in planted)
