@@ -41,7 +41,7 @@ class ActionKind(models.TextChoices):
     REMOVED = "removed", gettext_lazy("Removed")
     LOGIN = "login", gettext_lazy("Signed in")
     LOGIN_FAILED = "failed_login", gettext_lazy("Failed sign-in or lockout")
-    ACCOUNT = "account", gettext_lazy("Account security (API tokens, two-factor, session expiry)")
+    ACCOUNT = "account", gettext_lazy("Account security")  # API tokens, two-factor sign-in, session expiry
     DENIED = "denied", gettext_lazy("Refused request")
     EXPORT = "export", gettext_lazy("Export of the audit trail")
 
@@ -136,6 +136,7 @@ class TrailFilter(forms.Form):
         super().__init__(data)
         self.fields["unit"].queryset = trail_units(user)
         self.fields["unit"].label_from_instance = _unit_label
+        self.fields["unit"].empty_label = self.fields["person"].empty_label = _("All")
         self.fields["person"].queryset = trail_people(user)
         self.fields["person"].label_from_instance = _person_label
         everything = [("", _("All"))]
@@ -487,9 +488,39 @@ def _summary(model, entry: AuditEntry, get) -> str:
     return _("Changed %(kind)s %(name)s") % words
 
 
+def _subject(row: dict, get):
+    """A state change's subject (catalog.StateEvent names it by content type and id): its model and row."""
+    from django.contrib.contenttypes.models import ContentType
+
+    try:
+        model = ContentType.objects.get_for_id(int(row.get("content_type_id"))).model_class()
+    except (ContentType.DoesNotExist, TypeError, ValueError):
+        return None, None
+    if model is None or model._meta.app_label not in trail.AUDITED_APPS:
+        return None, None
+    return model, get(model, row.get("object_id"))
+
+
+def _state_event_summary(row: dict, get) -> str:
+    model, _found = _subject(row, get)
+    if model is None:
+        return _("State change")
+    state = next((f for f in model._meta.concrete_fields if f.attname == "state"), None)
+    words = {
+        "kind": str(model._meta.verbose_name),
+        "name": f"「{name_of(model, row.get('object_id'), get)}」",
+        "from": value_text(state, row.get("from_state"), get) if state else row.get("from_state") or "—",
+        "to": value_text(state, row.get("to_state"), get) if state else row.get("to_state") or "—",
+    }
+    return _("%(kind)s %(name)s: %(from)s → %(to)s") % words
+
+
 def _link(model, row: dict, get) -> str | None:
     """Where the reader may open the object: its page, or the page of what it belongs to."""
     label = _owner(model)._meta.label_lower
+    if label == "catalog.stateevent":
+        subject_model, subject = _subject(row, get)
+        return _link(subject_model, subject, get) if subject else None
     if model is not _owner(model):
         holder = next(f for f in model._meta.concrete_fields if f.is_relation and f.related_model is _owner(model))
         parent = get(_owner(model), row.get(holder.attname))
@@ -614,6 +645,10 @@ def _line(entry: AuditEntry, get, people: dict) -> Line:
         object_kind = str(_owner(model)._meta.verbose_name)
         if _routine(entry):
             summary, kind = _("Signed in (sign-in time updated)"), ActionKind.LOGIN
+        elif entry.object_type == "catalog_stateevent":  # a change of state, told by its subject
+            row = entry.after or entry.before or {}
+            summary, note = _state_event_summary(row, get), row.get("note") or ""
+            url = _link(model, row, get)
         else:
             summary = _summary(model, entry, get)
             changes = _changes(model, entry, get)

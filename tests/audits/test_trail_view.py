@@ -132,12 +132,24 @@ def test_publishing_a_catalogue_and_submitting_an_application_read_as_those_step
     published = [_line(e).summary for e in version if (e.after or {}).get("state") == "published"]
     assert published and all(summary.startswith("发布目录「") for summary in published)
     from approvals import services as approvals
-    from approvals.models import Application
 
-    application = Application.objects.filter(state="draft").first()
-    if application is None:
-        pytest.skip("the demo world holds no draft application")
-    approvals.application_submit(application=application, actor=application.created_by)
+    jinjiang, applicant = world.unit("锦江区"), world.user("bumen")
+    application = approvals.application_save(
+        actor=applicant,
+        scope_streets=None,
+        scope_communities=None,
+        title="协助开展老年人健康体检组织工作",
+        reason="国家基本公共卫生服务项目要求65岁以上老年人每年体检一次，需要社区通知和组织居民。",
+        basis_document="国家基本公共卫生服务规范（第三版）",
+        requested_list="assistance",
+        item_type="work_task",
+        scope="all",
+        workload="每社区每年约5个工作日",
+        start_date=date(2027, 3, 1),
+        payer=Unit.objects.get(name="区卫生健康局", district=jinjiang),
+        amount_per_community=Decimal("1200.00"),
+    )
+    approvals.application_submit(application=application, actor=applicant, today=date(2026, 12, 1))
     entry = AuditEntry.objects.filter(object_type="approvals_application", object_id=str(application.pk)).latest("id")
     if POSTGRES:  # SQLite's signals keep no value before the change
         assert _line(entry).summary == f"提交申请「{application.title}」"
