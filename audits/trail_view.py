@@ -31,6 +31,7 @@ from catalog.selectors import district_scope_q
 
 from . import selectors, trail
 from .models import AuditEntry
+from .signals import SIGN_IN_TIME
 
 # --- Kinds of action, as an auditor names them --------------------------------------------------------------
 
@@ -199,6 +200,8 @@ def trail_entries(
         qs = qs.filter(at__date__lte=until)
     if not routine and connection.vendor == "postgresql":
         qs = qs.alias(routine=RawSQL(_routine_sql(), [], output_field=BooleanField())).filter(routine=False)
+    elif not routine:  # SQLite: the signal marked the entry (audits.signals.SIGN_IN_TIME)
+        qs = qs.exclude(object_type="catalog_user", action="update", note=SIGN_IN_TIME)
     return qs.order_by("-id")
 
 
@@ -623,8 +626,10 @@ def _event_summary(entry: AuditEntry, get) -> tuple[str, str]:
 
 
 def _routine(entry: AuditEntry) -> bool:
-    if entry.object_type != "catalog_user" or entry.action != "update" or entry.before is None:
+    if entry.object_type != "catalog_user" or entry.action != "update":
         return False
+    if entry.before is None:
+        return entry.note == SIGN_IN_TIME
     return {k: v for k, v in entry.before.items() if k != "last_login"} == {
         k: v for k, v in (entry.after or {}).items() if k != "last_login"
     }
@@ -644,7 +649,7 @@ def _line(entry: AuditEntry, get, people: dict) -> Line:
         kind = ACTION_KIND[entry.action]
         object_kind = str(_owner(model)._meta.verbose_name)
         if _routine(entry):
-            summary, kind = _("Signed in (sign-in time updated)"), ActionKind.LOGIN
+            summary, kind, note = _("Signed in (sign-in time updated)"), ActionKind.LOGIN, ""
         elif entry.object_type == "catalog_stateevent":  # a change of state, told by its subject
             row = entry.after or entry.before or {}
             summary, note = _state_event_summary(row, get), row.get("note") or ""

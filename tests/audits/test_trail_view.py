@@ -130,7 +130,10 @@ def test_a_change_lists_each_changed_field_before_and_after_in_words(client, wor
 def test_publishing_a_catalogue_and_submitting_an_application_read_as_those_steps(world):
     version = AuditEntry.objects.filter(object_type="catalog_catalogueversion", action="update").order_by("id")
     published = [_line(e).summary for e in version if (e.after or {}).get("state") == "published"]
-    assert published and all(summary.startswith("发布目录「") for summary in published)
+    # SQLite's signals keep no value before a change: a step is told from its before and after on PostgreSQL only.
+    assert published and all(
+        summary.startswith("发布目录「" if POSTGRES else "修改清单版本「") for summary in published
+    )
     from approvals import services as approvals
 
     jinjiang, applicant = world.unit("锦江区"), world.user("bumen")
@@ -162,10 +165,9 @@ def test_a_login_reads_as_a_login_and_its_sign_in_time_is_folded(client, world):
     shown = list(trail_view.trail_entries(user=world.user("admin"), person=jiedao))
     assert [e.action for e in shown] == ["login"]
     assert _line(shown[0]).summary == "登录" and _line(shown[0]).who == jiedao.get_full_name()
-    if POSTGRES:
-        everything = list(trail_view.trail_entries(user=world.user("admin"), person=jiedao, routine=True))
-        assert len(everything) == 2
-        assert {_line(e).summary for e in everything} == {"登录", "登录（更新最近登录时间）"}
+    everything = list(trail_view.trail_entries(user=world.user("admin"), person=jiedao, routine=True))
+    assert len(everything) == 2
+    assert {_line(e).summary for e in everything} == {"登录", "登录（更新最近登录时间）"}
 
 
 def test_the_trail_page_and_its_exports_show_no_table_names_or_raw_verbs(client, world, contract):
@@ -229,7 +231,7 @@ def _matches(entry, line, filters, people_units) -> bool:
         return False
     if "until" in filters and day > filters["until"]:
         return False
-    return "routine" in filters or not (POSTGRES and trail_view._routine(entry))
+    return "routine" in filters or not trail_view._routine(entry)
 
 
 @pytest.fixture
