@@ -47,7 +47,7 @@ def _choices(pairs) -> list[str]:
         OpenApiParameter("unit", int, description="Entries by the people of this unit."),
         OpenApiParameter("person", int, description="Entries by this person."),
         OpenApiParameter("action", str, enum=_choices(trail_view.ActionKind.choices), description="Kind of action."),
-        OpenApiParameter("object", str, description="Kind of object: a model label (funding.payment, …)."),
+        OpenApiParameter("object", str, enum=_choices(trail_view.object_kind_choices()), description="Kind of object."),
         OpenApiParameter("since", str, description="From this Beijing day (YYYY-MM-DD)."),
         OpenApiParameter("until", str, description="To this Beijing day (YYYY-MM-DD)."),
         OpenApiParameter("routine", bool, description="Include routine entries (sign-in times)."),
