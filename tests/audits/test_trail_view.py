@@ -217,7 +217,7 @@ def test_the_exports_have_chinese_headers_beijing_time_and_chinese_file_names(cl
 # --- Filters: choices, and every one of them holds ------------------------------------------------------------
 
 
-def _matches(entry, line, filters, people_units) -> bool:
+def _matches(entry, filters, people_units) -> bool:
     if "person" in filters and entry.actor_id != filters["person"].pk:
         return False
     if "unit" in filters and people_units.get(entry.actor_id) != filters["unit"].pk:
@@ -266,7 +266,7 @@ def test_every_filter_keeps_exactly_the_entries_it_names(busy_trail, data):
     got = [e.pk for e in trail_view.trail_entries(user=reader, **filters)]
     visible = list(trail_view.trail_entries(user=reader, routine=True))
     people_units = dict(User.objects.values_list("pk", "unit_id"))
-    expected = [e.pk for e in visible if _matches(e, None, filters, people_units)]
+    expected = [e.pk for e in visible if _matches(e, filters, people_units)]
     assert got == expected, filters
 
 
