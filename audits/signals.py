@@ -57,14 +57,21 @@ def _audited(sender) -> bool:
     )
 
 
+# A sign-in rewrites the person's last sign-in time only; without the value before (SQLite keeps none) the trail's
+# readers could not tell it from a real change of the person, so the entry says so (audits.trail_view folds it).
+SIGN_IN_TIME = "last_login"
+
+
 @receiver(post_save)
-def _saved(sender, instance, created, raw=False, **kwargs):
+def _saved(sender, instance, created, raw=False, update_fields=None, **kwargs):
     if _audited(sender) and not raw:
+        routine = not created and update_fields is not None and set(update_fields) == {SIGN_IN_TIME}
         trail.record(
             action="insert" if created else "update",
             object_type=sender._meta.db_table,
             object_id=instance.pk,
             after=_values(instance),
+            note=SIGN_IN_TIME if routine else "",
         )
 
 

@@ -20,4 +20,5 @@ urlpatterns = [
     path("notices/<int:pk>/", views.notice_detail, name="notice"),
     path("supervision/trail/", views.audit_trail, name="audit-trail"),
     path("supervision/trail/export.csv", views.audit_trail_export, name="audit-trail-export"),
+    path("supervision/trail/export.xlsx", views.audit_trail_export_xlsx, name="audit-trail-export-xlsx"),
 ]

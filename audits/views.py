@@ -1,7 +1,5 @@
 """Thin adapters for supervision."""
 
-from datetime import date
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -18,7 +17,7 @@ from catalog.io import csv_stream, safe_cell
 from catalog.models import Unit
 from catalog.selectors import version_in_force
 
-from . import selectors, services, trail
+from . import selectors, services, trail, trail_view
 from .forms import AssessmentForm, BurdenReportForm, FindingForm, InspectionForm, NoticeForm
 from .models import AssessmentHeld, BurdenReport, Finding, Inspection, Notice
 from .workbench import notices_in_my_scope
@@ -235,58 +234,94 @@ def assessment_answer(request, pk: int):
 
 
 def _trail(request):
-    qs = selectors.trail_visible_to(request.user)
+    """The trail's reader, filters and entries: the page and both exports read it the same way."""
     if not request.user.is_authenticated or request.user.role not in (Role.ADMIN, Role.AUDITOR, Role.OVERSEER):
         raise PermissionDenied
-    for name in ("action", "object_type", "object_id", "actor"):
-        if request.GET.get(name):
-            qs = qs.filter(**{name: request.GET[name][:100]})
-    try:
-        since = date.fromisoformat(request.GET.get("since", "")[:10]) if request.GET.get("since") else None
-    except ValueError:
-        since = None  # an unreadable date filters nothing
-    if since:
-        qs = qs.filter(at__date__gte=since)
-    return qs
+    form = trail_view.TrailFilter(request.GET or None, user=request.user)
+    form.is_valid()
+    filters = form.filters()
+    return form, filters, trail_view.trail_entries(user=request.user, **filters)
 
 
 @login_required
 @require_safe
 def audit_trail(request):
-    qs = _trail(request)
-    page = Paginator(qs.order_by("-id"), 50).get_page(request.GET.get("page"))
-    return render(request, "audits/trail.html", {"page": page, "query": request.GET.urlencode()})
+    form, filters, qs = _trail(request)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    query = trail_view.trail_query(filters)
+    return render(
+        request,
+        "audits/trail.html",
+        {"page": page, "lines": trail_view.describe(page), "form": form, "query": query, "filtered": bool(filters)},
+    )
+
+
+def _trail_export(request, fmt: str):
+    _form, filters, qs = _trail(request)
+    query = trail_view.trail_query(filters)
+    # Recorded as every export is: who took which part of the trail (the filters, and the format).
+    trail.record(action="export", object_type="audits_auditentry", note=f"{query}&format={fmt}".lstrip("&")[:500])
+    lines = trail_view.export_lines(qs.order_by("id"))
+    return lines, trail_view.export_filename(fmt), request.build_absolute_uri("/").rstrip("/")
 
 
 @login_required
 @require_safe
 def audit_trail_export(request):
-    qs = _trail(request).order_by("id")
-    trail.record(action="export", object_type="audits_auditentry", note=request.GET.urlencode()[:500])
-    header = ["id", "at", "actor", "ip", "action", "object_type", "object_id", "before", "after", "note", "hash"]
-    # Actors, notes and values come from users (a failed login's note is whatever was typed as the username):
-    # every cell goes through safe_cell, so that none runs as a formula in the auditor's spreadsheet.
-    rows = (
-        [
-            safe_cell(value)
-            for value in (
-                e.pk,
-                e.at.isoformat(),
-                e.actor,
-                e.source_ip,
-                e.action,
-                e.object_type,
-                e.object_id,
-                e.before,
-                e.after,
-                e.note,
-                e.hash,
-            )
-        ]
-        for e in qs.iterator(chunk_size=2000)
+    lines, filename, site = _trail_export(request, "csv")
+
+    def rows():
+        # People, notes and values come from users (a failed login's note is whatever was typed as the username):
+        # every cell goes through safe_cell, so that none runs as a formula in the auditor's spreadsheet.
+        for line in lines:
+            row = trail_view.export_row(line)
+            row[10] = site + row[10] if row[10] else ""
+            yield [safe_cell(value) for value in row]
+
+    response = StreamingHttpResponse(
+        csv_stream(trail_view.export_header(), rows()), content_type="text/csv; charset=utf-8"
     )
-    response = StreamingHttpResponse(csv_stream(header, rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+@login_required
+@require_safe
+def audit_trail_export_xlsx(request):
+    import tempfile
+
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    lines, filename, site = _trail_export(request, "xlsx")
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Audit trail"))
+    sheet.freeze_panes = "A2"
+    widths = [8, 20, 12, 24, 16, 14, 14, 48, 60, 24, 40, 20]
+    for index, width in enumerate(widths):
+        sheet.column_dimensions[chr(ord("A") + index)].width = width
+    bold = Font(bold=True)
+    header = []
+    for title in trail_view.export_header():
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    count = 0
+    for line in lines:
+        row = [safe_cell(value) for value in trail_view.export_row(line, spreadsheet=True)]
+        row[1] = WriteOnlyCell(sheet, value=line.at.replace(tzinfo=None))
+        row[1].number_format = "yyyy-mm-dd hh:mm:ss"
+        row[10] = site + line.url if line.url else ""
+        sheet.append(row)
+        count += 1
+    sheet.auto_filter.ref = f"A1:L{count + 1}"
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it once sent)
+    workbook.save(handle)
+    handle.seek(0)
+    response = FileResponse(handle, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 
 

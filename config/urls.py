@@ -18,6 +18,7 @@ class SwaggerView(SpectacularSwaggerSplitView):
 
 
 api_v1 = [
+    path("", include("audits.api.trail_urls")),
     path("", include("catalog.api.urls")),
     path("", include("approvals.api.urls")),
     path("", include("funding.api.urls")),

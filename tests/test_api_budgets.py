@@ -48,6 +48,7 @@ BUDGETS = {
     "payment-detail": (3, "payment"),
     "unfunded": (7, None),  # + the communities each assistance item applies to
     "funding-report": (3, None),
+    "trail": (18, None),  # + the people, and each kind of object the entries name, once
 }
 WRITE_ACTIONS = {
     "application-submit",

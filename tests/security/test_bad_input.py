@@ -407,7 +407,7 @@ def test_the_audit_trail_export_never_starts_a_formula(client, world, start):
     # As an API client or a form that keeps the text as typed would send it (the login form strips spaces).
     assert authenticate(RequestFactory().post("/accounts/login/"), username=start + PAYLOAD, password="wrong") is None
     client.force_login(world.user("admin"))
-    response = client.get("/supervision/trail/export.csv", {"action": "login_failed"})
+    response = client.get("/supervision/trail/export.csv", {"action": "failed_login"})
     _assert_neutralised(_csv_cells(response), start)
 
 

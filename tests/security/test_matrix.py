@@ -336,6 +336,10 @@ PAGES = {
         "GET": "l f f f f o o o",
         "POST": "l m m m m f f m",
     },
+    "audit-trail-export-xlsx": {
+        "GET": "l f f f f o o o",
+        "POST": "l m m m m f f m",
+    },
     "login": {
         "GET": "o r r r r r r r",
         "POST": "o r r r r r r r",
@@ -420,6 +424,7 @@ API = {
     "GET /api/v1/streets/": "o o o o o o o o",
     "GET /api/v1/streets/{id}/": ("o o o o o o o o", "o o o o o o o o"),
     "GET /api/v1/unfunded/": "l o o o o o o o",
+    "GET /api/v1/trail/": "l f f f f o o o",
     "GET /api/v1/users/": "l o o o o o o o",
     "GET /api/v1/users/{id}/": ("l o n o n o o o", "l n n n n n n o"),
     "GET /api/v1/versions/": "o o o o o o o o",

@@ -159,3 +159,37 @@ def test_no_answer_is_a_server_error_or_breaks_the_schema(world, wsgi_app, usern
         f"{len(visible)} lists with a visible object; answers {dict(sorted(statuses.items()))}"
     )
     assert not failures, "\n\n".join(failures)
+
+
+# The trail's readers are not among ROLES (the others all get 403 there): its endpoint is fuzzed as them too, the
+# auditor of one district and the overseer of a city, with the filters' real choices among the generated ones.
+READERS = ["shenji", "shiju"]
+READ_AS_READERS = ("/api/v1/trail/",)
+
+
+@pytest.mark.parametrize("username", READERS)
+def test_the_trail_answers_its_readers_within_the_schema(world, wsgi_app, username):
+    headers = _headers(world, username)
+    operations = [operation for operation in OPERATIONS if operation.path.startswith(READ_AS_READERS)]
+    assert operations, "the trail is in the schema"
+    failures, statuses = [], Counter()
+    for operation in operations:
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+
+            @FUZZ_SETTINGS
+            @given(case=operation.as_strategy(generation_mode=mode))
+            def fuzz(case):
+                with transaction.atomic():
+                    try:
+                        response = case.call(headers=headers, app=wsgi_app)
+                        statuses[response.status_code] += 1
+                        case.validate_response(response, checks=CHECKS, headers=headers)
+                    finally:
+                        transaction.set_rollback(True)
+
+            try:
+                fuzz()
+            except (Exception, BaseExceptionGroup) as exc:
+                failures.append(f"--- {username} {operation.label} ({mode}):\n{_describe(exc)}")
+    assert statuses[200], f"no fitting request was answered: {dict(statuses)}"
+    assert not failures, "\n\n".join(failures)
