@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST, require_safe
 
 from approvals.models import Application
@@ -374,7 +375,10 @@ def _file_name(text: str) -> str:
 
 def _report_title(request, data, figures) -> str:
     parts = [str(data[key]) for key in ("payer", "community", "item") if data.get(key)]
-    period = _("%(start)s to %(end)s") % {"start": f"{figures.start:%Y-%m-%d}", "end": f"{figures.end:%Y-%m-%d}"}
+    period = pgettext("file name", "%(start)s to %(end)s") % {
+        "start": f"{figures.start:%Y-%m-%d}",
+        "end": f"{figures.end:%Y-%m-%d}",
+    }
     return "_".join([_("%(scope)s funding report") % {"scope": _scope_label(request.user)}, *parts, period])
 
 
