@@ -373,8 +373,12 @@ def _file_name(text: str) -> str:
     return "".join("_" if ch in '\\/:*?"<>|' or not ch.isprintable() else ch for ch in text)[:150]
 
 
+def _report_filters(data) -> list[str]:
+    return [str(data[key]) for key in ("payer", "community", "item") if data.get(key)]
+
+
 def _report_title(request, data, figures) -> str:
-    parts = [str(data[key]) for key in ("payer", "community", "item") if data.get(key)]
+    parts = _report_filters(data)
     period = pgettext("file name", "%(start)s to %(end)s") % {
         "start": f"{figures.start:%Y-%m-%d}",
         "end": f"{figures.end:%Y-%m-%d}",
@@ -488,6 +492,8 @@ def report_export(request, fmt: str):
             "funding/report_pdf.html",
             {
                 "title": title,
+                "heading": _("%(scope)s funding report") % {"scope": _scope_label(request.user)},
+                "filters": _report_filters(data),
                 "sections": sections,
                 "figures": figures,
                 "basis": exports.basis_lines(figures),
