@@ -91,6 +91,7 @@ NOT_PAGES = {
     "contract-ocds",
     "contract-action",
     "funding-export",
+    "unfunded-export",
     "report-action",
     "evidence",
     "assessment-answer",

@@ -289,6 +289,9 @@ def test_funding_pages_have_query_budgets(client, world, paid, username, django_
         "/funding/owed/",
         "/funding/unfunded/",
         "/funding/report/",
+        "/funding/report/?group=community",
+        "/funding/report/export.xlsx",
+        "/funding/unfunded/export.xlsx",
         "/api/v1/contracts/",
         f"/api/v1/contracts/{paid.pk}/",
         "/api/v1/payments/",
@@ -296,6 +299,8 @@ def test_funding_pages_have_query_budgets(client, world, paid, username, django_
     ]:
         with django_assert_max_num_queries(14, info=url):
             assert client.get(url).status_code in (200, 403, 404), url
+    with django_assert_max_num_queries(22, info="pdf"):  # three groupings, the unfunded count, the record
+        assert client.get("/funding/report/export.pdf").status_code in (200, 403)
 
 
 def test_a_reversed_payment_offers_no_second_reversal(client, world, paid, payer_user):

@@ -133,6 +133,7 @@ LITERAL_ARG = {
     "catalogue-export": "fmt",
     "catalogue-draft-export": "fmt",
     "funding-export": "fmt",
+    "unfunded-export": "fmt",
 }
 
 

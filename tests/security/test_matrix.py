@@ -264,6 +264,14 @@ PAGES = {
         "GET": "l o o o f o o o",
         "POST": "l m m m m f f m",
     },
+    "funding-export[summary.csv]": {
+        "GET": "l o o o f o o o",
+        "POST": "l m m m m f f m",
+    },
+    "unfunded-export[xlsx]": {
+        "GET": "l o o o f o o o",
+        "POST": "l m m m m f f m",
+    },
     "reports": {
         "GET": "l o o o o o o o",
         "POST": "l m m m m f f m",
