@@ -92,6 +92,7 @@ NOT_PAGES = {
     "contract-action",
     "funding-export",
     "unfunded-export",
+    "catalogue-compare-export",
     "report-action",
     "evidence",
     "assessment-answer",

@@ -134,6 +134,7 @@ LITERAL_ARG = {
     "catalogue-draft-export": "fmt",
     "funding-export": "fmt",
     "unfunded-export": "fmt",
+    "catalogue-compare-export": "fmt",
 }
 
 

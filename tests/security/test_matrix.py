@@ -52,6 +52,10 @@ PAGES = {
         "GET": "l f f f f f o o",
         "POST": "l m m m m f f m",
     },
+    "catalogue-compare-export[xlsx]": {
+        "GET": "l f f f f f o o",
+        "POST": "l m m m m f f m",
+    },
     "catalogue-dashboard": {
         "GET": "l o o o o o o o",
         "POST": "l m m m m f f m",
