@@ -146,7 +146,11 @@ def test_a_period_shows_what_fell_due_in_it_and_what_was_paid_in_it(client, worl
         ["记-2-冲", "2026-09-05", "-600.00"],
         ["记-3", "2026-09-06", "500.00"],
     ]
+    chart = client.get("/funding/report/", query).context["months_chart"]  # due by due month, paid by payment month
+    assert chart["categories"] == ["2026-07", "2026-09"] and chart["money"]  # the tooltip formats 元 (charts.js)
+    assert [series["data"] for series in chart["series"]] == [[0.0, 1200.0], [600.0, 500.0]]  # to the fen
     page = client.get("/funding/report/", query).content.decode()
+    assert "1,100.00" in page
     assert "截至 2026-10-15" in page and "按付款日" in page and "按到期日" in page  # each figure says its basis
 
 
