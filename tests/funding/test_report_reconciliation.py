@@ -94,6 +94,7 @@ def filters(draw):
         "group": draw(st.sampled_from(["payer", "community", "item"])),
         "payer": draw(st.sampled_from([None, *PAYERS])),
         "community": draw(st.sampled_from([None, *COMMUNITIES])),
+        "item": draw(st.sampled_from([None, "养老", "卫生", "不存在的事项"])),  # a part of the title
     }
 
 
@@ -190,6 +191,7 @@ def oracle(entries: list[Entry], f: dict) -> dict:
             not e.counted
             or (f["payer"] and e.payer != f["payer"])
             or (f["community"] and e.community != f["community"])
+            or (f["item"] and f["item"] not in e.item)
         ):
             continue
         name = {"payer": e.payer, "community": e.community, "item": e.item}[f["group"]]
@@ -245,6 +247,8 @@ def test_every_output_of_the_funding_report_agrees_to_the_fen(
             query["payer"] = Unit.objects.get(name=f["payer"], district=jinjiang).pk
         if f["community"]:
             query["community"] = world.unit(f["community"]).pk
+        if f["item"]:
+            query["item"] = f["item"]
 
         # The selector, as the views call it.
         instalments = selectors.instalments_visible_to(auditor).exclude(contract__state=ContractState.DRAFT)
@@ -252,6 +256,8 @@ def test_every_output_of_the_funding_report_agrees_to_the_fen(
             instalments = instalments.filter(contract__payer_id=query["payer"])
         if f["community"]:
             instalments = instalments.filter(community_id=query["community"])
+        if f["item"]:
+            instalments = instalments.filter(contract__item_title__icontains=f["item"])
         figures = selectors.funding_figures(
             instalments=instalments, start=f["start"], end=f["end"], today=TODAY, group=f["group"]
         )
