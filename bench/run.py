@@ -278,7 +278,15 @@ def measure(scale: str, *, duration: int, connections: int) -> dict:
             workbook.save(handle)
 
     def app_xlsx():
-        exports.xlsx_file(payments).close()
+        from datetime import date
+        from decimal import Decimal
+
+        from funding.selectors import FIGURES, FundingFigures
+
+        every_day = {"start": date(2000, 1, 1), "end": date(2099, 12, 31), "as_of": date(2099, 12, 31)}
+        totals = dict.fromkeys(FIGURES, Decimal("0"))
+        figures = FundingFigures(**every_day, group="payer", rows=[], totals=totals, months=[], payments=payments)
+        exports.xlsx_file(figures, title="bench").close()
 
     from django.db import transaction
 

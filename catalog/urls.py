@@ -14,6 +14,7 @@ urlpatterns = [
     path("catalogue/", catalogue.catalogue_index, name="catalogue-index"),
     path("catalogue/template.xlsx", catalogue.import_template, name="catalogue-template"),
     path("catalogue/compare/", catalogue.city_comparison, name="catalogue-compare"),
+    path("catalogue/compare/export.<str:fmt>", catalogue.city_comparison_export, name="catalogue-compare-export"),
     path("catalogue/dashboard/", catalogue.burden_dashboard, name="catalogue-dashboard"),
     path("catalogue/<int:district_id>/", catalogue.district_catalogue, name="district-catalogue"),
     path("catalogue/<int:district_id>/items/<int:item_id>/", catalogue.item_detail, name="catalogue-item"),

@@ -4,8 +4,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import TruncMonth
 
 from catalog.choices import ItemList, Role, VersionState
 from catalog.models import CatalogueItem, CatalogueVersion, Unit, User
@@ -13,8 +13,6 @@ from catalog.selectors import district_scope_q
 
 from .choices import ContractState
 from .models import Contract, Instalment, Payment
-
-ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=14, decimal_places=2))
 
 
 def contracts_visible_to(user: User) -> QuerySet[Contract]:
@@ -116,59 +114,116 @@ def districts_visible_to(user: User) -> QuerySet[Unit]:
     return Unit.objects.districts().filter(district_scope_q(user, field="district"))
 
 
-def report(
-    *,
-    instalments: QuerySet[Instalment],
-    start: date,
-    end: date,
-    today: date,
-    group_by: tuple[str, ...] = ("contract__payer__name",),
-) -> list[dict]:
-    """Promised, paid, outstanding and overdue per group, for instalments due in [start, end]."""
-    rows = (
-        instalments.filter(due_on__range=(start, end))
-        .values(*group_by)
-        .annotate(
-            promised=Coalesce(Sum("amount"), ZERO),
-            paid_total=Coalesce(Sum("paid"), ZERO),
-            overdue=Coalesce(Sum(F("amount") - F("paid"), filter=Q(due_on__lt=today) & Q(paid__lt=F("amount"))), ZERO),
-        )
-        .order_by(*group_by)
-    )
-    return [_to_fen({**row, "outstanding": row["promised"] - row["paid_total"]}) for row in rows]
-
-
+GROUP_PATHS = {"payer": "contract__payer__name", "community": "community__name", "item": "contract__item_title"}
 FEN = Decimal("0.01")
+FIGURES = ("due", "paid", "settled", "outstanding", "overdue")
+
+
+@dataclass(frozen=True)
+class FundingFigures:
+    """The funding report's figures for one filter: every page, chart, export and API response reads these.
+
+    Two views, each on its own basis:
+    - due (应付): instalments falling due in [start, end], by due date;
+    - paid (已付): payments made in [start, end], by payment date, reversals as negative counter-entries,
+      whatever the instalment's due date (these are exactly the lines of the exports, `payments`);
+    and the position at `as_of` (the period's end, or today while the period runs) of what fell due in it:
+    - settled: what had been paid towards those instalments by `as_of` (whenever paid);
+    - outstanding (未付) = due − settled;
+    - overdue (逾期): the outstanding part of the instalments due before `as_of`.
+    """
+
+    start: date
+    end: date
+    as_of: date
+    group: str
+    rows: list[dict]
+    totals: dict
+    months: list[dict]
+    payments: QuerySet[Payment]
+
+
+def funding_figures(
+    *, instalments: QuerySet[Instalment], start: date, end: date, today: date, group: str = "payer"
+) -> FundingFigures:
+    """Three queries whatever the number of groups or months: what fell due (per group and due month), what
+    had been paid towards it by `as_of`, and what was paid in the period (per group and payment month)."""
+    path = GROUP_PATHS[group]
+    as_of = min(end, today)
+    falling_due = instalments.filter(due_on__range=(start, end))
+    payments = Payment.objects.filter(instalment__in=instalments, paid_on__range=(start, end))
+    due_rows = (
+        falling_due.annotate(month=TruncMonth("due_on"))
+        .values(path, "month")
+        .annotate(due=Sum("amount"), due_past=Sum("amount", filter=Q(due_on__lt=as_of)))
+        .order_by()
+    )
+    settled_rows = (
+        Payment.objects.filter(instalment__in=falling_due, paid_on__lte=as_of)
+        .values(f"instalment__{path}")
+        .annotate(settled=Sum("amount"), settled_past=Sum("amount", filter=Q(instalment__due_on__lt=as_of)))
+        .order_by()
+    )
+    paid_rows = (
+        payments.annotate(month=TruncMonth("paid_on"))
+        .values(f"instalment__{path}", "month")
+        .annotate(paid=Sum("amount"))
+        .order_by()
+    )
+    zero = Decimal("0")
+    groups: dict[str, dict] = {}
+    months: dict[date, dict] = {}
+
+    def at(name):
+        return groups.setdefault(name, {"group": name, "due": zero, "paid": zero, "settled": zero, "past": zero})
+
+    def month_at(month):
+        month = month.date() if hasattr(month, "date") else month  # TruncMonth of a date is a date on PostgreSQL
+        return months.setdefault(month, {"month": month, "due": zero, "paid": zero})
+
+    for row in due_rows:
+        g = at(row[path])
+        g["due"] += row["due"]
+        g["past"] += row["due_past"] or zero
+        month_at(row["month"])["due"] += row["due"]
+    for row in settled_rows:
+        g = at(row[f"instalment__{path}"])
+        g["settled"] += row["settled"]
+        g["past"] -= row["settled_past"] or zero
+    for row in paid_rows:
+        at(row[f"instalment__{path}"])["paid"] += row["paid"]
+        month_at(row["month"])["paid"] += row["paid"]
+    rows = []
+    for name in sorted(groups, key=lambda n: (n is None, n or "")):
+        g = groups[name]
+        rows.append(
+            _to_fen(
+                {
+                    "group": name,
+                    "due": g["due"],
+                    "paid": g["paid"],
+                    "settled": g["settled"],
+                    "outstanding": g["due"] - g["settled"],
+                    "overdue": g["past"],
+                }
+            )
+        )
+    totals = _to_fen({key: sum((row[key] for row in rows), zero) for key in FIGURES})
+    return FundingFigures(
+        start=start,
+        end=end,
+        as_of=as_of,
+        group=group,
+        rows=rows,
+        totals=totals,
+        months=[_to_fen(months[m]) for m in sorted(months)],
+        payments=payments,
+    )
 
 
 def _to_fen(row: dict) -> dict:
     """Sums to the fen on every database (SQLite returns Decimal('2400') for a SUM of 2400.00)."""
     return {key: value.quantize(FEN) if isinstance(value, Decimal) else value for key, value in row.items()}
-
-
-def totals(rows: list[dict]) -> dict:
-    keys = ("promised", "paid_total", "outstanding", "overdue")
-    return _to_fen({key: sum((row[key] for row in rows), Decimal("0")) for key in keys})
-
-
-def monthly_series(*, instalments: QuerySet[Instalment], start: date, end: date) -> list[dict]:
-    """Promised (by due month) and paid (by payment month) for a chart."""
-    promised = dict(
-        instalments.filter(due_on__range=(start, end))
-        .annotate(m=TruncMonth("due_on"))
-        .values("m")
-        .annotate(total=Sum("amount"))
-        .values_list("m", "total")
-    )
-    paid = dict(
-        Payment.objects.filter(instalment__in=instalments, paid_on__range=(start, end))
-        .annotate(m=TruncMonth("paid_on"))
-        .values("m")
-        .annotate(total=Sum("amount"))
-        .values_list("m", "total")
-    )
-    months = sorted(set(promised) | set(paid))
-    return [{"month": m, "promised": promised.get(m, Decimal("0")), "paid": paid.get(m, Decimal("0"))} for m in months]
 
 
 def owed_to(community: Unit) -> list[dict]:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("funding/contracts/<int:pk>/<slug:action>/", views.contract_action, name="contract-action"),
     path("funding/owed/", views.owed, name="owed"),
     path("funding/unfunded/", views.unfunded, name="unfunded"),
+    path("funding/unfunded/export.<str:fmt>", views.unfunded_export, name="unfunded-export"),
     path("funding/report/", views.report, name="funding-report"),
     path("funding/report/export.<str:fmt>", views.report_export, name="funding-export"),
 ]

@@ -14,10 +14,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST, require_safe
 
 from approvals.models import Application
-from catalog.choices import ItemList, Role
+from catalog.choices import ItemList, Role, UnitKind
 from catalog.ids import parse_id
 from catalog.models import Unit
 from catalog.selectors import version_in_force
@@ -31,7 +32,8 @@ from .states import AMENDABLE, BY_HAND, CONTRACT, PAYABLE, PAYMENT
 from .workbench import contracts_overdue
 
 PAGE_SIZE = 25
-GROUPS = {"payer": ("contract__payer__name",), "community": ("community__name",), "item": ("contract__item_title",)}
+GROUPS = tuple(selectors.GROUP_PATHS)  # payer, community, item
+PAYERS = (Role.DEPARTMENT_STAFF, Role.STREET_STAFF)  # the units that fund their items (谁委托谁出钱)
 
 
 def _messages_from(request, exc) -> None:
@@ -275,18 +277,48 @@ def owed(request):
     return render(request, "funding/owed.html", {"rows": rows})
 
 
-@login_required
-@require_safe
-def unfunded(request):
+def _unfunded_scope(request):
+    """The districts in the user's scope and, for a paying unit, only what it should fund itself."""
     user = request.user
     districts = selectors.districts_visible_to(user)
     if not districts.exists():
         raise PermissionDenied
-    payer = user.unit if user.role in (Role.DEPARTMENT_STAFF, Role.STREET_STAFF) else None
+    payer = user.unit if user.role in PAYERS else None
     on = _date(request.GET.get("date")) or timezone.localdate()
-    rows = selectors.unfunded_obligations(districts=districts, on=on, payer=payer)
+    return selectors.unfunded_obligations(districts=districts, on=on, payer=payer), on
+
+
+@login_required
+@require_safe
+def unfunded(request):
+    rows, on = _unfunded_scope(request)
     page = Paginator(rows, 100).get_page(request.GET.get("page"))
-    return render(request, "funding/unfunded.html", {"page": page, "on": on, "total": len(rows)})
+    return render(
+        request,
+        "funding/unfunded.html",
+        {"page": page, "on": on, "total": len(rows), "query": request.GET.urlencode()},
+    )
+
+
+@login_required
+@require_safe  # an export is a read: a POST must not record one
+def unfunded_export(request, fmt: str):
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    rows, on = _unfunded_scope(request)
+    title = _("%(scope)s unfunded obligations on %(date)s") % {
+        "scope": _scope_label(request.user),
+        "date": f"{on:%Y-%m-%d}",
+    }
+    ExportRecord.objects.create(
+        user=request.user, kind=ExportKind(fmt), what=f"unfunded {on} {request.GET.urlencode()}"[:300], rows=len(rows)
+    )
+    if fmt == "csv":
+        response = StreamingHttpResponse(exports.unfunded_csv(rows, title=title), content_type=CSV)
+    else:
+        response = FileResponse(exports.unfunded_xlsx(rows, title=title), content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, f"{_file_name(title)}.{fmt}")
+    return response
 
 
 def _date(value: str | None) -> date | None:
@@ -324,46 +356,84 @@ def _report_scope(request):
     return form, data, instalments, start, end, today
 
 
+def _scope_label(user) -> str:
+    """Whose figures a file holds, for its name and title: 锦江区, or 锦江区区卫生健康局 for a paying unit."""
+    unit = user.unit
+    if unit is None:
+        return ""
+    if unit.kind in (UnitKind.CITY, UnitKind.DISTRICT):
+        return unit.name
+    if user.role in PAYERS and unit.district_id:
+        return f"{unit.district.name}{unit.name}"
+    return unit.district.name if unit.district_id else unit.name
+
+
+def _file_name(text: str) -> str:
+    """A file name as a person reads it: the title, without what a file system refuses."""
+    return "".join("_" if ch in '\\/:*?"<>|' or not ch.isprintable() else ch for ch in text)[:150]
+
+
+def _report_filters(data) -> list[str]:
+    return [str(data[key]) for key in ("payer", "community", "item") if data.get(key)]
+
+
+def _report_title(request, data, figures) -> str:
+    parts = _report_filters(data)
+    period = pgettext("file name", "%(start)s to %(end)s") % {
+        "start": f"{figures.start:%Y-%m-%d}",
+        "end": f"{figures.end:%Y-%m-%d}",
+    }
+    return "_".join([_("%(scope)s funding report") % {"scope": _scope_label(request.user)}, *parts, period])
+
+
+def _figures(request):
+    """The filter's figures grouped as asked, and a way to have them grouped otherwise (the same filter)."""
+    form, data, instalments, start, end, today = _report_scope(request)
+
+    def grouped(group: str) -> selectors.FundingFigures:
+        return selectors.funding_figures(instalments=instalments, start=start, end=end, today=today, group=group)
+
+    return form, data, grouped(data.get("group") if data.get("group") in GROUPS else "payer"), grouped
+
+
+def _chart(name: str, categories: list, series: list[tuple[str, str, list]]) -> dict:
+    """An ECharts spec (static/js/charts.js): money rounded to the fen, the tooltip in 元 with separators."""
+    return {
+        "categories": categories,
+        "yName": _("yuan"),
+        "money": True,
+        "filename": name,
+        "series": [
+            {"name": label, "type": "bar", "color": color, "data": [float(v.quantize(selectors.FEN)) for v in values]}
+            for label, color, values in series
+        ],
+    }
+
+
 @login_required
 @require_safe
 def report(request):
-    """For auditors: promised, paid, outstanding and overdue by payer, community or item, with charts."""
-    form, data, instalments, start, end, today = _report_scope(request)
-    group = GROUPS.get(data.get("group") or "payer")
-    rows = selectors.report(instalments=instalments, start=start, end=end, today=today, group_by=group)
-    series = selectors.monthly_series(instalments=instalments, start=start, end=end)
-    peak = max([max(r["promised"], r["paid"]) for r in series] + [1])
-    for row in series:
-        row["promised_pct"], row["paid_pct"] = 100 * row["promised"] / peak, 100 * row["paid"] / peak
-    by_payer = selectors.report(instalments=instalments, start=start, end=end, today=today)
-    payer_peak = max([row["promised"] for row in by_payer] + [1])
-    for row in by_payer:
-        row["pct"] = 100 * row["promised"] / payer_peak
-    payers_chart = {
-        "categories": [row["contract__payer__name"] for row in by_payer],
-        "yName": _("yuan"),
-        "money": True,
-        "filename": _("Promised and paid per paying unit"),
-        "series": [
-            {
-                "name": _("Promised"),
-                "type": "bar",
-                "color": "#0b5cad",
-                "data": [float(r["promised"]) for r in by_payer],
-            },
-            {"name": _("Paid"), "type": "bar", "color": "#1f7a4d", "data": [float(r["paid_total"]) for r in by_payer]},
-        ],
-    }
-    months_chart = {
-        "categories": [row["month"].strftime("%Y-%m") for row in series],
-        "yName": _("yuan"),
-        "money": True,
-        "filename": _("Paid against promised, month by month"),
-        "series": [
-            {"name": _("Promised"), "type": "bar", "color": "#0b5cad", "data": [float(r["promised"]) for r in series]},
-            {"name": _("Paid"), "type": "bar", "color": "#1f7a4d", "data": [float(r["paid"]) for r in series]},
-        ],
-    }
+    """For auditors: what fell due in a period and what was paid in it, what is outstanding and overdue at its end,
+    by payer, community or item, with charts; every figure from selectors.funding_figures, as the exports."""
+    form, _data, figures, grouped = _figures(request)
+    by_payer = figures if figures.group == "payer" else grouped("payer")
+    peak = max([max(r["due"], r["paid"]) for r in figures.months] + [1])
+    months = [
+        {**r, "due_pct": 100 * r["due"] / peak, "paid_pct": 100 * max(r["paid"], 0) / peak} for r in figures.months
+    ]
+    payer_peak = max([row["due"] for row in by_payer.rows] + [1])
+    payers = [{**row, "pct": 100 * row["due"] / payer_peak} for row in by_payer.rows]
+    due_label, paid_label = _("Due in the period"), _("Paid in the period")
+    payers_chart = _chart(
+        _("Due and paid per paying unit"),
+        [row["group"] for row in payers],
+        [(due_label, "#0b5cad", [r["due"] for r in payers]), (paid_label, "#1f7a4d", [r["paid"] for r in payers])],
+    )
+    months_chart = _chart(
+        _("Due and paid, month by month"),
+        [row["month"].strftime("%Y-%m") for row in months],
+        [(due_label, "#0b5cad", [r["due"] for r in months]), (paid_label, "#1f7a4d", [r["paid"] for r in months])],
+    )
     return render(
         request,
         "funding/report.html",
@@ -371,59 +441,72 @@ def report(request):
             "payers_chart": payers_chart,
             "months_chart": months_chart,
             "form": form,
-            "rows": rows,
-            "totals": selectors.totals(rows),
-            "start": start,
-            "end": end,
-            "group": group[0],
-            "series": series,
-            "by_payer": by_payer,
+            "figures": figures,
+            "rows": figures.rows,
+            "totals": figures.totals,
+            "series": months,
+            "by_payer": payers,
+            "group_label": dict(ReportForm.GROUPS)[figures.group],
             "query": request.GET.urlencode(),
         },
     )
 
 
+CSV = "text/csv; charset=utf-8"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 @login_required
 @require_safe  # an export is a read: a POST must not record one
 def report_export(request, fmt: str):
-    _form, _data, instalments, start, end, today = _report_scope(request)
-    payments = Payment.objects.filter(instalment__in=instalments, paid_on__range=(start, end))
-    what = f"payments {start}..{end} {request.GET.urlencode()}"[:300]
+    """The report's files, each from the same figures as the page: the payment lines (CSV), the summary as the page
+    groups it (CSV), both in one workbook (XLSX), and the PDF for signing."""
+    if fmt not in ("csv", "summary.csv", "xlsx", "pdf"):
+        raise Http404
+    _form, data, figures, grouped = _figures(request)
+    what = f"funding report {figures.start}..{figures.end} {request.GET.urlencode()}"[:300]
+    title = _report_title(request, data, figures)
     if fmt == "csv":
-        ExportRecord.objects.create(user=request.user, kind=ExportKind.CSV, what=what)
-        response = StreamingHttpResponse(exports.csv_stream(payments), content_type="text/csv; charset=utf-8")
+        ExportRecord.objects.create(user=request.user, kind=ExportKind.CSV, what=f"payments {what}"[:300])
+        response = StreamingHttpResponse(exports.csv_stream(figures.payments), content_type=CSV)
+        name = _("%(title)s payment lines") % {"title": title}
+    elif fmt == "summary.csv":
+        ExportRecord.objects.create(user=request.user, kind=ExportKind.CSV, what=f"summary {what}"[:300])
+        response = StreamingHttpResponse(exports.summary_csv(figures, title=title), content_type=CSV)
+        name, fmt = _("%(title)s summary") % {"title": title}, "csv"
     elif fmt == "xlsx":
         ExportRecord.objects.create(user=request.user, kind=ExportKind.XLSX, what=what)
-        response = FileResponse(
-            exports.xlsx_file(payments),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    elif fmt == "pdf":
+        response = FileResponse(exports.xlsx_file(figures, title=title), content_type=XLSX)
+        name = title
+    else:
         from weasyprint import HTML
 
         ExportRecord.objects.create(user=request.user, kind=ExportKind.PDF, what=what)
-        by = {"payer": GROUPS["payer"], "community": GROUPS["community"], "item": GROUPS["item"]}
-        sections = [
-            (key, selectors.report(instalments=instalments, start=start, end=end, today=today, group_by=g))
-            for key, g in by.items()
-        ]
+        sections = [(key, figures if key == figures.group else grouped(key)) for key in GROUPS]
+        today = timezone.localdate()
+        payer = request.user.unit if request.user.role in PAYERS else None  # a paying unit: only its own
+        unfunded = selectors.unfunded_obligations(
+            districts=selectors.districts_visible_to(request.user), on=today, payer=payer
+        )
         html = render_to_string(
             "funding/report_pdf.html",
             {
+                "title": title,
+                "heading": _("%(scope)s funding report") % {"scope": _scope_label(request.user)},
+                "filters": _report_filters(data),
                 "sections": sections,
-                "start": start,
-                "end": end,
+                "figures": figures,
+                "basis": exports.basis_lines(figures),
                 "now": timezone.localtime(),
-                "totals": selectors.totals(sections[0][1]),
-                "unfunded": len(
-                    selectors.unfunded_obligations(districts=selectors.districts_visible_to(request.user), on=today)
-                ),
+                "totals": figures.totals,
+                "unfunded": len(unfunded),
+                "today": today,
+                "unit": request.user.unit,
+                "preparer": request.user,
             },
             request,
         )
         response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
-    else:
-        raise Http404
-    name = _("Funding report %(start)s to %(end)s") % {"start": start, "end": end}
-    response["Content-Disposition"] = content_disposition_header(True, f"{name}.{fmt}")
+        name = title
+    response["Content-Disposition"] = content_disposition_header(True, f"{_file_name(name)}.{fmt}")
     return response

@@ -47,7 +47,7 @@ BUDGETS = {
     "payment-list": (3, None),
     "payment-detail": (3, "payment"),
     "unfunded": (7, None),  # + the communities each assistance item applies to
-    "funding-report": (3, None),
+    "funding-report": (5, None),  # what fell due, what was paid towards it, what was paid in the period
     "trail": (18, None),  # + the people, and each kind of object the entries name, once
 }
 WRITE_ACTIONS = {

@@ -91,6 +91,8 @@ NOT_PAGES = {
     "contract-ocds",
     "contract-action",
     "funding-export",
+    "unfunded-export",
+    "catalogue-compare-export",
     "report-action",
     "evidence",
     "assessment-answer",

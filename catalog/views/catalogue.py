@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST, require_safe
 from .. import answers, io, selectors, services
 from ..api.serializers import CatalogueItemSerializer, CatalogueVersionSerializer
 from ..choices import ItemList, ItemType, Role, VersionState
+from ..comparison_export import comparison_csv, comparison_xlsx
 from ..confirmation import confirm_step, confirmed
 from ..forms import CatalogueItemForm, ImportForm, PublishForm
 from ..ids import parse_id
@@ -315,10 +316,8 @@ def draft_item_delete(request, district_id: int, item_id: int):
 # --- Across districts -----------------------------------------------------------------------------------
 
 
-@login_required
-@require_safe
-def city_comparison(request):
-    """Every district of the overseer's city side by side (administrators choose the city)."""
+def _comparison(request):
+    """The city an overseer (or the administrator's choice) compares, the date, and the comparison."""
     user = request.user
     if user.role == Role.ADMIN:
         chosen = request.GET.get("city", "")
@@ -330,6 +329,39 @@ def city_comparison(request):
         raise PermissionDenied
     on = _date_from(request)
     comparison = selectors.city_comparison(city=city, on=on) if city else {"districts": [], "conflicts": []}
+    return city, on, comparison
+
+
+@login_required
+@require_safe
+def city_comparison_export(request, fmt: str):
+    """The comparison as the page shows it, as CSV (streamed) or XLSX."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    city, on, comparison = _comparison(request)
+    title = _("%(city)s district catalogues side by side on %(date)s") % {
+        "city": city.name if city else "",
+        "date": on.isoformat(),
+    }
+    if fmt == "csv":
+        response = StreamingHttpResponse(
+            comparison_csv(comparison, title=title), content_type="text/csv; charset=utf-8"
+        )
+    else:
+        response = FileResponse(
+            comparison_xlsx(comparison, title=title),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = content_disposition_header(True, f"{title}.{fmt}")
+    return response
+
+
+@login_required
+@require_safe
+def city_comparison(request):
+    """Every district of the overseer's city side by side (administrators choose the city)."""
+    user = request.user
+    city, on, comparison = _comparison(request)
     rows = comparison["districts"]
     # Each district's given lists stacked, its withdrawn list beside them (what was taken away, not burden).
     chart = {

@@ -126,9 +126,41 @@ class ObligationSerializer(serializers.Serializer):
     standard_funding = serializers.DecimalField(source="item.standard_funding", max_digits=14, decimal_places=2)
 
 
-class ReportRowSerializer(serializers.Serializer):
-    group = serializers.CharField()
-    promised = serializers.DecimalField(max_digits=16, decimal_places=2)
-    paid = serializers.DecimalField(max_digits=16, decimal_places=2, source="paid_total")
-    outstanding = serializers.DecimalField(max_digits=16, decimal_places=2)
-    overdue = serializers.DecimalField(max_digits=16, decimal_places=2)
+MONEY_OUT = {"max_digits": 16, "decimal_places": 2}
+
+
+class FiguresSerializer(serializers.Serializer):
+    due = serializers.DecimalField(**MONEY_OUT, help_text="应付: instalments falling due in the period (by due date).")
+    paid = serializers.DecimalField(
+        **MONEY_OUT, help_text="已付: payments made in the period (by payment date), reversals negative."
+    )
+    settled = serializers.DecimalField(
+        **MONEY_OUT, help_text="Paid by `as_of` towards the instalments due in the period, whenever paid."
+    )
+    outstanding = serializers.DecimalField(**MONEY_OUT, help_text="未付 on `as_of`: due − settled.")
+    overdue = serializers.DecimalField(
+        **MONEY_OUT, help_text="逾期 on `as_of`: the unpaid part of the instalments due before `as_of`."
+    )
+
+
+class ReportRowSerializer(FiguresSerializer):
+    group = serializers.CharField(allow_null=True)
+
+
+class ReportMonthSerializer(serializers.Serializer):
+    month = serializers.DateField(help_text="The first day of the month.")
+    due = serializers.DecimalField(**MONEY_OUT, help_text="Falling due in this month.")
+    paid = serializers.DecimalField(**MONEY_OUT, help_text="Paid in this month.")
+
+
+class ReportSerializer(serializers.Serializer):
+    """selectors.FundingFigures: the figures the page, the chart, the PDF and the exports show for the filter."""
+
+    start = serializers.DateField()
+    end = serializers.DateField()
+    as_of = serializers.DateField(help_text="The position's date: the period's end, or today while it runs.")
+    group = serializers.ChoiceField(choices=["payer", "community", "item"])
+    basis = serializers.ListField(child=serializers.CharField(), help_text="What each figure counts.")
+    rows = ReportRowSerializer(many=True)
+    totals = FiguresSerializer()
+    months = ReportMonthSerializer(many=True)

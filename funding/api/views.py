@@ -24,7 +24,7 @@ from .serializers import (
     ObligationSerializer,
     PaymentSerializer,
     ReasonSerializer,
-    ReportRowSerializer,
+    ReportSerializer,
     ReverseSerializer,
     SignSerializer,
 )
@@ -214,10 +214,9 @@ class UnfundedView(APIView):
 
 
 class ReportView(APIView):
-    """Promised, paid, outstanding and overdue per payer, community or item (`?group=`), for instalments due
-    between `?start=` and `?end=`."""
-
-    GROUPS = {"payer": "contract__payer__name", "community": "community__name", "item": "contract__item_title"}
+    """The funding report for a filter (selectors.funding_figures, as the page and its exports): what fell due
+    between `?start=` and `?end=` (by due date) and what was paid in it (by payment date), and what is outstanding
+    and overdue at its end, per payer, community or item (`?group=`), with the month-by-month series."""
 
     @extend_schema(
         parameters=[
@@ -226,14 +225,15 @@ class ReportView(APIView):
             OpenApiParameter("group", str, enum=["payer", "community", "item"]),
             OpenApiParameter("payer", int),
             OpenApiParameter("community", int),
+            OpenApiParameter("item", str, description="Part of the item's title."),
         ],
-        responses=ReportRowSerializer(many=True),
+        responses=ReportSerializer,
     )
     def get(self, request):
         today = timezone.localdate()
         params = request.query_params
-        group = self.GROUPS.get(params.get("group", "payer"))
-        if group is None:
+        group = params.get("group", "payer")
+        if group not in selectors.GROUP_PATHS:
             raise exceptions.ValidationError({"group": "Group by payer, community or item."})
         instalments = selectors.instalments_visible_to(request.user).exclude(contract__state="draft")
         for name, field in (("payer", "contract__payer_id"), ("community", "community_id")):
@@ -241,11 +241,12 @@ class ReportView(APIView):
                 if parse_id(params[name]) is None:  # catalog.ids: ASCII digits, short enough for a column
                     raise exceptions.ValidationError({name: "Give a unit id."})
                 instalments = instalments.filter(**{field: params[name]})
-        rows = selectors.report(
-            instalments=instalments,
-            start=_date(params.get("start"), today.replace(month=1, day=1)),
-            end=_date(params.get("end"), today.replace(month=12, day=31)),
-            today=today,
-            group_by=(group,),
-        )
-        return Response(ReportRowSerializer([{**row, "group": row[group]} for row in rows], many=True).data)
+        if params.get("item"):
+            if "\x00" in params["item"]:
+                raise exceptions.ValidationError({"item": "The item's title holds a NUL character."})
+            instalments = instalments.filter(contract__item_title__icontains=params["item"][:100])
+        start = _date(params.get("start"), today.replace(month=1, day=1))
+        end = _date(params.get("end"), today.replace(month=12, day=31))
+        figures = selectors.funding_figures(instalments=instalments, start=start, end=end, today=today, group=group)
+        data = {**vars(figures), "basis": exports.basis_lines(figures)}
+        return Response(ReportSerializer(data).data)

@@ -281,3 +281,32 @@ def test_a_secretary_can_pick_an_item_instead_of_typing(client, world, community
     item = next(item for item in page.context["pickable"] if item.title == "招商引资")
     response = client.get("/check/", {"community": community.pk, "item": item.pk})
     assert response.context["result"].verdict == "refuse"
+
+
+def test_the_comparison_exports_as_the_page_shows_it(client, world, django_assert_max_num_queries):
+    import csv
+    import io
+    from urllib.parse import quote
+
+    from openpyxl import load_workbook
+
+    client.force_login(world.user("shiju"))
+    page = client.get("/catalogue/compare/", {"date": "2026-11-01"})
+    districts = page.context["districts"]
+    with django_assert_max_num_queries(14):
+        response = client.get("/catalogue/compare/export.xlsx", {"date": "2026-11-01"})
+    assert quote("成都市各区工作清单对比_2026-11-01.xlsx") in response["Content-Disposition"]
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    sheet = book["各区对比"]
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))
+    assert [row[0] for row in rows] == [*(d["district"].name for d in districts), "合计"]
+    assert rows[0][3] == districts[0]["lists"]["duties"] and sheet.freeze_panes == "B3"
+    assert rows[-1][3] == sum(d["lists"]["duties"] for d in districts)
+    assert sheet["C3"].is_date
+    conflicts = list(book["撤出与仍在派"].iter_rows(min_row=3, values_only=True))
+    assert len(conflicts) == len(page.context["conflicts"]) > 0
+    body = b"".join(client.get("/catalogue/compare/export.csv").streaming_content).decode("utf-8-sig")
+    lines = list(csv.reader(io.StringIO(body)))
+    assert lines[1][0] == "区" and lines[2 + len(districts)][0] == "合计"
+    client.force_login(world.user("minzheng"))
+    assert client.get("/catalogue/compare/export.csv").status_code == 403

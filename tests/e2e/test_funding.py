@@ -13,13 +13,14 @@ form field names, message classes, URLs and the (stable) Chinese demo data.
 import csv
 import io
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
 from catalog.choices import ItemList
@@ -254,8 +255,8 @@ def test_secretary_sees_what_the_community_is_owed_on_a_phone(world, open_page, 
     assert_no_horizontal_overflow(page, PHONE_WIDTH)
 
 
-# The health bureau's line in this year's report: promised, paid, outstanding, overdue.
-SUMS = [money("2400.00"), money("600.00"), money("1800.00"), money("600.00")]
+# The health bureau's line in this year's report: due, paid, of it paid, outstanding, overdue (on 11-23).
+SUMS = ["2,400.00", "600.00", "600.00", "1,800.00", "600.00"]
 
 
 def test_auditor_reads_and_exports_the_report_and_other_districts_get_404(world, open_page, contract_in_force):
@@ -274,26 +275,35 @@ def test_auditor_reads_and_exports_the_report_and_other_districts_get_404(world,
     payers = page.get_by_test_id("chart-payers")
     expect(payers.locator(".bar-row")).to_have_count(1)
     expect(payers.locator(".bar-label")).to_have_text(PAYER)
-    expect(payers.locator(".bar .seg")).to_have_text(money("2400.00"))
+    expect(payers.locator(".bar .seg")).to_have_text("2,400.00 元")
     months = page.get_by_test_id("chart-months")
     expect(months.locator(".bar-label")).to_have_text(["2026-06", "2026-07", "2026-12"])
-    expect(months.locator(".bar-row").nth(1).locator(".seg.list-duties")).to_have_text(money("600.00"))  # paid in July
+    expect(months.locator(".bar-row").nth(1).locator(".seg.list-duties")).to_have_text("600.00 元")  # paid in July
 
-    # CSV: the payments, with their vouchers.
+    # CSV: the payments, with their vouchers and their total (the page's 已付).
     with page.expect_download() as info:
         page.locator("a[href*='/funding/report/export.csv']").click()
     download = info.value
-    assert download.suggested_filename == "经费报表 2026-01-01 至 2026-12-31.csv"  # a name a person reads
+    assert download.suggested_filename == "锦江区经费报表_2026-01-01至2026-12-31_付款明细.csv"  # a name a person reads
     text = Path(download.path()).read_bytes().decode("utf-8-sig")
     lines = list(csv.reader(io.StringIO(text)))
     assert lines[0][0] == "凭证号"
-    assert len(lines) == 2
+    assert len(lines) == 4
     assert lines[1][:7] == ["记-001", "2026-07-10", "600.00", PAYER, NIUSHALU, "WJ-2026-007", ITEM]
+    assert lines[3][:3] == ["合计", "", "600.00"]
 
-    # XLSX (a zip) and the PDF summary.
+    # Another period: the auditor filters the second half-year and opens the workbook beside the page.
+    page.goto("/funding/report/?start=2026-07-01&end=2026-12-31")
+    half = ["1,200.00", "600.00", "0.00", "1,200.00", "0.00"]  # December's instalments; July's payment paid June's
+    expect(page.get_by_test_id("report").locator("tfoot td")).to_have_text(half)
     with page.expect_download() as info:
         page.locator("a[href*='/funding/report/export.xlsx']").click()
-    assert Path(info.value.path()).read_bytes()[:2] == b"PK"
+    assert info.value.suggested_filename == "锦江区经费报表_2026-07-01至2026-12-31.xlsx"
+    book = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))
+    totals = next(row for row in book["汇总"].iter_rows(values_only=True) if row[0] == "合计")
+    assert [f"{Decimal(str(v)):,.2f}" for v in totals[1:6]] == half
+    payment_lines = list(book["付款明细"].iter_rows(values_only=True))
+    assert payment_lines[1][:3] == ("记-001", datetime(2026, 7, 10), 600)
     with page.expect_download() as info:
         page.locator("a[href*='/funding/report/export.pdf']").click()
     assert Path(info.value.path()).read_bytes()[:5] == b"%PDF-"
@@ -329,9 +339,7 @@ def test_summed_amounts_are_shown_to_the_fen(world, open_page, contract_in_force
     log_in(page, "shenji")
     expect(page).to_have_url(url("/home/"))
     page.goto("/funding/report/")
-    expect(page.get_by_test_id("report").locator("tfoot td")).to_have_text(
-        ["2400.00", "600.00", "1800.00", "600.00"], timeout=2_000
-    )
+    expect(page.get_by_test_id("report").locator("tfoot td")).to_have_text(SUMS, timeout=2_000)
 
     secretary = open_page("desktop")
     log_in(secretary, "shuji")

@@ -133,6 +133,8 @@ LITERAL_ARG = {
     "catalogue-export": "fmt",
     "catalogue-draft-export": "fmt",
     "funding-export": "fmt",
+    "unfunded-export": "fmt",
+    "catalogue-compare-export": "fmt",
 }
 
 

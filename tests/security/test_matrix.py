@@ -52,6 +52,10 @@ PAGES = {
         "GET": "l f f f f f o o",
         "POST": "l m m m m f f m",
     },
+    "catalogue-compare-export[xlsx]": {
+        "GET": "l f f f f f o o",
+        "POST": "l m m m m f f m",
+    },
     "catalogue-dashboard": {
         "GET": "l o o o o o o o",
         "POST": "l m m m m f f m",
@@ -261,6 +265,14 @@ PAGES = {
         "POST": "l m m m m f f m",
     },
     "funding-export[csv]": {
+        "GET": "l o o o f o o o",
+        "POST": "l m m m m f f m",
+    },
+    "funding-export[summary.csv]": {
+        "GET": "l o o o f o o o",
+        "POST": "l m m m m f f m",
+    },
+    "unfunded-export[xlsx]": {
         "GET": "l o o o f o o o",
         "POST": "l m m m m f f m",
     },
