@@ -102,10 +102,7 @@ def test_the_form_marks_which_fields_belong_to_which_choice(client, world):
         "scope_communities": "scope:communities",
         "urgency_justification": "is_urgent:on",
     }.items():
-        boxes = re.findall(
-            rf'<div class="field[^"]*" data-show-for="{condition}">(.*?)</div>\s*(?=<div class="field|<button)',
-            html,
-            flags=re.S,
-        )
+        box = rf'<div class="field[^"]*" data-show-for="{condition}">(.*?)</div>\s*(?=<div class="field|<button)'
+        boxes = re.findall(box, html, flags=re.S)
         assert any(f'name="{name}"' in box for box in boxes), name
     assert f'hx-post="{reverse("application-validate")}?field=start_date"' in html
