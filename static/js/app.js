@@ -18,6 +18,7 @@ document.addEventListener("DOMContentLoaded", () => {
   document.addEventListener("htmx:after:swap", (event) => {
     const target = event.detail && event.detail.ctx && event.detail.ctx.target;
     if (target !== body || !body.querySelector("[data-confirm-step]")) return;
+    if (body.querySelector("#confirm-title")) dialog.setAttribute("aria-labelledby", "confirm-title");
     if (!dialog.open) dialog.showModal();
     const yes = body.querySelector("[data-testid=confirm]");
     if (yes) yes.focus();
