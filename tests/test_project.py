@@ -124,3 +124,18 @@ def test_every_install_reads_a_lock_with_hashes():
     assert "--require-hashes -r requirements/prod.lock" in dockerfile and "--no-deps" in dockerfile
     installs = re.findall(r"pip install .*", makefile.split("\nlock:")[0] + dockerfile)
     assert installs and all("--require-hashes" in line or "--no-deps" in line for line in installs), installs
+
+
+def test_htmx_is_served_from_the_app_as_locked_and_configured_for_the_strict_policy():
+    """htmx comes from the npm registry (package-lock.json) and is served from static/vendor (no CDN); the base
+    layout turns off its injected stylesheet and uses no hx-on or js: values, which would need eval."""
+    import json
+
+    lock = json.loads((ROOT / "package-lock.json").read_text())
+    version = lock["packages"]["node_modules/htmx.org"]["version"]
+    assert json.loads((ROOT / "package.json").read_text())["dependencies"]["htmx.org"] == version
+    assert f'version="{version}"' in (ROOT / "static" / "vendor" / "htmx.min.js").read_text()
+    base = (ROOT / "templates" / "base.html").read_text()
+    assert "vendor/htmx.min.js" in base and '"includeIndicatorCSS": false' in base
+    templates = "".join(p.read_text() for p in (ROOT / "templates").rglob("*.html"))
+    assert not re.search(r"hx-on[:-]|js:|javascript:", templates)
