@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 from catalog import services
 from catalog.models import CatalogueItem, Unit
 from tests.e2e.conftest import DESKTOP, PHONE
+from tests.e2e.test_accessibility import _severe
 from tests.e2e.test_journeys import log_in, url
 from tests.e2e.test_security import _violations, _watch
 
@@ -49,6 +50,7 @@ def test_typing_on_the_check_shows_candidates_without_a_page_load(world, open_pa
     page.locator("#id_q").fill("社区开具无犯罪记录证明")
     expect(page.get_by_test_id("candidates")).not_to_contain_text("协税护税")
     assert _same_document(page)
+    assert _severe(page) == []  # axe over the answer swapped in
     page.screenshot(path=str(SHOTS / "check-as-you-type-390.png"), full_page=True)
     assert _violations(page, console) == []
 
@@ -106,6 +108,7 @@ def test_removing_a_draft_item_asks_in_a_dialog_and_cancelling_changes_nothing(w
     expect(dialog).to_be_visible()
     expect(dialog.get_by_test_id("confirm-step")).to_contain_text(item.title)
     page.screenshot(path=str(SHOTS / "confirm-dialog-1280.png"))
+    assert _severe(page) == []  # axe with the dialog open
     dialog.get_by_role("link", name="取消，不做任何更改").click()
     expect(dialog).to_be_hidden()
     assert CatalogueItem.objects.filter(pk=item.pk).exists()
@@ -160,6 +163,7 @@ def test_the_application_form_shows_the_fields_of_the_chosen_list_and_checks_a_f
     amount.blur()
     expect(message).to_be_empty()
     page.screenshot(path=str(SHOTS / "application-form-390.png"), full_page=True)
+    assert _severe(page) == []  # axe with the field's message shown
     assert _violations(page, console) == []
 
 
