@@ -5,7 +5,9 @@ page or, for an htmx request, only the part it swaps (django-htmx's `request.htm
 - `vary(response)`: a page that answers both ways says so, so no cache hands the part to a full page load.
 - `HtmxRedirectMiddleware`: a redirect answered to htmx becomes `HX-Redirect` (a real page load that shows the
   message), and a page other than a confirmation step answered to the confirmation dialog replaces the page's
-  main content instead (a form's errors, a 409), so the dialog never shows a whole page inside itself.
+  main content instead (a form's errors, a 409), so the dialog never shows a whole page inside itself; so does a
+  whole page refusing the request (400, 403, 409 …) wherever the part was to go (a field's message, a search's
+  results): the person reads what a browser without JavaScript would show.
 """
 
 from django.utils.cache import patch_vary_headers
@@ -37,8 +39,19 @@ class HtmxRedirectMiddleware:
             response.status_code = 204
             del response["Location"]
             response["HX-Redirect"] = location
-        elif CONFIRM_DIALOG_TARGET in (request.htmx.target or "") and not getattr(response, "asks_first", False):
+        elif _replaces_main(request, response):
             response["HX-Retarget"] = "#main"
             response["HX-Reselect"] = "#main"
             response["HX-Reswap"] = "outerHTML"
         return response
+
+
+def _replaces_main(request, response) -> bool:
+    if CONFIRM_DIALOG_TARGET in (request.htmx.target or ""):
+        return not getattr(response, "asks_first", False)
+    return (
+        response.status_code >= 400
+        and not response.streaming
+        and response.get("Content-Type", "").startswith("text/html")
+        and b"<html" in response.content[:1000]
+    )

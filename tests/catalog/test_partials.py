@@ -109,3 +109,11 @@ def test_the_forms_of_irreversible_steps_ask_in_the_dialog(client, world, draft)
     assert html.count("data-asks-first") == draft.items.count() + 1  # each removal and the publication
     assert 'hx-target="#confirm-dialog-body"' in html and 'id="confirm-dialog"' in html
     assert "data-busy" in html  # reading a sheet says it is working
+
+
+def test_a_whole_page_refusing_an_htmx_request_replaces_the_page_content(client, world):
+    client.force_login(world.user("bumen"))
+    refused = client.post(f"{reverse('application-validate')}?field=title", {"title": "a\x00b"}, **HTMX)
+    assert refused.status_code == 400 and refused["HX-Retarget"] == "#main"
+    answered = client.post(f"{reverse('application-validate')}?field=title", {"title": "ab"}, **HTMX)
+    assert answered.status_code == 200 and "HX-Retarget" not in answered
