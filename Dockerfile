@@ -3,9 +3,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_VAR_DIR=/var/lib/communi
 RUN apt-get update && apt-get install -y --no-install-recommends gettext \
     && rm -rf /var/lib/apt/lists/* && useradd --system --create-home app
 WORKDIR /app
-COPY pyproject.toml ./
+# The locked packages first (each checked against its hash; a layer that changes only with the lock), then the project
+# itself with the locked setuptools and no dependency resolution.
+COPY requirements/prod.lock requirements/
+RUN pip install --no-cache-dir --require-hashes -r requirements/prod.lock
 COPY . .
-RUN pip install --no-cache-dir . \
+RUN pip install --no-cache-dir --no-deps --no-build-isolation . \
     && DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=build python manage.py compilemessages --ignore=.venv -v0 \
     && DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=build python manage.py collectstatic --noinput -v0 \
     && mkdir -p /var/lib/community-access/media && chown -R app /var/lib/community-access

@@ -4,7 +4,11 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-8)
+# Installs come from the lock files (every package pinned with its hashes), written from pyproject.toml by `make lock`.
+LOCK := requirements/dev.lock
+LOCK_INPUTS := pyproject.toml requirements/build.in
+# The stamp names the lock's and pyproject's contents: a changed lock (or project metadata) installs again.
+STAMP := $(VENV)/.installed-$(shell cat $(LOCK) pyproject.toml | md5sum | cut -c1-8)
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 # The web server's port: `make run PORT=8080` (or PORT=8080 make run).
 PORT ?= 8000
@@ -12,13 +16,28 @@ PORT ?= 8000
 RETRY = bash -c 'for i in 1 2 3 4 5; do "$$@" && exit 0; [ $$i = 5 ] && exit 1; \
 	echo "$$1 failed (busy or offline?); trying again in $$((i * 5)) s" >&2; sleep $$((i * 5)); done' retry
 
-.PHONY: run test setup lint messages fonts browser clean
+.PHONY: run test setup lint lock messages fonts browser clean
 
-$(STAMP): pyproject.toml
+# Exactly the locked packages, each checked against its hash; then the project itself, built with the locked
+# setuptools and without looking for dependencies again.
+$(STAMP): $(LOCK) pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
-	$(RETRY) $(BIN)/python -m pip install --quiet --upgrade pip
-	$(RETRY) $(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(RETRY) $(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(RETRY) $(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	rm -f $(VENV)/.installed-* && touch $@
+
+# After changing the dependencies in pyproject.toml: writes both lock files again (the newest versions pyproject.toml
+# allows, with their hashes; production's lock holds the same versions, without the dev extras), then installs them.
+# Versions already locked that still fit are kept (only what changed is resolved); `make lock UPGRADE=--upgrade`
+# takes the newest of everything.
+UPGRADE ?=
+UV_COMPILE = $(BIN)/uv pip compile $(LOCK_INPUTS) --universal --python-version 3.11 --generate-hashes --quiet \
+	--custom-compile-command "make lock"
+lock:
+	test -x $(BIN)/uv || { test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); $(RETRY) $(BIN)/python -m pip install --quiet uv; }
+	$(RETRY) $(UV_COMPILE) $(UPGRADE) --extra dev -o $(LOCK)
+	$(RETRY) $(UV_COMPILE) -c $(LOCK) -o requirements/prod.lock
+	$(MAKE) setup
 
 setup: $(STAMP)
 

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from catalog.limits import limit_text
@@ -46,8 +47,44 @@ class ApplicationForm(forms.ModelForm):
             "scope_communities": forms.CheckboxSelectMultiple,
         }
 
-    def __init__(self, *args, district: Unit, applicant_unit: Unit, **kwargs):
+    # Fields that belong to one choice only ("field:value value"): with JavaScript the others are hidden
+    # (static/js/app.js); without it every field shows, its help text saying which choice it belongs to.
+    show_for = {
+        "payer": "requested_list:assistance",
+        "amount_per_community": "requested_list:assistance",
+        "issuing_level": "requested_list:assessments",
+        "max_per_year": "requested_list:assessments",
+        "scope_streets": "scope:streets",
+        "scope_communities": "scope:communities",
+        "urgency_justification": "is_urgent:on",
+        "regularises": "is_urgent:",
+    }
+    only_for = {
+        "requested_list:assistance": _("Only for the assistance list (who delegates pays)."),
+        "requested_list:assessments": _("Only for the assessment list."),
+        "scope:streets": _("Only when the item is for the communities of some streets."),
+        "scope:communities": _("Only when the item is for chosen communities."),
+        "is_urgent:on": _("Only for an urgent major item."),
+        "is_urgent:": _("Only for a regular application that takes over an approved urgent item."),
+    }
+
+    def __init__(self, *args, district: Unit, applicant_unit: Unit, validate_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
+        for name, condition in self.show_for.items():
+            field = self.fields[name]
+            field.help_text = format_lazy("{} {}", field.help_text, self.only_for[condition]).strip()
+        # Checked at the field as soon as it changes, by the same form on the server (approvals.views).
+        self.validate_url = validate_url
+        if validate_url:
+            for name, field in self.fields.items():
+                field.widget.attrs.update(
+                    {
+                        "hx-post": f"{validate_url}?field={name}",
+                        "hx-trigger": "change",
+                        "hx-target": f"#message-{self.add_prefix(name)}",
+                        "hx-swap": "outerHTML",
+                    }
+                )
         in_district = Unit.objects.filter(district=district)
         self.fields["scope_streets"].queryset = in_district.streets().order_by("name")
         self.fields["scope_communities"].queryset = (

@@ -5,6 +5,7 @@ from . import views
 urlpatterns = [
     path("applications/", views.application_list, name="applications"),
     path("applications/new/", views.application_edit, name="application-new"),
+    path("applications/validate/", views.application_validate, name="application-validate"),
     path("applications/<int:pk>/", views.application_detail, name="application"),
     path("applications/<int:pk>/edit/", views.application_edit, name="application-edit"),
     path("applications/<int:pk>/attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),

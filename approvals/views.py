@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -87,7 +87,11 @@ def application_edit(request, pk: int | None = None):
         return redirect("application", pk=application.pk)
     district = request.user.unit.district
     form = ApplicationForm(
-        request.POST or None, instance=application, district=district, applicant_unit=request.user.unit
+        request.POST or None,
+        instance=application,
+        district=district,
+        applicant_unit=request.user.unit,
+        validate_url=reverse("application-validate"),
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -108,6 +112,22 @@ def application_edit(request, pk: int | None = None):
             messages.success(request, _("The draft is saved."))
             return redirect("application", pk=application.pk)
     return render(request, "approvals/application_form.html", {"form": form, "application": application})
+
+
+@login_required
+@require_POST
+def application_validate(request):
+    """One field of the application form checked as soon as it changes: the same form as the page's submission
+    validates the whole form as sent and answers that field's errors only (empty: nothing wrong), next to it.
+    Nothing is saved."""
+    if not services.can_file(request.user):
+        raise PermissionDenied
+    form = ApplicationForm(request.POST, district=request.user.unit.district, applicant_unit=request.user.unit)
+    name = request.GET.get("field", "")
+    if name not in form.fields:
+        return HttpResponseBadRequest(_("No such field on the application form."))
+    form.is_valid()
+    return render(request, "includes/field_message.html", {"field": form[name]})
 
 
 def _add_errors(form, exc: ValidationError) -> None:

@@ -27,7 +27,7 @@ def confirm_step(
     )
     if extra is not None:
         hidden = [(name, value) for name, value in hidden if name not in extra.fields]
-    return render(
+    response = render(
         request,
         "includes/confirm_step.html",
         {
@@ -41,3 +41,6 @@ def confirm_step(
             "action_url": request.get_full_path(),
         },
     )
+    # With JavaScript the same page opens in a dialog over the form (catalog.partials, static/js/app.js).
+    response.asks_first = True
+    return response

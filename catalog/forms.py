@@ -117,3 +117,18 @@ class CheckForm(forms.Form):
     date = forms.DateField(
         label=_("On"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
+
+    def answer_as_you_type(self, *, url: str, target: str, indicator: str) -> None:
+        """With JavaScript, typing (paused 400 ms) or changing the date asks the same page for its answer only
+        (catalog.partials) and shows it in `target`; the last keystroke's request replaces any still running."""
+        for name, trigger in (("q", "input changed delay:400ms"), ("date", "change")):
+            self.fields[name].widget.attrs.update(
+                {
+                    "hx-get": url,
+                    "hx-trigger": trigger,
+                    "hx-include": "closest form",
+                    "hx-target": target,
+                    "hx-sync": "closest form:replace",
+                    "hx-indicator": indicator,
+                }
+            )

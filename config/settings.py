@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "catalog.language.ChosenLanguageMiddleware",  # 简体中文 unless English was chosen
     "django.middleware.common.CommonMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",  # request.htmx
+    "catalog.partials.HtmxRedirectMiddleware",  # a redirect answered to htmx becomes a real page load
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",

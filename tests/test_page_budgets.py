@@ -85,6 +85,7 @@ NOT_PAGES = {
     "catalogue-export",
     "check-slip",
     "application-action",
+    "application-validate",  # POST only: one field of the form checked (tests/approvals/test_inline_validation.py)
     "attachment",
     "ballot-vote",
     "contract-document",

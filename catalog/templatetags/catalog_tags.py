@@ -1,7 +1,9 @@
 from django import template
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from ..choices import ItemList, ItemType, Verdict
+from ..partials import CONFIRM_DIALOG_TARGET
 
 register = template.Library()
 
@@ -82,3 +84,15 @@ def shown(value, field):
         choices = dict(CatalogueItem._meta.get_field(field).flatchoices)
         return str(choices.get(value, value or ""))
     return display(field, value)
+
+
+@register.simple_tag(takes_context=True)
+def asks_first(context, action=""):
+    """Attributes for a form whose POST first answers with a confirmation step (catalog.confirmation): with
+    JavaScript, htmx posts it and shows that step in the page's dialog; without, the step is a page of its own."""
+    url = action or context["request"].get_full_path()
+    return format_html(
+        'hx-post="{}" hx-target="#{}" hx-select="[data-confirm-step]" hx-swap="innerHTML" data-asks-first',
+        url,
+        CONFIRM_DIALOG_TARGET,
+    )

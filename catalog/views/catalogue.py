@@ -17,7 +17,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from .. import answers, io, selectors, services
+from .. import answers, io, partials, selectors, services
 from ..api.serializers import CatalogueItemSerializer, CatalogueVersionSerializer
 from ..choices import ItemList, ItemType, Role, VersionState
 from ..comparison_export import comparison_csv, comparison_xlsx
@@ -87,22 +87,28 @@ def district_catalogue(request, district_id: int):
         html = answers.search_answer(
             kind="page", version=version, params=request.GET.dict(), known=known, extra=on, compute=results
         )
-    return render(
-        request,
-        "catalog/district_catalogue.html",
-        {
-            "district": district,
-            "on": on,
-            "version": version,
-            "results": mark_safe(html),  # rendered by our own template above
-            "q": q,
-            "chosen_list": chosen_list,
-            "chosen_type": chosen_type,
-            "lists": ItemList.choices,
-            "types": ItemType.choices,
-            "can_manage": services.can_manage_district(request.user, district),
-            "next_version": selectors.next_version(district_id=district.pk, after=on),
-        },
+    next_version = selectors.next_version(district_id=district.pk, after=on)
+    if partials.wants_partial(request):  # searching as you type: the same results, without the page around them
+        context = {"version": version, "on": on, "results": mark_safe(html), "next_version": next_version}
+        return partials.vary(render(request, "catalog/includes/catalogue_region.html", context))
+    return partials.vary(
+        render(
+            request,
+            "catalog/district_catalogue.html",
+            {
+                "district": district,
+                "on": on,
+                "version": version,
+                "results": mark_safe(html),  # rendered by our own template above
+                "q": q,
+                "chosen_list": chosen_list,
+                "chosen_type": chosen_type,
+                "lists": ItemList.choices,
+                "types": ItemType.choices,
+                "can_manage": services.can_manage_district(request.user, district),
+                "next_version": next_version,
+            },
+        )
     )
 
 

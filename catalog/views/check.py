@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from .. import demands, selectors
+from .. import demands, partials, selectors
 from ..check import check_demand
 from ..choices import Role
 from ..forms import CheckForm
@@ -43,9 +43,14 @@ def _run_check(request):
 @require_safe
 def check_page(request):
     community, district, form, result = _run_check(request)
+    if partials.wants_partial(request):
+        # Typing (htmx): the same check, only its answer, and not kept among the district's demands: a half-typed
+        # sentence is not a demand. The page loaded by the button (or without JavaScript) keeps it.
+        return partials.vary(render(request, "catalog/includes/check_result.html", {"result": result}))
     if result is not None:
         # The district learns its words (catalog.demands).
         demands.record_result(result, picked=not form.cleaned_data["q"], user=request.user)
+    form.answer_as_you_type(url=request.path, target="#check-result", indicator="#check-busy")
     version = (
         selectors.version_in_force(district_id=community.district_id, on=timezone.localdate()) if community else None
     )
@@ -54,19 +59,21 @@ def check_page(request):
         if district
         else []
     )
-    return render(
-        request,
-        "catalog/check.html",
-        {
-            "community": community,
-            "district": district,
-            "form": form,
-            "result": result,
-            "communities": communities,
-            "pickable": version.items.in_list_order().only("id", "title", "list", "version_id") if version else [],
-            "picked": request.GET.get("item", ""),
-            "districts": Unit.objects.districts().select_related("parent").order_by("parent__name", "name"),
-        },
+    return partials.vary(
+        render(
+            request,
+            "catalog/check.html",
+            {
+                "community": community,
+                "district": district,
+                "form": form,
+                "result": result,
+                "communities": communities,
+                "pickable": version.items.in_list_order().only("id", "title", "list", "version_id") if version else [],
+                "picked": request.GET.get("item", ""),
+                "districts": Unit.objects.districts().select_related("parent").order_by("parent__name", "name"),
+            },
+        )
     )
 
 

@@ -7,3 +7,78 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 });
+
+// The confirmation step of an irreversible action (catalog/confirmation.py): a form marked data-asks-first is posted
+// by htmx, and the step the server answers (the same one a browser without JavaScript gets as a page) opens here as
+// a dialog over the page. Its "Yes" button posts the real confirmation; cancelling closes the dialog, changing nothing.
+document.addEventListener("DOMContentLoaded", () => {
+  const dialog = document.getElementById("confirm-dialog");
+  if (!dialog || typeof dialog.showModal !== "function") return;
+  const body = document.getElementById("confirm-dialog-body");
+  document.addEventListener("htmx:after:swap", (event) => {
+    const target = event.detail && event.detail.ctx && event.detail.ctx.target;
+    if (target !== body || !body.querySelector("[data-confirm-step]")) return;
+    if (body.querySelector("#confirm-title")) dialog.setAttribute("aria-labelledby", "confirm-title");
+    if (!dialog.open) dialog.showModal();
+    const yes = body.querySelector("[data-testid=confirm]");
+    if (yes) yes.focus();
+  });
+  body.addEventListener("click", (event) => {
+    const cancel = event.target.closest("[data-dialog-cancel]");
+    if (!cancel) return;
+    event.preventDefault();
+    dialog.close();
+  });
+  dialog.addEventListener("close", () => body.replaceChildren());
+});
+
+// Long requests say so: a form marked data-busy (an import being read, a file being checked) shows its "正在处理"
+// note while the next page loads, and a second click does not send the file again.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const form of document.querySelectorAll("form[data-busy]")) {
+    form.addEventListener("submit", (event) => {
+      if (form.getAttribute("aria-busy") === "true") {
+        event.preventDefault();
+        return;
+      }
+      form.setAttribute("aria-busy", "true");
+      const note = form.querySelector(".busy-note");
+      if (note) note.hidden = false;
+    });
+  }
+  // A page shown again from the back-forward cache is not busy any more.
+  window.addEventListener("pageshow", () => {
+    for (const form of document.querySelectorAll("form[aria-busy=true]")) {
+      form.removeAttribute("aria-busy");
+      const note = form.querySelector(".busy-note");
+      if (note) note.hidden = true;
+    }
+  });
+});
+
+// Sections of a form that belong to one choice only (data-show-for="field:value value"): the application form shows
+// the funding fields for the assistance list only, the assessment fields for the assessment list only, and so on.
+// Without JavaScript every field shows, each saying which choice it belongs to.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const form of document.querySelectorAll("form")) {
+    const dependents = form.querySelectorAll("[data-show-for]");
+    if (!dependents.length) continue;
+    const current = (name) => {
+      const inputs = form.querySelectorAll(`[name="${name}"]`);
+      for (const input of inputs) {
+        if (input.type === "checkbox") return input.checked ? "on" : "";
+        if (input.type === "radio") { if (input.checked) return input.value; continue; }
+        return input.value;
+      }
+      return "";
+    };
+    const update = () => {
+      for (const box of dependents) {
+        const [name, values] = box.dataset.showFor.split(":");
+        box.hidden = !values.split(" ").includes(current(name));
+      }
+    };
+    form.addEventListener("change", update);
+    update();
+  }
+});

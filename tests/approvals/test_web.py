@@ -193,3 +193,25 @@ def test_admin_pages_open_for_the_administrator(client, world, file_application)
         "/admin/catalog/unit/",
     ]:
         assert client.get(url).status_code == 200, url
+
+
+def test_a_secretary_votes_in_the_dialog_once_asked_and_the_ballot_counts_once(client, world, file_application, today):
+    application = file_application(scope="communities", scope_communities=[world.unit("牛沙路社区")])
+    services.application_submit(application=application, actor=world.user("bumen"), today=date(2026, 11, 23))
+    application.refresh_from_db()
+    services.batch_open_consultation(batch=application.batch)
+    client.force_login(world.user("shuji"))
+    page = client.get("/ballots/")
+    assert "data-asks-first" in page.content.decode()
+    ballot = page.context["page"][0]
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    dialog = {**htmx, "HTTP_HX_TARGET": "div#confirm-dialog-body"}
+    asked = client.post(f"/ballots/{ballot.pk}/vote/", {"vote": "agree", "comment": "同意"}, **dialog)
+    assert asked.status_code == 200 and "HX-Retarget" not in asked
+    assert "data-confirm-step" in asked.content.decode() and "同意" in asked.content.decode()
+    ballot.refresh_from_db()
+    assert ballot.vote == ""  # asking changes nothing
+    done = client.post(f"/ballots/{ballot.pk}/vote/", {"vote": "agree", "comment": "同意", "confirm": "yes"}, **htmx)
+    assert done.status_code == 204 and done["HX-Redirect"]
+    ballot.refresh_from_db()
+    assert ballot.vote == "agree"

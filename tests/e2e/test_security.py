@@ -37,6 +37,7 @@ def test_main_pages_run_under_the_policy_without_violations(world, desktop_page)
     page = desktop_page
     console = _watch(page)
     district = Unit.objects.get(name="锦江区").pk
+    community = Unit.objects.get(name="牛沙路社区").pk
     log_in(page, "admin")
     expect(page).to_have_url(url("/home/"))
     pages = [
@@ -46,6 +47,9 @@ def test_main_pages_run_under_the_policy_without_violations(world, desktop_page)
         "/catalogue/dashboard/",  # bar chart
         f"/catalogue/{district}/",  # print link (a script)
         "/check/",
+        f"/check/?community={community}&q=协税护税",  # htmx: the answer as one types
+        f"/catalogue/{district}/?q=低保",  # htmx: the search as one types
+        f"/catalogue/{district}/draft/",  # htmx: confirmation dialogs, the busy note of an upload
         "/applications/",
         "/funding/report/",  # bar chart
         "/supervision/findings/",  # forms

@@ -148,6 +148,11 @@ PAGES = {
         "GET": "l f o o f f f f",
         "POST": "l f o o f f f f",
     },
+    # One field of the form checked as it changes; the matrix names no field: 400 for those who may file.
+    "application-validate": {
+        "GET": "l m m m m m m m",
+        "POST": "l f b b f f f f",
+    },
     "application": {
         "GET": ("l o o o o o o o", "l n n n n n n o"),
         "POST": ("l m m m m f f m", "l m m m m f f m"),
