@@ -117,3 +117,12 @@ class CheckForm(forms.Form):
     date = forms.DateField(
         label=_("On"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
+
+
+class SlipForm(forms.Form):
+    demanding_unit = forms.CharField(
+        label=_("Unit that made the demand"),
+        max_length=100,
+        required=False,
+        help_text=_("Printed on the slip, e.g. 区城市管理局 or 双桂路街道办事处."),
+    )

@@ -45,6 +45,7 @@ BUDGETS = {
     "catalogue-draft-revert": (10, "minzheng", "revert"),
     "catalogue-import": (12, "minzheng", "import"),
     "check": (13, None, "check"),  # + the INSERT that keeps the check, in a savepoint in a test (3 queries)
+    "check-slip-verify": (3, None, "slip"),  # the slip as issued, with its district, community and street
     "applications": (8, "jiedao", None),
     "application-new": (10, "jiedao", None),
     "application": (16, "minzheng", "application"),
@@ -84,6 +85,7 @@ NOT_PAGES = {
     "catalogue-import-errors",
     "catalogue-export",
     "check-slip",
+    "check-slip-pdf",
     "application-action",
     "attachment",
     "ballot-vote",
@@ -134,7 +136,12 @@ def _objects(world):
         text="卫健局要求社区组织居民观看养生讲座",
         verdict="not_listed",
     )
+    from catalog.check import check_demand
+    from catalog.slips import slip_issue
+
+    slip = slip_issue(result=check_demand(community=world.unit("牛沙路社区"), on=version.effective_from, q="协税"))
     return {
+        "slip": {"token": slip.token},
         "demand": {"district_id": jinjiang.pk, "record_id": demand.pk},
         "district": {"pk": jinjiang.pk},
         "district_id": {"district_id": jinjiang.pk},

@@ -133,8 +133,17 @@ PAGES = {
         "POST": "m m m m m f f m",
     },
     "check-slip": {
-        "GET": "b b b b b b b b",
-        "POST": "m m m m m f f m",
+        "GET": "m m m m m m m m",
+        "POST": "w w w w w f f w",
+    },
+    # A slip is public: whoever holds the paper verifies it (the signed serial names one slip, of any district).
+    "check-slip-verify": {
+        "GET": ("o o o o o o o o", "o o o o o o o o"),
+        "POST": ("m m m m m f f m", "m m m m m f f m"),
+    },
+    "check-slip-pdf": {
+        "GET": ("o o o o o o o o", "o o o o o o o o"),
+        "POST": ("m m m m m f f m", "m m m m m f f m"),
     },
     "applications": {
         "GET": "l o o o o o o o",
