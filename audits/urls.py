@@ -18,6 +18,8 @@ urlpatterns = [
     path("supervision/units/<int:unit_id>/", views.unit_compliance, name="compliance"),
     path("notices/", views.notice_list, name="notices"),
     path("notices/<int:pk>/", views.notice_detail, name="notice"),
+    path("notices/<int:pk>/document/", views.notice_document, name="notice-document"),
+    path("notices/<int:pk>/document.pdf", views.notice_document, {"fmt": "pdf"}, name="notice-document-pdf"),
     path("supervision/trail/", views.audit_trail, name="audit-trail"),
     path("supervision/trail/export.csv", views.audit_trail_export, name="audit-trail-export"),
 ]

@@ -50,9 +50,11 @@ BUDGETS = {
     "application-new": (10, "jiedao", None),
     "application": (16, "minzheng", "application"),
     "application-edit": (12, "bumen", "draft_application"),
+    "application-form": (16, "minzheng", "application"),  # the 审批表's print view: the application page's reads
     "review-queue": (8, "minzheng", None),
     "batches": (6, "minzheng", None),
     "batch": (10, "minzheng", "batch"),
+    "batch-decision": (10, "minzheng", "batch"),
     "ballots": (8, "shuji", None),
     "contracts": (8, "bumen", None),
     "contract-new": (10, "bumen", None),
@@ -70,6 +72,7 @@ BUDGETS = {
     "compliance": (13, "minzheng", "unit_id"),  # + the communities unfunded items apply to
     "notices": (6, None, None),
     "notice": (8, None, "notice"),
+    "notice-document": (8, None, "notice"),
     "audit-trail": (8, "shenji", None),
     "login": (2, None, None),
     "two-factor": (6, "minzheng", None),
@@ -86,6 +89,9 @@ NOT_PAGES = {
     "catalogue-export",
     "check-slip",
     "check-slip-pdf",
+    "application-form-pdf",  # the PDFs of the print views: the same reads plus the PDF writer
+    "batch-decision-pdf",
+    "notice-document-pdf",
     "application-action",
     "attachment",
     "ballot-vote",

@@ -82,3 +82,11 @@ def shown(value, field):
         choices = dict(CatalogueItem._meta.get_field(field).flatchoices)
         return str(choices.get(value, value or ""))
     return display(field, value)
+
+
+@register.filter
+def yuan(amount):
+    """1234567.5 → "1,234,567.50 元" (catalog.workbench.yuan); nothing → "—"."""
+    from ..workbench import yuan as as_yuan
+
+    return "—" if amount is None or amount == "" else as_yuan(amount)

@@ -234,6 +234,12 @@ PAGE_ARGS = {
     "compliance": {"unit_id": "unit"},
     "notice": {"pk": "notice"},
     "check-slip-verify": {"token": "slip"},
+    "application-form": {"pk": "application"},
+    "application-form-pdf": {"pk": "application"},
+    "batch-decision": {"pk": "batch"},
+    "batch-decision-pdf": {"pk": "batch"},
+    "notice-document": {"pk": "notice"},
+    "notice-document-pdf": {"pk": "notice"},
     "check-slip-pdf": {"token": "slip"},
 }
 

@@ -337,6 +337,32 @@ PAGES = {
         "GET": ("o o o o o o o o", "o o o o o o o o"),
         "POST": ("f f f w f f f f", "f f f f f f f f"),
     },
+    # The printed documents follow their pages' scope: the 审批表 and the batch's decision whoever reads the
+    # application or the batch, a published notice everyone.
+    "application-form": {
+        "GET": ("l o o o o o o o", "l n n n n n n o"),
+        "POST": ("l m m m m f f m", "l m m m m f f m"),
+    },
+    "application-form-pdf": {
+        "GET": ("l o o o o o o o", "l n n n n n n o"),
+        "POST": ("l m m m m f f m", "l m m m m f f m"),
+    },
+    "batch-decision": {
+        "GET": ("l o o o o o o o", "l n n n n n n o"),
+        "POST": ("l m m m m f f m", "l m m m m f f m"),
+    },
+    "batch-decision-pdf": {
+        "GET": ("l o o o o o o o", "l n n n n n n o"),
+        "POST": ("l m m m m f f m", "l m m m m f f m"),
+    },
+    "notice-document": {
+        "GET": ("o o o o o o o o", "o o o o o o o o"),
+        "POST": ("m m m m m f f m", "m m m m m f f m"),
+    },
+    "notice-document-pdf": {
+        "GET": ("o o o o o o o o", "o o o o o o o o"),
+        "POST": ("m m m m m f f m", "m m m m m f f m"),
+    },
     "audit-trail": {
         "GET": "l f f f f o o o",
         "POST": "l m m m m f f m",
