@@ -81,7 +81,8 @@ def slip_issue(*, result: CheckResult, demanding_unit: str = "", actor=None) -> 
     sequence = last + 1
     shown = result.candidates[:SHOWN_ITEMS]
     best = shown[0].item if shown and not result.hedged else None
-    basis = best.basis_display() if best else (result.covered_by or "")
+    # The document and article; its 文号 is kept on its own, so the slip names it once.
+    basis = " ".join(p for p in (best.basis_document, best.basis_article) if p) if best else (result.covered_by or "")
     return ReplySlip.objects.create(
         district=district,
         year=year,
