@@ -3,6 +3,7 @@
 from datetime import date
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from catalog.check import UrgentItem
 from catalog.choices import Role, UnitKind
@@ -238,3 +239,28 @@ def batch_opening_preview(batch: Batch) -> dict:
         "threshold": format(threshold.normalize(), "f"),
         "basis": PassRateBasis(basis).label,
     }
+
+
+# --- Printed documents (公文): their numbers ----------------------------------------------------------------
+
+
+def application_document_number(application: Application) -> str:
+    """The 编号 of an application's 审批表: the district, the year it was filed, its number (#12 → 12号)."""
+    year = (application.submitted_at or timezone.now()).astimezone(timezone.get_current_timezone()).year
+    return f"{application.district.name}准入申〔{year}〕{application.pk}号"
+
+
+def batch_document_number(batch: Batch) -> str:
+    """The 文号 of a batch's decision: the district's committee, the year, the batch's place in the year."""
+    place = Batch.objects.filter(district_id=batch.district_id, year=batch.year, month__lte=batch.month).count()
+    return f"{batch.district.name}社建委〔{batch.year}〕{place}号"
+
+
+def batch_decision_rows(batch: Batch) -> list[Application]:
+    """The batch's applications as its decision sheet lists them: those that reached the office's review or the
+    committee, with the tally as counted (never a running count), in one query."""
+    return list(
+        batch.applications.exclude(state__in=[ApplicationState.DRAFT, ApplicationState.WITHDRAWN])
+        .select_related("applicant_unit")
+        .order_by("id")
+    )

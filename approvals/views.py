@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from catalog.choices import PassRateBasis, Role, UnitKind
 from catalog.confirmation import confirm_step, confirmed
+from catalog.documents import document_page, document_pdf
 from catalog.ids import parse_id
 from catalog.models import Unit
 
@@ -416,3 +417,52 @@ def ballot_vote(request, ballot_id: int):
             % {"id": ballot.application_id, "vote": vote_label},
         )
     return redirect("ballots")
+
+
+# --- Printed documents (公文): the 审批表 and the batch's decision, as a print view and a PDF ---------------------
+
+
+def _document(request, template: str, context: dict, *, pdf: bool, name: str):
+    if pdf:
+        return document_pdf(request, template, context, filename=f"{name}.pdf")
+    return document_page(request, template, context)
+
+
+@login_required
+@require_safe
+def application_form_document(request, pk: int, fmt: str = "html"):
+    """申请社区办理事项审批表: whoever may read the application may print it (the same scope as its page)."""
+    try:
+        application = selectors.application_detail(pk, request.user)
+    except Application.DoesNotExist as exc:
+        raise Http404 from exc
+    context = {
+        "application": application,
+        "doc_number": selectors.application_document_number(application),
+        "back_url": reverse("application", args=[pk]),
+        "pdf_url": reverse("application-form-pdf", args=[pk]),
+    }
+    name = _("Application form %(number)s") % {"number": pk}
+    return _document(request, "approvals/application_form_document.html", context, pdf=fmt == "pdf", name=name)
+
+
+@login_required
+@require_safe
+def batch_decision_document(request, pk: int, fmt: str = "html"):
+    """The office's review and the committee's decision on a batch: whoever may read the batch may print it."""
+    batch = get_object_or_404(selectors.batches_visible_to(request.user).select_related("district__parent"), pk=pk)
+    rows = selectors.batch_decision_rows(batch)
+    decided = [a.decided_at for a in rows if a.decided_at]
+    context = {
+        "batch": batch,
+        "rows": rows,
+        "issuer": _("%(district)s Community Building Steering Committee document") % {"district": batch.district.name},
+        "signer": _("%(district)s Community Building Steering Committee") % {"district": batch.district.name},
+        "doc_number": selectors.batch_document_number(batch),
+        "decided_on": max(decided) if decided else None,
+        "approved": sum(1 for a in rows if a.state in (ApplicationState.APPROVED, ApplicationState.REGULARISED)),
+        "back_url": reverse("batch", args=[pk]),
+        "pdf_url": reverse("batch-decision-pdf", args=[pk]),
+    }
+    name = _("Decision of batch %(year)s-%(month)02d") % {"year": batch.year, "month": batch.month}
+    return _document(request, "approvals/batch_decision_document.html", context, pdf=fmt == "pdf", name=name)

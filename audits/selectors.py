@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.choices import ItemList, Role
@@ -190,3 +191,17 @@ def compliance(unit: Unit, *, on: date) -> dict:
             .order_by("-n")
         ),
     }
+
+
+def notice_document_number(notice: Notice) -> str:
+    """The 文号 of a published notice: the district, the year it was published, its place among the district's
+    notices of that year (published notices are never withdrawn, so the number never moves)."""
+    if notice.published_at is None:
+        return ""
+    published = timezone.localtime(notice.published_at)
+    place = (
+        Notice.objects.filter(district_id=notice.district_id, published_at__year=published.year)
+        .filter(Q(published_at__lt=notice.published_at) | Q(published_at=notice.published_at, pk__lte=notice.pk))
+        .count()
+    )
+    return f"{notice.district.name}社建办通〔{published.year}〕{place}号"

@@ -6,12 +6,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from catalog.choices import ItemList, Role
+from catalog.documents import document_page, document_pdf
 from catalog.ids import parse_id
 from catalog.io import csv_stream, safe_cell
 from catalog.models import Unit
@@ -531,3 +533,23 @@ def unit_compliance(request, unit_id: int):
     return render(
         request, "audits/compliance.html", {"unit": unit, **selectors.compliance(unit, on=timezone.localdate())}
     )
+
+
+@require_safe
+def notice_document(request, pk: int, fmt: str = "html"):
+    """全区通报 as a 公文 with its 文号: whoever may read the notice may print it (published ones are public)."""
+    notice = get_object_or_404(selectors.notices_visible_to(request.user).select_related("district__parent"), pk=pk)
+    context = {
+        "notice": notice,
+        "issuer": _("Office of the %(district)s Community Building Steering Committee document")
+        % {"district": notice.district.name},
+        "signer": _("Office of the %(district)s Community Building Steering Committee")
+        % {"district": notice.district.name},
+        "doc_number": selectors.notice_document_number(notice),
+        "back_url": reverse("notice", args=[pk]),
+        "pdf_url": reverse("notice-document-pdf", args=[pk]),
+    }
+    if fmt == "pdf":
+        name = notice.title or _("Notice %(id)s") % {"id": pk}
+        return document_pdf(request, "audits/notice_document.html", context, filename=f"{name}.pdf")
+    return document_page(request, "audits/notice_document.html", context)

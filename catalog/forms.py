@@ -132,3 +132,11 @@ class CheckForm(forms.Form):
                     "hx-indicator": indicator,
                 }
             )
+
+class SlipForm(forms.Form):
+    demanding_unit = forms.CharField(
+        label=_("Unit that made the demand"),
+        max_length=100,
+        required=False,
+        help_text=_("Printed on the slip, e.g. 区城市管理局 or 双桂路街道办事处."),
+    )

@@ -46,5 +46,7 @@ urlpatterns = [
     ),
     # The check
     path("check/", check.check_page, name="check"),
-    path("check/slip.pdf", check.reply_slip, name="check-slip"),
+    path("check/slip/", check.reply_slip, name="check-slip"),
+    path("check/slips/<str:token>/", check.slip_verify, name="check-slip-verify"),
+    path("check/slips/<str:token>/slip.pdf", check.slip_pdf, name="check-slip-pdf"),
 ]

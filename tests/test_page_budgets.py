@@ -45,13 +45,16 @@ BUDGETS = {
     "catalogue-draft-revert": (10, "minzheng", "revert"),
     "catalogue-import": (12, "minzheng", "import"),
     "check": (13, None, "check"),  # + the INSERT that keeps the check, in a savepoint in a test (3 queries)
+    "check-slip-verify": (3, None, "slip"),  # the slip as issued, with its district, community and street
     "applications": (8, "jiedao", None),
     "application-new": (10, "jiedao", None),
     "application": (16, "minzheng", "application"),
     "application-edit": (12, "bumen", "draft_application"),
+    "application-form": (16, "minzheng", "application"),  # the 审批表's print view: the application page's reads
     "review-queue": (8, "minzheng", None),
     "batches": (6, "minzheng", None),
     "batch": (10, "minzheng", "batch"),
+    "batch-decision": (10, "minzheng", "batch"),
     "ballots": (8, "shuji", None),
     "contracts": (8, "bumen", None),
     "contract-new": (10, "bumen", None),
@@ -69,6 +72,7 @@ BUDGETS = {
     "compliance": (13, "minzheng", "unit_id"),  # + the communities unfunded items apply to
     "notices": (6, None, None),
     "notice": (8, None, "notice"),
+    "notice-document": (8, None, "notice"),
     "audit-trail": (20, "shenji", None),  # + the people, and each kind of object the entries name, once
     "login": (2, None, None),
     "two-factor": (6, "minzheng", None),
@@ -84,6 +88,10 @@ NOT_PAGES = {
     "catalogue-import-errors",
     "catalogue-export",
     "check-slip",
+    "check-slip-pdf",
+    "application-form-pdf",  # the PDFs of the print views: the same reads plus the PDF writer
+    "batch-decision-pdf",
+    "notice-document-pdf",
     "application-action",
     "application-validate",  # POST only: one field of the form checked (tests/approvals/test_inline_validation.py)
     "attachment",
@@ -138,7 +146,12 @@ def _objects(world):
         text="卫健局要求社区组织居民观看养生讲座",
         verdict="not_listed",
     )
+    from catalog.check import check_demand
+    from catalog.slips import slip_issue
+
+    slip = slip_issue(result=check_demand(community=world.unit("牛沙路社区"), on=version.effective_from, q="协税"))
     return {
+        "slip": {"token": slip.token},
         "demand": {"district_id": jinjiang.pk, "record_id": demand.pk},
         "district": {"pk": jinjiang.pk},
         "district_id": {"district_id": jinjiang.pk},

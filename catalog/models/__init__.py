@@ -3,6 +3,7 @@ from .demands import CheckRecord
 from .imports import CatalogueImport
 from .notifications import Notification
 from .orgs import DistrictPolicy, Unit, User, WorkerHeartbeat
+from .slips import ReplySlip
 from .transitions import StateEvent
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "CheckRecord",
     "DistrictPolicy",
     "Notification",
+    "ReplySlip",
     "StateEvent",
     "Unit",
     "User",

@@ -96,3 +96,9 @@ def asks_first(context, action=""):
         url,
         CONFIRM_DIALOG_TARGET,
     )
+@register.filter
+def yuan(amount):
+    """1234567.5 → "1,234,567.50 元" (catalog.workbench.yuan); nothing → "—"."""
+    from ..workbench import yuan as as_yuan
+
+    return "—" if amount is None or amount == "" else as_yuan(amount)

@@ -1,36 +1,45 @@
 """The check for community secretaries and the public: may this be put on my community?"""
 
-from django.http import HttpResponse
+from urllib.parse import unquote
+
+import segno
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_safe
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
 
 from .. import demands, partials, selectors
 from ..check import check_demand
 from ..choices import Role
-from ..forms import CheckForm
+from ..departments import department_named
+from ..documents import document_pdf
+from ..forms import CheckForm, SlipForm
 from ..ids import parse_id
 from ..models import CatalogueItem, Unit
+from ..slips import SlipRefused, slip_from_token, slip_issue
 
 
-def _community_choice(request):
+def _community_choice(request, data):
     """The community asked about: ?community=, else the secretary's own; and the district to choose in."""
     community = None
-    if community_id := parse_id(request.GET.get("community")):
+    if community_id := parse_id(data.get("community")):
         community = Unit.objects.communities().select_related("parent", "district").filter(pk=community_id).first()
     elif request.user.is_authenticated and request.user.role == Role.SECRETARY:
         community = request.user.unit
-    district_id = parse_id(request.GET.get("district"))
+    district_id = parse_id(data.get("district"))
     district = community.district if community else Unit.objects.districts().filter(pk=district_id).first()
     return community, district
 
 
-def _run_check(request):
-    community, district = _community_choice(request)
-    form = CheckForm(request.GET or None)
+def _run_check(request, data=None):
+    data = request.GET if data is None else data
+    community, district = _community_choice(request, data)
+    form = CheckForm(data or None)
     result = None
-    item_id = parse_id(request.GET.get("item"))
+    item_id = parse_id(data.get("item"))
     if community and form.is_valid() and (form.cleaned_data["q"] or item_id):
         on = form.cleaned_data["date"] or timezone.localdate()
         item = None
@@ -71,26 +80,54 @@ def check_page(request):
                 "communities": communities,
                 "pickable": version.items.in_list_order().only("id", "title", "list", "version_id") if version else [],
                 "picked": request.GET.get("item", ""),
+                "slip_form": SlipForm(initial={"demanding_unit": department_named(result.query)}) if result else None,
                 "districts": Unit.objects.districts().select_related("parent").order_by("parent__name", "name"),
             },
         )
     )
 
 
-@require_safe
+@require_POST
 def reply_slip(request):
-    """The verdict as a one-page PDF to hand to whoever made the demand."""
-    from weasyprint import HTML  # heavy import, only for this page
+    """Issue the verdict as a numbered reply slip, kept as issued, and open its PDF."""
+    _community, _district, _form, result = _run_check(request, request.POST)
+    slip_form = SlipForm(request.POST)
+    if result is None or not slip_form.is_valid():
+        problems = [e for errors in slip_form.errors.values() for e in errors]
+        message = " ".join(problems) or _("Give a community and describe the demand before issuing a reply slip.")
+        return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+    slip = slip_issue(result=result, demanding_unit=slip_form.cleaned_data["demanding_unit"], actor=request.user)
+    return HttpResponseRedirect(reverse("check-slip-pdf", args=[slip.token]), status=303)
 
-    community, _district, _form, result = _run_check(request)
-    if result is None:
-        return HttpResponse(
-            "Give a community and describe the demand (community=…&q=…).",
-            status=400,
-            content_type="text/plain; charset=utf-8",
-        )
-    html = render_to_string("catalog/reply_slip.html", {"result": result, "now": timezone.localtime()}, request)
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="reply-slip-{community.pk}.pdf"'
-    return response
+
+def _slip_context(request, slip) -> dict:
+    verify_url = request.build_absolute_uri(reverse("check-slip-verify", args=[slip.token]))
+    # segno's own markup: the only data in it is the encoded address.
+    qr = mark_safe(segno.make(verify_url, error="m").svg_inline(scale=3, dark="#111111", light="#ffffff"))
+    # The address as a person reads it (锦江区, not %E9%94%A6…); the QR code carries the encoded one.
+    return {"slip": slip, "verify_url": verify_url, "verify_address": unquote(verify_url), "qr": qr}
+
+
+def _refused(request, refusal: SlipRefused):
+    return render(request, "catalog/slip_verify.html", {"refusal": refusal.message}, status=refusal.status)
+
+
+@require_safe
+def slip_verify(request, token: str):
+    """Public: the slip a QR code names, exactly as issued (not judged again), or why it cannot be trusted."""
+    try:
+        slip = slip_from_token(token)
+    except SlipRefused as refusal:
+        return _refused(request, refusal)
+    return render(request, "catalog/slip_verify.html", _slip_context(request, slip))
+
+
+@require_safe
+def slip_pdf(request, token: str):
+    """The issued slip as a one-page A4 PDF with its serial and QR code."""
+    try:
+        slip = slip_from_token(token)
+    except SlipRefused as refusal:
+        return _refused(request, refusal)
+    name = _("Reply slip %(serial)s") % {"serial": slip.serial}
+    return document_pdf(request, "catalog/reply_slip.html", _slip_context(request, slip), filename=f"{name}.pdf")

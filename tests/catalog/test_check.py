@@ -97,7 +97,7 @@ def test_an_urgent_cover_says_so_in_the_headline_of_the_page_and_the_slip(client
     assert "已批准的紧急事项：应当协助" in headline and "2026-12-31" in headline
     assert "可以拒绝" not in headline
     pdf = tmp_path / "slip.pdf"
-    pdf.write_bytes(client.get("/check/slip.pdf", params).content)
+    pdf.write_bytes(issued_slip_pdf(client, params))
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "已批准的紧急事项：应当协助" in text and "可以拒绝" not in text.split("已批准的紧急事项")[0]
 
@@ -145,16 +145,24 @@ def test_check_page_works_without_login_and_preselects_the_secretarys_community(
     assert client.get("/check/").context["community"] == community
 
 
-def test_reply_slip_is_a_pdf(client, community):
-    response = client.get("/check/slip.pdf", {"community": community.pk, "q": "协税"})
+def issued_slip_pdf(client, params) -> bytes:
+    """Issue a slip as the check page's form does, and fetch the PDF the answer leads to."""
+    issued = client.post("/check/slip/", params)
+    assert issued.status_code == 303, issued.content
+    response = client.get(issued["Location"])
     assert response["Content-Type"] == "application/pdf"
-    assert response.content.startswith(b"%PDF")
-    assert client.get("/check/slip.pdf").status_code == 400
+    return response.content
+
+
+def test_reply_slip_is_a_pdf(client, community):
+    assert issued_slip_pdf(client, {"community": community.pk, "q": "协税"}).startswith(b"%PDF")
+    assert client.post("/check/slip/").status_code == 400
+    assert client.get("/check/slip/").status_code == 405  # issuing keeps a slip: never on a GET
 
 
 def test_reply_slip_embeds_a_chinese_font_and_its_text_reads_back(client, community, tmp_path):
     pdf = tmp_path / "slip.pdf"
-    pdf.write_bytes(client.get("/check/slip.pdf", {"community": community.pk, "q": "协税"}).content)
+    pdf.write_bytes(issued_slip_pdf(client, {"community": community.pk, "q": "协税"}))
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
     cjk = [line for line in fonts.splitlines() if re.search(r"WenQuanYi|Noto|CJK|Hei", line, re.I)]
     assert cjk and all(" yes " in line for line in cjk)  # embedded: it prints the same on any machine

@@ -185,16 +185,25 @@ def test_anonymous_check_refuses_withdrawn_work_and_prints_a_slip_on_a_phone(wor
     expect(page.get_by_test_id("community")).to_contain_text("牛沙路社区")
     assert_no_horizontal_overflow(page, PHONE_WIDTH)
 
-    # The reply slip is a PDF of this verdict.
-    slip = page.get_by_test_id("slip")
-    expect(slip).to_be_visible()
-    href = slip.get_attribute("href")
-    assert href and href.startswith("/check/slip.pdf?"), href
-    assert f"community={niushalu.pk}" in href, href
-    response = page.request.get(href)
+    # The reply slip is issued from this verdict (a form: issuing keeps it), as a PDF whose QR code opens its
+    # verification page.
+    form = page.get_by_test_id("slip-form")
+    expect(form.get_by_test_id("slip")).to_be_visible()
+    assert form.locator("input[name=community]").get_attribute("value") == str(niushalu.pk)
+    fields = {
+        name: form.locator(f"input[name={name}]").get_attribute("value")
+        for name in ("csrfmiddlewaretoken", "community", "q")
+    }
+    response = page.request.post("/check/slip/", form={**fields, "demanding_unit": "双桂路街道办事处"})
     assert response.status == 200, (response.status, response.text()[:500])
     assert response.headers["content-type"] == "application/pdf", response.headers
     assert response.body().startswith(b"%PDF"), response.body()[:20]
+    assert "/check/slips/" in response.url and response.url.endswith("/slip.pdf"), response.url
+    page.goto(response.url.removesuffix("slip.pdf"))
+    expect(page.get_by_test_id("verified")).to_contain_text("双桂路街道办事处")
+    expect(page.get_by_test_id("serial")).to_have_text(re.compile(r"^锦江区-\d{4}-\d{6}$"))
+    expect(page.get_by_test_id("verdict")).to_have_attribute("data-verdict", "must_do")
+    assert_no_horizontal_overflow(page, PHONE_WIDTH)
 
 
 def test_secretary_checks_against_their_own_community_on_a_phone(world, open_page):

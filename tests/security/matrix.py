@@ -118,8 +118,10 @@ def page_url(key: str, kwargs_of: dict, objects) -> str:
     """`key` is a route name, with the value of its one literal argument in brackets: `contract-action[sign]`."""
     name, _, literal = key.partition("[")
     # An item's key (the same item across versions) names it where a route takes `key`; elsewhere its id.
+    # A reply slip is named by its signed serial (`token`).
     kwargs = {
-        arg: objects[kind].key if arg == "key" else objects[kind].pk for arg, kind in kwargs_of.get(name, {}).items()
+        arg: objects[kind].key if arg == "key" else objects[kind].token if arg == "token" else objects[kind].pk
+        for arg, kind in kwargs_of.get(name, {}).items()
     }
     if literal:
         kwargs[LITERAL_ARG[name]] = literal.rstrip("]")
@@ -233,6 +235,14 @@ PAGE_ARGS = {
     "finding": {"pk": "finding"},
     "compliance": {"unit_id": "unit"},
     "notice": {"pk": "notice"},
+    "check-slip-verify": {"token": "slip"},
+    "application-form": {"pk": "application"},
+    "application-form-pdf": {"pk": "application"},
+    "batch-decision": {"pk": "batch"},
+    "batch-decision-pdf": {"pk": "batch"},
+    "notice-document": {"pk": "notice"},
+    "notice-document-pdf": {"pk": "notice"},
+    "check-slip-pdf": {"token": "slip"},
 }
 
 
@@ -356,6 +366,7 @@ API_QUERIES = {
 
 # A form each page action accepts from a role that may take it (the rest post an empty form).
 PAGE_BODIES = {
+    "check-slip": lambda o: {"community": o["community"].pk, "q": "协税", "demanding_unit": "区税务局"},
     "application-action[attach]": lambda o: {"file": _pdf()},
     "application-action[review]": lambda o: {"text": "同意"},
     "application-action[withdraw]": lambda o: {"text": "不再需要"},

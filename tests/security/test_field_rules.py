@@ -176,7 +176,7 @@ def _every_url(world):
             yield name, next((url for url in urls if _view_name(url) == name), None) or reverse(name)
         else:
             kwargs = {
-                arg: objects[kind].key if arg == "key" else objects[kind].pk
+                arg: objects[kind].key if arg == "key" else objects[kind].token if arg == "token" else objects[kind].pk
                 for arg, kind in PAGE_ARGS.get(name, {}).items()
             }
             kwargs |= {
@@ -231,7 +231,18 @@ def test_an_auditor_with_an_api_token_is_refused_too(security_world, db, client)
 JINJIANG_ROLES = ["civil_affairs", "street_staff", "department_staff", "secretary", "auditor"]
 DETAIL_PAGES = [key for key in PAGES if key.split("[")[0] in PAGE_ARGS]
 DETAIL_OPERATIONS = [key for key in API if api_object_kind(*key.split(" ", 1))]
-PUBLIC = {"org-unit", "district-catalogue", "catalogue-item", "catalogue-versions", "catalogue-export[csv]", "notice"}
+PUBLIC = {
+    "org-unit",
+    "district-catalogue",
+    "catalogue-item",
+    "catalogue-versions",
+    "catalogue-export[csv]",
+    "notice",
+    "notice-document",  # a published notice printed as a 公文
+    "notice-document-pdf",
+    "check-slip-verify",  # whoever holds a reply slip verifies it
+    "check-slip-pdf",
+}
 
 
 @pytest.mark.parametrize("district", ["金牛区", "市北区"])

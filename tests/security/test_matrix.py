@@ -137,8 +137,17 @@ PAGES = {
         "POST": "m m m m m f f m",
     },
     "check-slip": {
-        "GET": "b b b b b b b b",
-        "POST": "m m m m m f f m",
+        "GET": "m m m m m m m m",
+        "POST": "w w w w w f f w",
+    },
+    # A slip is public: whoever holds the paper verifies it (the signed serial names one slip, of any district).
+    "check-slip-verify": {
+        "GET": ("o o o o o o o o", "o o o o o o o o"),
+        "POST": ("m m m m m f f m", "m m m m m f f m"),
+    },
+    "check-slip-pdf": {
+        "GET": ("o o o o o o o o", "o o o o o o o o"),
+        "POST": ("m m m m m f f m", "m m m m m f f m"),
     },
     "applications": {
         "GET": "l o o o o o o o",
@@ -344,6 +353,32 @@ PAGES = {
     "notice": {
         "GET": ("o o o o o o o o", "o o o o o o o o"),
         "POST": ("f f f w f f f f", "f f f f f f f f"),
+    },
+    # The printed documents follow their pages' scope: the 审批表 and the batch's decision whoever reads the
+    # application or the batch, a published notice everyone.
+    "application-form": {
+        "GET": ("l o o o o o o o", "l n n n n n n o"),
+        "POST": ("l m m m m f f m", "l m m m m f f m"),
+    },
+    "application-form-pdf": {
+        "GET": ("l o o o o o o o", "l n n n n n n o"),
+        "POST": ("l m m m m f f m", "l m m m m f f m"),
+    },
+    "batch-decision": {
+        "GET": ("l o o o o o o o", "l n n n n n n o"),
+        "POST": ("l m m m m f f m", "l m m m m f f m"),
+    },
+    "batch-decision-pdf": {
+        "GET": ("l o o o o o o o", "l n n n n n n o"),
+        "POST": ("l m m m m f f m", "l m m m m f f m"),
+    },
+    "notice-document": {
+        "GET": ("o o o o o o o o", "o o o o o o o o"),
+        "POST": ("m m m m m f f m", "m m m m m f f m"),
+    },
+    "notice-document-pdf": {
+        "GET": ("o o o o o o o o", "o o o o o o o o"),
+        "POST": ("m m m m m f f m", "m m m m m f f m"),
     },
     "audit-trail": {
         "GET": "l f f f f o o o",

@@ -181,9 +181,15 @@ def build_district(name: str) -> DistrictObjects:
         verdict="not_listed",
     )
 
+    from catalog.check import check_demand
+    from catalog.slips import slip_issue
+
+    slip = slip_issue(result=check_demand(community=staff["community"], on=today, q="协税"), demanding_unit="区税务局")
+
     return DistrictObjects(
         district,
         {
+            "slip": slip,
             "check_record": demand,
             "district": district,
             "policy": district.policy,
