@@ -84,18 +84,18 @@ CLOCK_SKEW_SECONDS = 1.0
 
 
 def _new_generation() -> str:
-    return f"{uuid4().hex}.{time.time():.3f}"
+    return f"{uuid4().hex}@{time.time():.3f}"  # when it moved, for _computed_after
 
 
 def _computed_after(generation: str, compute):
     """`compute()`, on the primary if a replica answering this request might not have the write that moved the
     generation on: a replica in use lags at most the bound, as measured at most a check period ago."""
-    if "." not in generation:
+    if "@" not in generation:
         return compute()
     window = (
         settings.DATABASE_REPLICA_MAX_LAG_SECONDS + settings.DATABASE_REPLICA_LAG_CHECK_SECONDS + CLOCK_SKEW_SECONDS
     )
-    moved_at = float(generation.rpartition(".")[2])
+    moved_at = float(generation.rpartition("@")[2])
     if time.time() - moved_at < window:
         from .models import CatalogueVersion
 

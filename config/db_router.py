@@ -22,7 +22,7 @@ import math
 import random
 import re
 import time
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -58,6 +58,17 @@ class Reading:
 
 
 _reading: ContextVar[Reading | None] = ContextVar("replica_reading", default=None)
+
+
+@contextmanager
+def reads_from(alias: str | None):
+    """Reads in this block go to `alias` (None: the primary), as in a request the middleware sent there; for
+    scripts that read a replica on purpose, and for tests."""
+    token = _reading.set(Reading(alias, alias))
+    try:
+        yield
+    finally:
+        _reading.reset(token)
 
 
 class ReplicaRouter:

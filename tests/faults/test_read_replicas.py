@@ -9,8 +9,6 @@ answered (0 errors), the held one again from the primary.
 """
 
 import json
-import os
-import shutil
 import threading
 import time
 from datetime import datetime
@@ -64,14 +62,17 @@ def forget_pin(browser: Browser) -> None:
         browser.cookies.clear(cookie.domain, cookie.path, cookie.name)
 
 
-def caught_up(primary: PostgresCluster, replica: Replica) -> None:
-    """A commit on the primary, waited for on the replica: its last replayed transaction is a moment old."""
-    marker = primary.psql("postgres", "WITH new AS (INSERT INTO probe VALUES (default) RETURNING id) SELECT id FROM new")
+def caught_up(primary: PostgresCluster, replica: Replica) -> float:
+    """A commit on the primary, waited for on the replica: its last replayed transaction is a moment old.
+    Returns the time just before the commit."""
+    before = time.monotonic()
+    marker = primary.psql("postgres", "WITH new AS (INSERT INTO probe DEFAULT VALUES RETURNING id) SELECT id FROM new")
     wait_for(
         lambda: replica.psql("postgres", f"SELECT count(*) FROM probe WHERE id = {marker}") == "1",
         timeout=10,
         what="the replica to replay the probe",
     )
+    return before
 
 
 def test_reads_go_to_the_replica_the_writer_reads_its_writes_and_a_lost_replica_costs_no_request(
@@ -81,13 +82,12 @@ def test_reads_go_to_the_replica_the_writer_reads_its_writes_and_a_lost_replica_
     assert primary.psql("postgres", "SHOW wal_level") in {"replica", "logical"}
     assert int(primary.psql("postgres", "SHOW max_wal_senders")) > 0
     primary.psql("postgres", f"DROP DATABASE IF EXISTS {DATABASE}")
-    primary.tool("createdb", "-T", "app", DATABASE)
+    primary.tool("createdb", "-T", "app", DATABASE)  # the demo, written by the app
     primary.psql("postgres", "CREATE TABLE IF NOT EXISTS probe (id serial PRIMARY KEY)")
-    replica = Replica(primary)
-    replica.init()
-    replica.start()
-    web = None
+    replica, web = Replica(primary), None
     try:
+        replica.init()
+        replica.start()
         wait_for(lambda: replica.psql("postgres", "SELECT pg_is_in_recovery()") == "t", timeout=20, what="standby")
         _password(primary)
         web = WebServer(
@@ -110,11 +110,12 @@ def test_reads_go_to_the_replica_the_writer_reads_its_writes_and_a_lost_replica_
         if web is not None:
             web.stop()
         replica.destroy()
-        shutil.rmtree(replica.base, ignore_errors=True)
         primary.psql("postgres", f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
 
 
 def _password(primary: PostgresCluster) -> None:
+    """The demo's passwords in a hash the server's production hashers read (few iterations: only the format
+    matters here)."""
     from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
     encoded = PBKDF2PasswordHasher().encode(DEMO_PASSWORD, "replicasalt1", iterations=1000)
@@ -137,9 +138,8 @@ def _read_your_writes(primary, replica, web) -> None:
     assert paid(payer) == before
     assert replica_sessions(replica) >= 1, "the reads went to the primary"
 
-    caught_up(primary, replica)
+    probed = caught_up(primary, replica)
     replica.psql("postgres", "SELECT pg_wal_replay_pause()")
-    paused_at = time.monotonic()
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
     status, _h, body, _ = payer.request(
         "/api/v1/payments/",
@@ -148,12 +148,13 @@ def _read_your_writes(primary, replica, web) -> None:
     )
     assert status == 201, (status, body[:300])
     assert paid(payer) == before + Decimal("12.34")  # its writer reads it at once: pinned to the primary
-    assert paid(auditor) == before  # another reader's read went to the paused replica
-    assert time.monotonic() - paused_at < MAX_LAG, "too slow to see the replica's stale answer"
+    seen, elapsed = paid(auditor), time.monotonic() - probed
+    assert elapsed < MAX_LAG, f"{elapsed:.1f} s: too slow to catch the replica within its lag bound"
+    assert seen == before  # another reader's read went to the paused replica
 
     # Lagging beyond the bound, the replica answers nobody: the primary does.
     wait_for(lambda: paid(auditor) == before + Decimal("12.34"), timeout=MAX_LAG + 5, what="the lag bound")
-    assert time.monotonic() - paused_at >= MAX_LAG - 0.5
+    assert time.monotonic() - probed >= MAX_LAG  # not before: the lag is measured from the probe's commit
     replica.psql("postgres", "SELECT pg_wal_replay_resume()")
     caught_up(primary, replica)
     assert paid(auditor) == before + Decimal("12.34")
@@ -165,7 +166,7 @@ def _replica_lost_under_load(primary, replica, web, capsys) -> None:
         "SELECT v.district_id, i.id FROM catalog_catalogueitem i JOIN catalog_catalogueversion v "
         "ON v.id = i.version_id WHERE v.state = 'published' ORDER BY i.id LIMIT 1",
     ).split("|")
-    community = primary.psql(DATABASE, f"SELECT id FROM catalog_unit WHERE kind = 'community' ORDER BY id LIMIT 1")
+    community = primary.psql(DATABASE, "SELECT id FROM catalog_unit WHERE kind = 'community' ORDER BY id LIMIT 1")
     title = primary.psql(DATABASE, f"SELECT title FROM catalog_catalogueitem WHERE id = {item}")
     public, auditor = Browser(web.base), Browser(web.base)
     auditor.login("shenji", DEMO_PASSWORD)
@@ -200,23 +201,27 @@ def _replica_lost_under_load(primary, replica, web, capsys) -> None:
         try:
             locker.cursor().execute("LOCK TABLE catalog_catalogueitem IN ACCESS EXCLUSIVE MODE")
             wait_for(
-                lambda: replica.psql(
-                    DATABASE,
-                    "SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' "
-                    "AND relation = 'catalog_catalogueitem'::regclass",
-                )
-                != "0",
+                lambda: (
+                    replica.psql(
+                        DATABASE,
+                        "SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' "
+                        "AND relation = 'catalog_catalogueitem'::regclass",
+                    )
+                    != "0"
+                ),
                 timeout=10,
                 what="the lock to reach the replica",
             )
             reader = threading.Thread(target=held_read)
             reader.start()
             wait_for(
-                lambda: replica.psql(
-                    "postgres",
-                    f"SELECT count(*) FROM pg_stat_activity WHERE datname = '{DATABASE}' AND wait_event_type = 'Lock'",
-                )
-                != "0",
+                lambda: (
+                    replica.psql(
+                        "postgres",
+                        f"SELECT count(*) FROM pg_stat_activity WHERE datname = '{DATABASE}' AND wait_event_type = 'Lock'",
+                    )
+                    != "0"
+                ),
                 timeout=10,
                 what="a read held in the middle of a query on the replica",
             )
