@@ -218,7 +218,8 @@ def _replica_lost_under_load(primary, replica, web, capsys) -> None:
                 lambda: (
                     replica.psql(
                         "postgres",
-                        f"SELECT count(*) FROM pg_stat_activity WHERE datname = '{DATABASE}' AND wait_event_type = 'Lock'",
+                        "SELECT count(*) FROM pg_stat_activity "
+                        f"WHERE datname = '{DATABASE}' AND wait_event_type = 'Lock'",
                     )
                     != "0"
                 ),
