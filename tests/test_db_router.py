@@ -146,3 +146,11 @@ def test_a_check_answer_computed_just_after_a_write_reads_the_primary_even_when_
         answers._computed_after("c" * 32, compute)  # a generation from before replicas: no time in it
     answers._computed_after(just_moved, compute)  # no replica: nothing to avoid
     assert seen == [(DEFAULT_DB_ALIAS, True), (REPLICA, False), (REPLICA, False), (DEFAULT_DB_ALIAS, False)]
+
+
+def test_a_streamed_answer_reads_its_rows_where_its_view_did_and_only_while_it_is_sent():
+    rows = (router.db_for_read(CatalogueItem) for _ in range(3))  # evaluated as the answer is sent
+    sent = db_router._streamed(db_router.Reading(REPLICA, REPLICA), rows)
+    assert router.db_for_read(CatalogueItem) == DEFAULT_DB_ALIAS
+    assert list(sent) == [REPLICA] * 3
+    assert router.db_for_read(CatalogueItem) == DEFAULT_DB_ALIAS
