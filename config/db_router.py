@@ -1,7 +1,9 @@
 """Read replicas, the Django way: a database router and the middleware that decides, per request, where reads go.
 
 Only these reads may be answered by a replica (settings.DATABASE_REPLICAS, from DATABASE_REPLICA_URLS):
-- a GET or HEAD request whose path is one of DATABASE_REPLICA_PATHS (public pages, the check, search, reports);
+- a GET or HEAD request whose path is one of DATABASE_REPLICA_PATHS (public pages, the check, search, reports),
+  and there its view's reads only: who is asking (the session, the user and their unit, read by the middleware)
+  is read on the primary, so that a deactivated user or a revoked token is refused at once;
 - from a browser or client that has written nothing for DATABASE_REPLICA_PIN_SECONDS: every unsafe request sets a
   signed cookie that keeps its sender's reads on the primary that long (read-your-writes; the pin lasts at least
   the lag bound plus the lag check's period, after which any replica in use has the write);
@@ -241,8 +243,9 @@ def _replica_failed(reading: Reading | None) -> bool:
 
 
 class ReplicaReadsMiddleware:
-    """Chooses where the request reads, pins a writer to the primary, and answers again from the primary a read
-    that a replica failed in the middle of. Before anything that reads the database (the session, the user)."""
+    """Chooses where the request's view reads, pins a writer to the primary, and answers again from the primary a
+    read that a replica failed in the middle of. Early in MIDDLEWARE: a request it answers again passes through
+    the middleware after it once more."""
 
     def __init__(self, get_response):
         self.get_response = get_response
