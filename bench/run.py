@@ -484,7 +484,28 @@ def report(r: dict, *, duration: int, connections: int) -> str:
         "|---|---|---|---|",
     ]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in ratios(r)]
+    if r.get("replica"):
+        from bench.replica import table
+
+        title = "Queries on the primary per read request, without a read replica and with one (`bench/replica.py`):"
+        lines += ["", title, ""]
+        lines.append(table(r["replica"]).rstrip())
     return "\n".join(lines) + "\n"
+
+
+def replica_queries(scale: str) -> dict:
+    """bench/replica.py in a process of its own: it needs a replica in its settings, which this one has not."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.replica", "--json", "--database-url", database_url(scale)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:  # the other figures are kept: this one is reported missing
+        print(f"bench.replica failed:\n{done.stderr[-2000:]}", file=sys.stderr)
+        return {}
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main():
@@ -502,6 +523,7 @@ def main():
     server = start_server(args.scale)
     try:
         results = measure(args.scale, duration=args.duration, connections=args.connections)
+        results["replica"] = replica_queries(args.scale)
     finally:
         server.terminate()
         server.wait(timeout=20)

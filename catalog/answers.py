@@ -7,6 +7,10 @@ generation that every committed write to those models moves on (each app names i
 `invalidate_check_on`), so a stale answer is never served. The generation moves after the commit, not before:
 a reader that computed an answer from the old data can only store it under the old generation.
 
+With read replicas (config/db_router.py) a replica may not yet have the write that moved the generation on: an
+answer computed there within the replicas' lag bound of a move is computed on the primary instead (in a
+transaction, which always reads the primary), so the new generation never holds an old answer.
+
 The cache only saves work: when it cannot be reached (Redis down), every answer is computed, and the log says so.
 """
 
@@ -15,8 +19,9 @@ import logging
 import time
 from uuid import uuid4
 
+from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, router, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.translation import get_language
 
@@ -61,7 +66,7 @@ def check_answer(*, community_id: int, on, q: str, item_id: int | None, compute)
     else:
         generation = _cache("get", GENERATION)
     if generation is None:
-        _cache("add", GENERATION, uuid4().hex, None)
+        _cache("add", GENERATION, _new_generation(), None)
         generation = _cache("get", GENERATION)
         if generation is None:  # no cache to keep answers in
             return compute()
@@ -69,9 +74,35 @@ def check_answer(*, community_id: int, on, q: str, item_id: int | None, compute)
     answer = _cache("get", key) if generation != _seen else None
     _seen = generation
     if answer is None:
-        answer = compute()
+        answer = _computed_after(generation, compute)
         _cache("set", key, answer, CHECK_TTL)
     return answer
+
+
+# Web servers' clocks agree within this (NTP); the generation carries the time of the host that moved it.
+CLOCK_SKEW_SECONDS = 1.0
+
+
+def _new_generation() -> str:
+    return f"{uuid4().hex}@{time.time():.3f}"  # when it moved, for _computed_after
+
+
+def _computed_after(generation: str, compute):
+    """`compute()`, on the primary if a replica answering this request might not have the write that moved the
+    generation on: a replica in use lags at most the bound, as measured at most a check period ago."""
+    if "@" not in generation:
+        return compute()
+    window = (
+        settings.DATABASE_REPLICA_MAX_LAG_SECONDS + settings.DATABASE_REPLICA_LAG_CHECK_SECONDS + CLOCK_SKEW_SECONDS
+    )
+    moved_at = float(generation.rpartition("@")[2])
+    if time.time() - moved_at < window:
+        from .models import CatalogueVersion
+
+        if router.db_for_read(CatalogueVersion) != DEFAULT_DB_ALIAS:
+            with transaction.atomic():
+                return compute()
+    return compute()
 
 
 _seen: str | None = None  # the generation this process saw last
@@ -107,7 +138,7 @@ def _move_on() -> None:
     global _pending, _failed_at
     if _pending and time.monotonic() - _failed_at < 5:
         return  # the cache was unreachable a moment ago: do not make every write of a burst wait for it
-    _pending = _cache("set", GENERATION, uuid4().hex, None, default=False) is False
+    _pending = _cache("set", GENERATION, _new_generation(), None, default=False) is False
     _failed_at = time.monotonic() if _pending else 0.0
 
 

@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the database: where this request's reads go (the primary unless it is a public read).
+    "config.db_router.ReplicaReadsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "catalog.language.ChosenLanguageMiddleware",  # 简体中文 unless English was chosen
     "django.middleware.common.CommonMiddleware",
@@ -126,6 +128,40 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # BEGIN IMMEDIATE: a transaction takes the write lock when it starts, so two writers queue instead of
     # failing on a lock upgrade; this gives select_for_update's serialisation on SQLite too.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+
+# --- Read replicas: PostgreSQL streaming replicas that take the public reads (config/db_router.py) ------------
+# DATABASE_REPLICA_URLS names them, comma-separated. The reads of public pages, the check, search and reports go
+# to one whose lag is within DATABASE_REPLICA_MAX_LAG_SECONDS; everything else (writes, the writer's own reads for
+# DATABASE_REPLICA_PIN_SECONDS after a write, work pages, transactions, Celery, commands) stays on the primary.
+# In tests a replica is a mirror of the default database: the suite never needs a replica to exist.
+DATABASE_REPLICAS = []
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    _alias = f"replica_{_number}"
+    DATABASES[_alias] = dj_database_url.parse(
+        _url, conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "600")), conn_health_checks=True
+    )
+    # A replica that does not answer costs a request at most this long before the primary answers it.
+    DATABASES[_alias]["OPTIONS"] = {
+        "connect_timeout": int(os.environ.get("DATABASE_REPLICA_CONNECT_TIMEOUT", "1")),
+        **DATABASES[_alias].get("OPTIONS", {}),
+    }
+    DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
+    DATABASE_REPLICAS.append(_alias)
+DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
+DATABASE_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("DATABASE_REPLICA_MAX_LAG_SECONDS", "2"))
+# Raised to at least the lag bound plus the lag check's period: after that a replica has the writer's writes.
+DATABASE_REPLICA_PIN_SECONDS = float(os.environ.get("DATABASE_REPLICA_PIN_SECONDS", "5"))
+DATABASE_REPLICA_LAG_CHECK_SECONDS = float(os.environ.get("DATABASE_REPLICA_LAG_CHECK_SECONDS", "0.5"))
+DATABASE_REPLICA_RETRY_SECONDS = float(os.environ.get("DATABASE_REPLICA_RETRY_SECONDS", "5"))  # after a failure
+# The requests whose reads a replica may answer (GET and HEAD only): public pages, the check, search, reports.
+DATABASE_REPLICA_PATHS = [
+    r"^/$",
+    r"^/org/",
+    r"^/catalogue/(?!\d+/(draft|demands)/)",  # not the draft being edited, nor the queue of demands to sort
+    r"^/check/",
+    r"^/funding/(report|unfunded)/",
+    r"^/api/v1/(check|items|versions|cities|districts|streets|communities|departments|funding-report|unfunded)/",
+]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "catalog.User"

@@ -33,9 +33,15 @@ def test_docker_compose_file_is_valid_and_production_shaped():
     )
     assert result.returncode == 0, result.stderr
     services = yaml.safe_load(result.stdout)["services"]
-    assert set(services) == {"db", "redis", "web", "worker", "beat"}
-    for name in ("db", "redis", "web", "worker"):
+    assert set(services) == {"db", "redis", "web", "worker", "beat", "replica"}
+    for name in ("db", "redis", "web", "worker", "replica"):
         assert "healthcheck" in services[name], name
+    # The read replica is optional: only `docker-compose --profile replica up` starts it, and it streams from db.
+    assert {name for name, service in services.items() if service.get("profiles")} == {"replica"}
+    assert services["replica"]["profiles"] == ["replica"]
+    assert "pg_basebackup -h db" in services["replica"]["command"][0]
+    assert any("allow-replication.sh" in str(volume) for volume in services["db"]["volumes"])
+    assert (ROOT / "deploy" / "postgres" / "allow-replication.sh").exists()
     assert services["web"]["environment"]["REDIS_URL"] == "redis://redis:6379/0"
 
 
