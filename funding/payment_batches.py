@@ -159,10 +159,17 @@ def _check_lines(lines: list[PaymentLine], instalments: dict[int, Instalment]) -
 
 
 def payments_record_batch(
-    *, actor: User, payer: Unit, lines: list[PaymentLine], today: date | None = None, dry_run: bool = False
+    *,
+    actor: User,
+    payer: Unit,
+    lines: list[PaymentLine],
+    today: date | None = None,
+    dry_run: bool = False,
+    contract=None,
 ) -> BatchOutcome:
     """Record every line, or none: BatchRejected lists each line's problems and nothing is saved. On a dry run
-    everything is tried and rolled back, so the outcome says what recording would do now."""
+    everything is tried and rolled back, so the outcome says what recording would do now. The lines pay the
+    payer's instalments (of `contract` only, when given)."""
     if not (actor.is_authenticated and (actor.role == "admin" or actor.unit_id == payer.pk)):
         raise PermissionDenied(_("Only the paying unit records its payments."))
     if not lines:
@@ -170,10 +177,10 @@ def payments_record_batch(
     if len(lines) > MAX_LINES:
         raise ValidationError(_("At most %(n)s payments can be recorded at once.") % {"n": f"{MAX_LINES:,}"})
     ids = {line.instalment_id for line in lines if line.instalment_id}
-    instalments = {
-        i.pk: i
-        for i in Instalment.objects.filter(pk__in=ids, contract__payer=payer).select_related("contract", "community")
-    }
+    found = Instalment.objects.filter(pk__in=ids, contract__payer=payer).select_related("contract", "community")
+    if contract is not None:
+        found = found.filter(contract=contract)
+    instalments = {i.pk: i for i in found}
     errors = _check_lines(lines, instalments)
     if errors:
         raise BatchRejected(errors)

@@ -94,6 +94,15 @@ def can_import(user: User, payer=None) -> bool:
     )
 
 
+def imports_visible_to(user: User):
+    """A paying unit's staff see its imports; an administrator every one."""
+    if user.is_authenticated and user.role == Role.ADMIN:
+        return PaymentImport.objects.all()
+    if can_import(user):
+        return PaymentImport.objects.filter(payer_id=user.unit_id)
+    return PaymentImport.objects.none()
+
+
 def _sequence(text: str) -> int | None:
     """期次 as written: 1 · １ · 第1期 · 第一期 · 一 · 1.0 (a number cell)."""
     folded = normalise(text).replace(" ", "").removeprefix("第").removesuffix("期")

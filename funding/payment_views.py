@@ -22,7 +22,7 @@ from catalog.transitions import StateConflict
 
 from . import payment_imports, selectors, services
 from .choices import PaymentImportState
-from .models import Contract, PaymentImport
+from .models import Contract
 from .payment_batches import BatchRejected, LineError, PaymentLine, due_rows, payments_record_batch, where_of
 from .states import PAYABLE
 
@@ -117,7 +117,11 @@ def contract_payments(request, pk: int):
         elif not errors:
             try:
                 outcome = payments_record_batch(
-                    actor=request.user, payer=contract.payer, lines=lines, dry_run=not confirmed(request)
+                    actor=request.user,
+                    payer=contract.payer,
+                    lines=lines,
+                    dry_run=not confirmed(request),
+                    contract=contract,
                 )
             except BatchRejected as exc:
                 errors = exc.errors
@@ -171,14 +175,6 @@ def contract_payments(request, pk: int):
 # --- A sheet of vouchers -----------------------------------------------------------------------------------
 
 
-def _imports_of(user):
-    if user.role == "admin":
-        return PaymentImport.objects.all()
-    if payment_imports.can_import(user):
-        return PaymentImport.objects.filter(payer_id=user.unit_id)
-    return PaymentImport.objects.none()
-
-
 def _errors_page(request, *, errors, filename, record, status=400):
     return render(
         request,
@@ -205,7 +201,7 @@ def payment_import(request):
         except io.ImportRejected as exc:
             return _errors_page(request, errors=exc.errors, filename=upload.name, record=getattr(exc, "record", None))
         return redirect("payment-import-detail", pk=record.pk)
-    recent = _imports_of(request.user).select_related("created_by", "decided_by")[:20]
+    recent = payment_imports.imports_visible_to(request.user).select_related("created_by", "decided_by")[:20]
     return render(request, "funding/payment_import.html", {"form": form, "recent": recent})
 
 
@@ -229,7 +225,8 @@ def payment_import_template(request):
 @login_required
 def payment_import_detail(request, pk: int):
     """The proposal: every payment the sheet would record, the total, and the decision (asked once, here)."""
-    record = get_object_or_404(_imports_of(request.user).select_related("payer", "created_by", "decided_by"), pk=pk)
+    visible = payment_imports.imports_visible_to(request.user)
+    record = get_object_or_404(visible.select_related("payer", "created_by", "decided_by"), pk=pk)
     if record.state == PaymentImportState.REFUSED:
         errors = [io.RowError(*e) for e in record.errors]
         return _errors_page(request, errors=errors, filename=record.filename, record=record, status=200)
@@ -280,7 +277,7 @@ def payment_import_detail(request, pk: int):
 @require_safe
 def payment_import_errors(request, pk: int):
     """The uploaded file with each wrong cell highlighted and a comment saying what is wrong."""
-    record = get_object_or_404(_imports_of(request.user), pk=pk)
+    record = get_object_or_404(payment_imports.imports_visible_to(request.user), pk=pk)
     if record.state != PaymentImportState.REFUSED or not record.upload:
         raise Http404(_("This import has no errors to mark."))
     response = HttpResponse(payment_imports.error_workbook(record), content_type=XLSX)

@@ -120,7 +120,9 @@ def test_a_sheet_is_proposed_confirmed_and_recorded_once(bumen, contract):
     page = bumen.get(f"/funding/payments/imports/{record.pk}/")
     assert page.context["count"] == 2 and page.context["total"] == "1,200.00"
     done = bumen.post(f"/funding/payments/imports/{record.pk}/", {"action": "apply", "confirm": "yes"}, follow=True)
-    assert [str(m) for m in done.context["messages"]] == ["“付款凭证.xlsx” is recorded: 2 payments, 1,200.00 yuan in all."]
+    assert [str(m) for m in done.context["messages"]] == [
+        "“付款凭证.xlsx” is recorded: 2 payments, 1,200.00 yuan in all."
+    ]
     assert Payment.objects.count() == 2
     again = bumen.post(f"/funding/payments/imports/{record.pk}/", {"action": "apply", "confirm": "yes"})
     assert again.status_code == 409 and Payment.objects.count() == 2
@@ -172,7 +174,7 @@ def test_the_template_has_the_columns_and_the_units_instalments_due(bumen, contr
 
 
 def test_a_csv_in_gbk_with_other_headers_reads_the_same(bumen, contract):
-    text = "协议编号,收款社区,期数,凭证编号,支付日期,付款金额\nWJ-2026-001,牛沙路社区,1,记-9,2026-04-02,\"600.00\"\n"
+    text = '协议编号,收款社区,期数,凭证编号,支付日期,付款金额\nWJ-2026-001,牛沙路社区,1,记-9,2026-04-02,"600.00"\n'
     response = _upload(bumen, text.encode("gb18030"), "凭证.csv")
     assert response.status_code == 302
     assert PaymentImport.objects.get().lines[0]["voucher"] == "记-9"
