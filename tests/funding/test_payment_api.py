@@ -50,7 +50,7 @@ def test_a_refused_line_is_named_and_records_nothing(api, contract):
     response = api.post(f"/api/v1/contracts/{contract.pk}/payments/", body, format="json")
     assert response.status_code == 400
     (error,) = response.json()["errors"]
-    assert (error["index"], error["field"], error["where"]) == (1, "amount", "五福桥社区 · 第1期")
+    assert (error["index"], error["field"], error["where"]) == (1, "amount", "牛沙路社区 · 第1期")
     assert not Payment.objects.exists()
 
 
