@@ -219,10 +219,10 @@ def _save(record: PaymentImport, data: bytes) -> PaymentImport:
     return record
 
 
-def _refuse(*, payer, actor, filename, sheet, errors, digest) -> ImportRejected:
+def _refuse(*, payer, actor, filename, sheet, errors, digest, keep=True) -> ImportRejected:
     exc = ImportRejected(errors, sheet)
     exc.record = None
-    if sheet is not None:
+    if sheet is not None and keep:
         exc.record = _save(
             PaymentImport(
                 payer=payer,
@@ -257,10 +257,13 @@ def _already_applied_message(earlier: PaymentImport) -> str:
     }
 
 
-def import_propose(*, actor: User, upload, filename: str, today: date | None = None) -> PaymentImport:
+def import_propose(
+    *, actor: User, upload, filename: str, today: date | None = None, keep_refused: bool = True
+) -> PaymentImport:
     """Read a sheet of vouchers and check, by a dry run, that every row can be recorded; nothing is recorded.
-    Raises ImportRejected (with `.record`, a refused import whose file can be returned marked, when the file
-    could be read as a table) listing every problem with its row and column."""
+    Raises ImportRejected listing every problem with its row and column; with `.record`, a refused import whose
+    file can be returned marked, when the file could be read as a table and `keep_refused` (the page keeps it
+    for the marked file; the API answers the errors alone)."""
     if not can_import(actor):
         raise PermissionDenied(_("Only a paying unit's staff import its payments."))
     payer = actor.unit
@@ -272,7 +275,13 @@ def import_propose(*, actor: User, upload, filename: str, today: date | None = N
         sheet = io.read_table(bytes_io.BytesIO(data), filename, LAYOUT)
     except ImportRejected as exc:
         raise _refuse(
-            payer=payer, actor=actor, filename=filename, sheet=exc.sheet, errors=exc.errors, digest=digest
+            payer=payer,
+            actor=actor,
+            filename=filename,
+            sheet=exc.sheet,
+            errors=exc.errors,
+            digest=digest,
+            keep=keep_refused,
         ) from None
     if earlier := _applied_before(payer, digest):
         raise _refuse(
@@ -290,7 +299,9 @@ def import_propose(*, actor: User, upload, filename: str, today: date | None = N
         except BatchRejected as exc:
             errors = _row_errors(exc)
     if errors:
-        raise _refuse(payer=payer, actor=actor, filename=filename, sheet=sheet, errors=errors, digest=digest)
+        raise _refuse(
+            payer=payer, actor=actor, filename=filename, sheet=sheet, errors=errors, digest=digest, keep=keep_refused
+        )
     record = PaymentImport(
         payer=payer,
         filename=filename[:255],

@@ -199,7 +199,9 @@ def payment_import(request):
         try:
             record = payment_imports.import_propose(actor=request.user, upload=upload, filename=upload.name)
         except io.ImportRejected as exc:
-            return _errors_page(request, errors=exc.errors, filename=upload.name, record=getattr(exc, "record", None))
+            if exc.record is not None:  # kept with its errors: its page lists them and offers the marked file
+                return redirect("payment-import-detail", pk=exc.record.pk)
+            return _errors_page(request, errors=exc.errors, filename=upload.name, record=None)
         return redirect("payment-import-detail", pk=record.pk)
     recent = payment_imports.imports_visible_to(request.user).select_related("created_by", "decided_by")[:20]
     return render(request, "funding/payment_import.html", {"form": form, "recent": recent})

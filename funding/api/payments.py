@@ -206,7 +206,11 @@ class PaymentImportViewSet(
         upload = params.validated_data["file"]
         try:
             record = call_service(
-                payment_imports.import_propose, actor=request.user, upload=upload, filename=upload.name
+                payment_imports.import_propose,
+                actor=request.user,
+                upload=upload,
+                filename=upload.name,
+                keep_refused=False,
             )
         except ImportRejected as exc:
             return Response(_import_errors(exc), status=status.HTTP_400_BAD_REQUEST)
