@@ -3,6 +3,8 @@
 Thin adapters: they read the form or the file, call funding.payment_batches / funding.payment_imports, ask
 first (catalog.confirmation) and then say exactly what was recorded."""
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -149,6 +151,7 @@ def contract_payments(request, pk: int):
         {
             "instalment": i,
             "overdue": i.due_on < timezone.localdate(),
+            "outstanding": _("%(amount)s yuan") % {"amount": _fen(i.outstanding)},
             "errors": by_row.get(where_of(i), {}),
             "voucher": request.POST.get(f"voucher_{i.pk}", ""),
             "amount": request.POST.get(f"amount_{i.pk}", i.outstanding),
@@ -203,7 +206,9 @@ def payment_import(request):
                 return redirect("payment-import-detail", pk=exc.record.pk)
             return _errors_page(request, errors=exc.errors, filename=upload.name, record=None)
         return redirect("payment-import-detail", pk=record.pk)
-    recent = payment_imports.imports_visible_to(request.user).select_related("created_by", "decided_by")[:20]
+    recent = list(payment_imports.imports_visible_to(request.user).select_related("created_by", "decided_by")[:20])
+    for record in recent:
+        record.total_text = _fen(record.total)
     return render(request, "funding/payment_import.html", {"form": form, "recent": recent})
 
 
@@ -255,7 +260,7 @@ def payment_import_detail(request, pk: int):
             error = _("Nothing was recorded: the payments no longer fit the contracts as they are now.")
             errors = exc.errors
         record.refresh_from_db()
-    lines = record.lines
+    lines = [{**line, "amount_text": _fen(Decimal(line["amount"]))} for line in record.lines]
     return render(
         request,
         "funding/payment_import_detail.html",
