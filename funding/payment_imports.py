@@ -298,6 +298,9 @@ def import_propose(
             outcome = payments_record_batch(actor=actor, payer=payer, lines=lines, today=today, dry_run=True)
         except BatchRejected as exc:
             errors = _row_errors(exc)
+        else:
+            if not outcome.recorded:  # a file saved again, or retyped: its vouchers are all recorded already
+                errors = [RowError(0, "", _("Every voucher of this file is already recorded; nothing would be added."))]
     if errors:
         raise _refuse(
             payer=payer, actor=actor, filename=filename, sheet=sheet, errors=errors, digest=digest, keep=keep_refused

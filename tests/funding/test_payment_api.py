@@ -83,6 +83,9 @@ def test_a_sheet_through_the_api_is_applied_once(api, contract):
         "/api/v1/payment-imports/", {"file": SimpleUploadedFile("又.csv", text.encode())}, format="multipart"
     )
     assert again.status_code == 400 and again.json()["errors"][0]["row"] == 0
+    resaved = SimpleUploadedFile("另存.csv", text.replace("Ｖ１", "v 1").encode("gb18030"))  # other bytes, same voucher
+    refused = api.post("/api/v1/payment-imports/", {"file": resaved}, format="multipart")
+    assert refused.status_code == 400 and refused.json()["errors"][0]["row"] == 0
     assert Payment.objects.get().amount == Decimal("600.00")
 
 
