@@ -18,10 +18,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from xml.etree.ElementTree import iterparse
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -200,8 +202,43 @@ class Sheet:
     data: bytes = b""
 
 
-def read_table(upload, filename: str) -> Sheet:
-    """Every non-empty row below the header of a CSV or XLSX file, with the fields of its columns."""
+@dataclass(frozen=True)
+class Layout:
+    """What a kind of sheet holds: its columns (field, Chinese header, English header), the other ways people
+    head them, and the fields without which a row means nothing. The catalogue's is CATALOGUE; other imports
+    (funding's payment vouchers) read their own sheets with the same tolerance."""
+
+    columns: tuple
+    synonyms: dict
+    required: tuple
+    required_message: object  # a (lazy) translated text
+
+    def header_of(self, field: str) -> str:
+        return next(zh for f, zh, _en in self.columns if f == field)
+
+    @cached_property
+    def _by_header(self) -> dict:
+        return {
+            comparison_key(name): field
+            for field, zh, en in self.columns
+            for name in (zh, en, field, *self.synonyms.get(field, ()))
+        }
+
+    def field_of(self, text: str) -> str | None:
+        return self._by_header.get(comparison_key(text).lstrip("*"))
+
+
+CATALOGUE = Layout(
+    columns=tuple(COLUMNS),
+    synonyms=HEADER_SYNONYMS,
+    required=("title", "list"),
+    required_message=gettext_lazy("The columns “事项名称” (title) and “清单” (list) are required."),
+)
+
+
+def read_table(upload, filename: str, layout: Layout = CATALOGUE) -> Sheet:
+    """Every non-empty row below the header of a CSV or XLSX file, with the fields of its columns (the
+    catalogue's, or those of another `layout`)."""
     data = upload.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise ImportRejected([RowError(0, "", _("The file is larger than 5 MB."))])
@@ -214,13 +251,13 @@ def read_table(upload, filename: str) -> Sheet:
         raise ImportRejected([RowError(0, "", _("Upload an .xlsx or .csv file (the template has the columns)."))])
     if not any(any(_text(v) for v in row) for row in table):
         raise ImportRejected([RowError(0, "", _("The file is empty."))])
-    index, header = _find_header(table)
+    index, header = _find_header(table, layout)
     header_number = index + 1
     sheet = Sheet(rows=[], fields=[], header_row=header_number, kind=kind, data=data)
     fields, errors, previous = [], [], None
     for column, name in enumerate(header, start=1):
         text = _text(name)
-        field = _header_field(text)
+        field = layout.field_of(text)
         if text and text == previous:  # a header cell merged across columns: read once
             fields.append(None)
             continue
@@ -231,15 +268,17 @@ def read_table(upload, filename: str) -> Sheet:
             errors.append(RowError(header_number, text, _("Unknown column; use the headers of the template.")))
         if field and field in fields:
             errors.append(
-                RowError(header_number, text, _("A second column for “%(field)s”.") % {"field": header_of(field)})
+                RowError(
+                    header_number, text, _("A second column for “%(field)s”.") % {"field": layout.header_of(field)}
+                )
             )
             field = None
         if field:
-            sheet.columns.setdefault(header_of(field), column)
+            sheet.columns.setdefault(layout.header_of(field), column)
         fields.append(field)
     sheet.fields = [f for f in fields if f]
-    if "title" not in fields or "list" not in fields:
-        errors.append(RowError(header_number, "", _("The columns “事项名称” (title) and “清单” (list) are required.")))
+    if any(required not in fields for required in layout.required):
+        errors.append(RowError(header_number, "", str(layout.required_message)))
     body = table[index + 1 :]
     if len(body) > MAX_ROWS:
         errors.append(
@@ -273,16 +312,16 @@ def _cell_text(value) -> str:
 
 
 def _header_field(text: str) -> str | None:
-    key = comparison_key(text).lstrip("*")
-    return HEADER_TO_FIELD.get(key)
+    return CATALOGUE.field_of(text)
 
 
-def _find_header(table: list[list]) -> tuple[int, list]:
+def _find_header(table: list[list], layout: Layout = None) -> tuple[int, list]:
     """The header: of the first rows, the one naming most known columns; a header of two rows (a merged
     parent such as 依据 over 文件/文号/条款) is read as one, the child's name first, then parent + child."""
+    field_of = (layout or CATALOGUE).field_of
     best, best_score = 0, -1
     for index, row in enumerate(table[:HEADER_SEARCH_ROWS]):
-        score = len({_header_field(_text(value)) for value in row} - {None})
+        score = len({field_of(_text(value)) for value in row} - {None})
         if score > best_score:
             best, best_score = index, score
     header = list(table[best])
@@ -290,11 +329,11 @@ def _find_header(table: list[list]) -> tuple[int, list]:
         parent = table[best - 1]
         for column, value in enumerate(header):
             above = _text(parent[column]) if column < len(parent) else ""
-            if _header_field(_text(value)) or not above:
+            if field_of(_text(value)) or not above:
                 continue
-            if not _text(value) and _header_field(above):
+            if not _text(value) and field_of(above):
                 header[column] = above  # a header cell merged down over two rows
-            elif _header_field(above + _text(value)):
+            elif field_of(above + _text(value)):
                 header[column] = above + _text(value)
     return best, header
 
@@ -448,6 +487,27 @@ def parse_amount(text: str) -> Decimal | None:
     if match.group(2):
         amount *= 10_000
     return amount
+
+
+_DATE = re.compile(r"^(\d{4})(?:[-/.年](\d{1,2})[-/.月](\d{1,2})日?|(\d{2})(\d{2}))(?:[ T]00:00(?::00)?)?$")
+
+
+def parse_date(text: str) -> date | None:
+    """A day from 2026-03-31 · 2026/3/31 · 2026.3.31 · 2026年3月31日 · 20260331 · ２０２６－０３－３１ · a date
+    cell (read as 2026-03-31 00:00:00); None if it is not one real day."""
+    if _foreign_digits(text):
+        return None
+    match = _DATE.match(unicodedata.normalize("NFKC", text).replace(" ", " ").strip().translate(_DATE_DASHES))
+    if not match:
+        return None
+    year, month, day = match.group(1), match.group(2) or match.group(4), match.group(3) or match.group(5)
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+_DATE_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2212\uff0d"), "-")
 
 
 def parse_count(text: str) -> int | None:

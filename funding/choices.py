@@ -21,3 +21,10 @@ class ExportKind(models.TextChoices):
     XLSX = "xlsx", "XLSX"
     PDF = "pdf", "PDF"
     OCDS = "ocds", _("OCDS JSON")
+
+
+class PaymentImportState(models.TextChoices):
+    PROPOSED = "proposed", _("Waiting for confirmation")
+    APPLIED = "applied", _("Recorded")
+    CANCELLED = "cancelled", _("Cancelled")
+    REFUSED = "refused", _("Refused")

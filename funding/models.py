@@ -14,7 +14,7 @@ from catalog.choices import UnitKind
 from catalog.models import Unit
 from catalog.text import comparison_key
 
-from .choices import ContractState, ExportKind, PaymentState
+from .choices import ContractState, ExportKind, PaymentImportState, PaymentState
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -222,3 +222,52 @@ class FundingSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.district} {self.month:%Y-%m}"
+
+
+class PaymentImport(models.Model):
+    """A sheet of payment vouchers: the lines it would record (`lines`, checked by a dry run) or what is wrong
+    with it (`errors`), and the decision. A file is recorded once: `digest` is its content's SHA-256, and the
+    database holds one applied import per paying unit and digest."""
+
+    payer = models.ForeignKey(Unit, verbose_name=_("paying unit"), on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(
+        _("state"), max_length=16, choices=PaymentImportState.choices, default=PaymentImportState.PROPOSED
+    )
+    filename = models.CharField(_("file name"), max_length=255)
+    kind = models.CharField(_("file kind"), max_length=8)  # xlsx or csv
+    digest = models.CharField(_("file digest (SHA-256)"), max_length=64)
+    upload = models.FileField(_("the uploaded file"), upload_to="payment-imports/%Y/%m/", blank=True)
+    columns = models.JSONField(_("column positions"), default=dict, blank=True)
+    lines = models.JSONField(_("payments as read"), default=list, blank=True)
+    errors = models.JSONField(_("problems found"), default=list, blank=True)
+    count = models.PositiveIntegerField(_("payments recorded"), default=0)
+    total = models.DecimalField(_("total (yuan)"), **MONEY, default=Decimal("0"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payment import")
+        verbose_name_plural = _("payment imports")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payer", "digest"],
+                condition=Q(state=PaymentImportState.APPLIED),
+                name="payment_file_applied_once_per_payer",
+            )
+        ]
+        indexes = [models.Index(fields=["payer", "state"])]
+
+    def __str__(self):
+        return f"{self.filename} ({self.get_state_display()})"

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
 from tests.routes import named_routes
+from tests.test_page_budgets import _payment_import
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +47,8 @@ BUDGETS = {
     "contract-ocds": (12, "contract"),  # records the export (and, on SQLite, its audit entry)
     "payment-list": (3, None),
     "payment-detail": (3, "payment"),
+    "payment-import-list": (3, None),
+    "payment-import-detail": (3, "payment_import"),
     "unfunded": (7, None),  # + the communities each assistance item applies to
     "funding-report": (5, None),  # what fell due, what was paid towards it, what was paid in the period
     "trail": (18, None),  # + the people, and each kind of object the entries name, once
@@ -62,6 +65,9 @@ WRITE_ACTIONS = {
     "contract-amend",
     "contract-terminate",
     "payment-reverse",
+    "contract-payments",
+    "payment-import-apply",
+    "payment-import-cancel",
     "version-publish",
     "version-import-sheet",
     "import-apply",
@@ -106,6 +112,7 @@ def test_every_endpoint_stays_within_its_budget(client, world):
         "contract": Contract.objects.first(),
         "payment": Payment.objects.first(),
         "import": proposal,
+        "payment_import": _payment_import(world),
     }
     queries = {"check": f"?community={community.pk}&q=协税", "items": f"?district={jinjiang.pk}&q=协助"}
     client.force_login(world.user("admin"))

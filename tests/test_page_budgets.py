@@ -59,6 +59,9 @@ BUDGETS = {
     "contracts": (8, "bumen", None),
     "contract-new": (10, "bumen", None),
     "contract": (14, "bumen", "contract"),
+    "contract-payments": (7, "bumen", "payable_contract"),  # one row per instalment due: read at once
+    "payment-import": (6, "bumen", None),
+    "payment-import-detail": (7, "bumen", "payment_import"),
     "owed": (8, "shuji", None),
     "unfunded": (10, "minzheng", None),
     "funding-report": (10, "shenji", None),
@@ -102,6 +105,8 @@ NOT_PAGES = {
     "funding-export",
     "unfunded-export",
     "catalogue-compare-export",
+    "payment-import-template",
+    "payment-import-errors",
     "report-action",
     "evidence",
     "assessment-answer",
@@ -132,6 +137,7 @@ def _objects(world):
     from funding.models import Contract
 
     jinjiang = world.unit("锦江区")
+    payment_import = _payment_import(world)
     draft_application = Application.objects.filter(state="draft", created_by=world.user("bumen")).first()
     draft_item = CatalogueItem.objects.filter(version__district=jinjiang, version__state="draft").first()
     proposal = CatalogueImport.objects.filter(draft__district=jinjiang, state="proposed").first()
@@ -166,10 +172,34 @@ def _objects(world):
         "draft_application": {"pk": draft_application.pk} if draft_application else None,
         "batch": {"pk": Batch.objects.filter(district=jinjiang).first().pk},
         "contract": {"pk": Contract.objects.filter(payer=world.user("bumen").unit).first().pk},
+        "payment_import": {"pk": payment_import.pk},
+        "payable_contract": {
+            "pk": payment_import.payer.contracts_paid.get(number=payment_import.lines[0]["contract"]).pk
+        },
         "report": {"pk": BurdenReport.objects.filter(district=jinjiang).first().pk},
         "finding": {"pk": Finding.objects.filter(district=jinjiang).first().pk},
         "notice": {"pk": Notice.objects.exclude(state="draft").first().pk},
     }
+
+
+def _payment_import(world):
+    """A sheet of one voucher for an instalment still due of the department's contracts, proposed."""
+    from django.db.models import F
+
+    from funding.models import Instalment
+    from funding.payment_imports import import_propose
+
+    instalment = (
+        Instalment.objects.filter(
+            contract__payer=world.user("bumen").unit, contract__state="in_force", paid__lt=F("amount")
+        )
+        .select_related("contract", "community")
+        .first()
+    )
+    contract = instalment.contract
+    sheet = f"合同编号,社区,期次,凭证号,付款日期,金额\n{contract.number},{instalment.community.name},"
+    sheet += f"{instalment.sequence},预算-1,{contract.starts_on},0.01\n"
+    return import_propose(actor=world.user("bumen"), upload=BytesIO(sheet.encode()), filename="凭证.csv")
 
 
 def test_every_page_stays_within_its_budget(client, world, file_application):

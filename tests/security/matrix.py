@@ -89,6 +89,7 @@ API_OBJECT = {
     "imports": "import",
     "items": "item",
     "payments": "payment",
+    "payment-imports": "payment_import",
     "policies": "district",
     "streets": "street",
     "users": "user",
@@ -228,6 +229,9 @@ PAGE_ARGS = {
     "contract-document": {"pk": "contract"},
     "contract-ocds": {"pk": "contract"},
     "contract-action": {"pk": "contract"},
+    "contract-payments": {"pk": "contract"},
+    "payment-import-detail": {"pk": "payment_import"},
+    "payment-import-errors": {"pk": "refused_payment_import"},
     "report": {"pk": "report"},
     "evidence": {"pk": "report", "evidence_id": "evidence"},
     "report-action": {"pk": "report"},
@@ -248,6 +252,13 @@ PAGE_ARGS = {
 
 def _pdf():
     return SimpleUploadedFile("协议.pdf", b"%PDF-1.4\n1 0 obj\n%%EOF\n", content_type="application/pdf")
+
+
+def _voucher_sheet(objects, voucher):
+    contract, instalment = objects["contract"], objects["instalment"]
+    text = "合同编号,社区,期次,凭证号,付款日期,金额\n"
+    text += f"{contract.number},{instalment.community.name},1,{voucher},{objects['payment'].paid_on},10.00\n"
+    return SimpleUploadedFile("凭证.csv", text.encode(), content_type="text/csv")
 
 
 def _item_content(objects, **changes):
@@ -320,6 +331,17 @@ API_BODIES = {
         "voucher": "记-NEW-1",
     },
     "POST /api/v1/payments/{id}/reverse/": lambda o: {"voucher": "冲-1", "reason": "录错"},
+    "POST /api/v1/contracts/{id}/payments/": lambda o: {
+        "payments": [
+            {
+                "instalment": o["instalment"].pk,
+                "amount": "10.00",
+                "paid_on": str(o["payment"].paid_on),
+                "voucher": "批-1",
+            }
+        ]
+    },
+    "POST /api/v1/payment-imports/": lambda o: {"file": _voucher_sheet(o, "导-NEW-1")},
     "PUT /api/v1/policies/{district}/": lambda o: {
         "pass_threshold_percent": "70.00",
         "pass_rate_basis": "consulted",
@@ -389,6 +411,14 @@ PAGE_BODIES = {
     },
     "contract-action[amend]": lambda o: {"reason": "增加经费", "amount_per_community": "1100.00"},
     "contract-action[terminate]": lambda o: {"reason": "事项取消", "confirm": "1"},
+    "contract-payments": lambda o: {
+        f"voucher_{o['instalment'].pk}": "批-2",
+        f"amount_{o['instalment'].pk}": "10.00",
+        "paid_on": str(o["payment"].paid_on),
+        "confirm": "yes",  # past the ask-first step
+    },
+    "payment-import": lambda o: {"file": _voucher_sheet(o, "导-NEW-2")},
+    "payment-import-detail": lambda o: {"action": "apply", "confirm": "yes"},
     "report-action[triage]": lambda o: {"decision": "open", "note": "立案"},
     "report-action[explain]": lambda o: {"explanation": "依据上级文件"},
     "assessment-answer": lambda o: {"answer": "confirm"},

@@ -266,6 +266,26 @@ PAGES = {
         "GET": ("l m m m m m m m", "l m m m m m m m"),
         "POST": ("l f n w f f f w", "l n n n n f f w"),
     },
+    "contract-payments": {
+        "GET": ("l f n o f f f o", "l n n n n n n o"),
+        "POST": ("l f n w f f f w", "l n n n n f f w"),
+    },
+    "payment-import": {
+        "GET": "l f o o f f f f",
+        "POST": "l f w w f f f f",  # a street office's refused sheet is kept, with its errors, for its staff
+    },
+    "payment-import-template": {
+        "GET": "l o o o o o o o",
+        "POST": "l m m m m f f m",
+    },
+    "payment-import-detail": {
+        "GET": ("l n n o n n n o", "l n n n n n n o"),
+        "POST": ("l n n w n f f w", "l n n n n f f w"),
+    },
+    "payment-import-errors": {
+        "GET": ("l n n o n n n o", "l n n n n n n o"),
+        "POST": ("l m m m m f f m", "l m m m m f f m"),
+    },
     "owed": {
         "GET": "l f f f o f f f",
         "POST": "l m m m m f f m",
@@ -469,6 +489,12 @@ API = {
     "POST /api/v1/payments/": "l f n w f f f w",
     "GET /api/v1/payments/{id}/": ("l o n o o o o o", "l n n n n n n o"),
     "POST /api/v1/payments/{id}/reverse/": ("l f n w f f f w", "l n n n n f f w"),
+    "POST /api/v1/contracts/{id}/payments/": ("l f n w f f f w", "l n n n n f f w"),
+    "GET /api/v1/payment-imports/": "l o o o o o o o",
+    "POST /api/v1/payment-imports/": "l f b w f f f f",  # a street office's sheet of another unit's contract: 400
+    "GET /api/v1/payment-imports/{id}/": ("l n n o n n n o", "l n n n n n n o"),
+    "POST /api/v1/payment-imports/{id}/apply/": ("l n n w n f f w", "l n n n n f f w"),
+    "POST /api/v1/payment-imports/{id}/cancel/": ("l n n w n f f w", "l n n n n f f w"),
     "GET /api/v1/policies/": "l o o o o o o o",
     "GET /api/v1/policies/{district}/": ("l o o o o o o o", "l n n n n n n o"),
     "PATCH /api/v1/policies/{district}/": ("l w f f f f f w", "l n n n n f f w"),

@@ -142,6 +142,23 @@ def build_district(name: str) -> DistrictObjects:
         voucher=f"记-{district.pk}-1",
     )
 
+    # A sheet of vouchers waiting for confirmation, and one refused with its errors marked (funding.payment_imports).
+    from funding import payment_imports
+
+    def voucher_sheet(voucher, community):
+        text = f"合同编号,社区,期次,凭证号,付款日期,金额\n{contract.number},{community},1,{voucher},{today},10.00\n"
+        return BytesIO(text.encode())
+
+    payment_import = payment_imports.import_propose(
+        actor=dept_user, upload=voucher_sheet(f"导-{district.pk}-1", staff["community"].name), filename="凭证.csv"
+    )
+    try:
+        payment_imports.import_propose(
+            actor=dept_user, upload=voucher_sheet(f"导-{district.pk}-2", "不存在社区"), filename="错.csv"
+        )
+    except ImportRejected as exc:
+        refused_payment_import = exc.record
+
     # Supervision: a burden report the department is asked to explain, with evidence; an assessment the
     # department held in the community; a finding and its published notice.
     report = audits.report_submit(
@@ -211,6 +228,8 @@ def build_district(name: str) -> DistrictObjects:
             "contract": contract,
             "payment": payment,
             "instalment": contract.instalments.get(),
+            "payment_import": payment_import,
+            "refused_payment_import": refused_payment_import,
             "assistance": assistance,
             "report": report,
             "evidence": report.evidence.get(),
