@@ -200,16 +200,13 @@ def check_notice(*, community: Unit, on: date, text: str, reading=None) -> Notic
     started = time.monotonic()
     notice = split_notice(text[:NOTICE_CHARS])
     judged = []
-    version = None
+    version = version_in_force(district_id=community.district_id, on=on)
     for demand in notice.demands:
-        result = check_demand(community=community, on=on, q=demand.text[:DEMAND_CHARS])
-        version = version or result.version
+        result = check_demand(community=community, on=on, q=demand.text[:DEMAND_CHARS], version=version)
         boxes = []
         if reading is not None and reading.text == text:
             boxes = [list(line.box) for line in reading.lines if line.start < demand.end and line.end > demand.start]
         judged.append(JudgedDemand(demand, result, boxes))
-    if version is None:
-        version = version_in_force(district_id=community.district_id, on=on)
     seconds = time.monotonic() - started + (reading.seconds if reading else 0.0)
     return NoticeCheck(
         community,

@@ -276,7 +276,7 @@ _NUMBERED = re.compile(
 def join_lines(lines: list[Line]) -> str:
     """The paragraphs of the notice, one a line. A line that reaches the right margin and does not end a sentence
     runs on into the next (a wrapped sentence), unless the next begins a numbered point; a short line (a heading,
-    the addressee, a signature) stands alone. Each line learns where it is in the text."""
+    the addressee, a signature set to the right) stands alone. Each line learns where it is in the text."""
     if not lines:
         return ""
     right = max(line.box[2] for line in lines)
@@ -288,6 +288,7 @@ def join_lines(lines: list[Line]) -> str:
             previous = lines[i - 1]
             wrapped = (
                 previous.box[2] >= right - 0.12 * width
+                and previous.box[2] - previous.box[0] >= 0.75 * width  # not a short line set to the right
                 and previous.text[-1] not in _ENDS
                 and not _NUMBERED.match(line.text)
             )
