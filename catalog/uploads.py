@@ -122,6 +122,13 @@ MAX_PICTURE_SIDE = 20_000  # a long screenshot of a chat is tall, but not this t
 PICTURE_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "BMP", "GIF", "TIFF"}
 
 
+def picture_too_large(size: int) -> str:
+    return _("The picture is %(mb)s MB; at most %(max)s MB can be read. Send it at a smaller size.") % {
+        "mb": f"{size / (1024 * 1024):.1f}",
+        "max": MAX_PICTURE_BYTES // (1024 * 1024),
+    }
+
+
 def check_picture_bounds(data: bytes) -> str | None:
     """What makes the picture `data` too large to decode, or no picture, or None. Only the header is read: the
     bytes, the format and the size it declares are checked before a single pixel is decoded."""
@@ -130,10 +137,7 @@ def check_picture_bounds(data: bytes) -> str | None:
     if not data:
         return _("The file is empty: choose a photo or screenshot of the notice.")
     if len(data) > MAX_PICTURE_BYTES:
-        return _("The picture is %(mb)s MB; at most %(max)s MB can be read. Send it at a smaller size.") % {
-            "mb": f"{len(data) / (1024 * 1024):.1f}",
-            "max": MAX_PICTURE_BYTES // (1024 * 1024),
-        }
+        return picture_too_large(len(data))
     try:
         with Image.open(io.BytesIO(data)) as image:  # the header only
             kind, (width, height) = image.format, image.size

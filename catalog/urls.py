@@ -46,4 +46,7 @@ urlpatterns = [
     # The check
     path("check/", check.check_page, name="check"),
     path("check/slip.pdf", check.reply_slip, name="check-slip"),
+    path("check/photo/", check.check_photo, name="check-photo"),
+    path("check/notice/", check.check_notice_text, name="check-notice"),
+    path("check/notice/slip.pdf", check.notice_slip, name="check-notice-slip"),
 ]

@@ -84,6 +84,9 @@ NOT_PAGES = {
     "catalogue-import-errors",
     "catalogue-export",
     "check-slip",
+    "check-photo",  # 拍照查一查, POST only: its reading and judging are pinned in tests/catalog/test_notice_pages.py
+    "check-notice",
+    "check-notice-slip",
     "application-action",
     "attachment",
     "ballot-vote",

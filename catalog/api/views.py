@@ -1,7 +1,6 @@
 from datetime import date
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, permissions, viewsets
@@ -436,7 +435,7 @@ class PhotoCheckView(APIView):
         community = _notice_community(data["community"])
         upload = data["image"]
         if upload.size > uploads.MAX_PICTURE_BYTES:  # refused before it is read into memory
-            raise exceptions.ValidationError({"image": _too_big(upload)})
+            raise exceptions.ValidationError({"image": uploads.picture_too_large(upload.size)})
         try:
             reading = read_picture(upload.read())
         except PictureRejected as exc:
@@ -445,13 +444,6 @@ class PhotoCheckView(APIView):
             community=community, on=data.get("date") or timezone.localdate(), text=reading.text, reading=reading
         )
         return Response(NoticeCheckSerializer(result).data)
-
-
-def _too_big(upload) -> str:
-    return _("The picture is %(mb)s MB; at most %(max)s MB can be read. Send it at a smaller size.") % {
-        "mb": f"{upload.size / (1024 * 1024):.1f}",
-        "max": uploads.MAX_PICTURE_BYTES // (1024 * 1024),
-    }
 
 
 class NoticeCheckView(APIView):

@@ -367,6 +367,9 @@ API_QUERIES = {
 
 # A form each page action accepts from a role that may take it (the rest post an empty form).
 PAGE_BODIES = {
+    "check-photo": lambda o: {"image": _blank_picture(), "community": o["community"].pk},
+    "check-notice": lambda o: {"text": "各社区：\n一、请协助协税。", "community": o["community"].pk},
+    "check-notice-slip": lambda o: {"text": "各社区：\n一、请协助协税。", "community": o["community"].pk},
     "application-action[attach]": lambda o: {"file": _pdf()},
     "application-action[review]": lambda o: {"text": "同意"},
     "application-action[withdraw]": lambda o: {"text": "不再需要"},

@@ -136,6 +136,18 @@ PAGES = {
         "GET": "b b b b b b b b",
         "POST": "m m m m m f f m",
     },
+    "check-photo": {  # 拍照查一查: public like the check; the picture is read and not kept
+        "GET": "m m m m m m m m",
+        "POST": "o o o o o f f o",
+    },
+    "check-notice": {
+        "GET": "m m m m m m m m",
+        "POST": "o o o o o f f o",
+    },
+    "check-notice-slip": {
+        "GET": "m m m m m m m m",
+        "POST": "o o o o o f f o",
+    },
     "applications": {
         "GET": "l o o o o o o o",
         "POST": "l m m m m f f m",
