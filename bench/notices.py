@@ -11,12 +11,15 @@ held sideways gives), blurred, lit unevenly and saved as a JPEG of middling qual
 
 The figures: character accuracy (1 − edit distance / characters, spaces and line breaks ignored); demands found
 (the known demands a read demand matches) and invented (read demands that match none: a heading or a signature
-taken for a demand); verdict agreement (the read demand's verdict equals the typed demand's); seconds per picture.
+taken for a demand); verdict agreement (the read demand's verdict equals the typed demand's); seconds per picture
+(wall clock, reading and judging) and the CPU seconds they took (both of ONNX Runtime's threads counted; on a
+shared machine the wall clock also measures the neighbours, so the load average is printed beside it).
 The catalogue is published in a fresh database, as bench/check_eval.py does. Figures are printed, nothing asserted.
 """
 
 import argparse
 import io
+import os
 import random
 import sys
 import time
@@ -165,12 +168,13 @@ def run(community, n: int, *, on: date | None = None, seed: int = 19, quiet: boo
     rng = random.Random(seed)
     pool = demands_known()
     chars = errors = known = found = invented = agree = judged = refused = 0
-    seconds = []
+    seconds, cpu = [], []
+    load_before = os.getloadavg()[0]
     for number in range(n):
         paragraphs, demands = make_notice(rng, pool)
         data, kind = photograph(render(paragraphs), rng)
         truth = "\n".join(paragraphs)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         try:
             reading = read_picture(data, time_limit=60)
         except PictureRejected as exc:
@@ -182,6 +186,7 @@ def run(community, n: int, *, on: date | None = None, seed: int = 19, quiet: boo
             continue
         result = check_notice(community=community, on=on, text=reading.text, reading=reading)
         seconds.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - cpu_started)
         chars += len(_plain(truth))
         errors += min(len(_plain(truth)), edit_distance(_plain(reading.text), _plain(truth)))
         known += len(demands)
@@ -197,17 +202,24 @@ def run(community, n: int, *, on: date | None = None, seed: int = 19, quiet: boo
             agree += typed.verdict == judged_demand.result.verdict
         found += len(matched)
         if not quiet:
+            accuracy = 1 - edit_distance(_plain(reading.text), _plain(truth)) / len(_plain(truth))
             out(
-                f"{number:3d} {kind:<18} {seconds[-1]:5.2f} s  read {len(result.demands)}/{len(demands)} demands  "
-                f"chars {1 - edit_distance(_plain(reading.text), _plain(truth)) / len(_plain(truth)):.1%}"
+                f"{number:3d} {kind:<18} {seconds[-1]:5.2f} s ({cpu[-1]:4.2f} s CPU)  "
+                f"read {len(result.demands)}/{len(demands)} demands  chars {accuracy:.1%}"
             )
+            for i, demand in enumerate(demands):
+                if i not in matched:
+                    out(f"      missed: {demand}")
     pct = lambda k, total: 100.0 * k / total if total else 0.0  # noqa: E731
     seconds.sort()
+    cpu.sort()
     median = seconds[len(seconds) // 2] if seconds else 0.0
+    cpu_median = cpu[len(cpu) // 2] if cpu else 0.0
     summary = (
         f"notices: n={n} chars={pct(chars - errors, chars):.1f}% demands_found={pct(found, known):.1f}% "
         f"invented={invented} verdicts_agree={pct(agree, judged):.1f}% refused={refused} "
-        f"seconds_median={median:.2f} seconds_max={seconds[-1] if seconds else 0:.2f}"
+        f"seconds_median={median:.2f} seconds_max={seconds[-1] if seconds else 0:.2f} "
+        f"cpu_seconds_median={cpu_median:.2f} load={load_before:.1f}-{os.getloadavg()[0]:.1f}"
     )
     out(summary)
     return {"summary": summary, "found": found, "known": known, "invented": invented, "agree": agree}
