@@ -71,6 +71,7 @@ def report_list(request):
     state = request.GET.get("state", "")
     if state in BurdenReport.State.values:
         qs = qs.filter(state=state)
+    qs = selectors.reports_search(qs, user=request.user, q=request.GET.get("q", "")[:100])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     # The unit concerned gets no check answer: it was computed for the reporter's community.
     context = {"page": page, "states": BurdenReport.State.choices, "unit_staff": selectors.is_unit_staff(request.user)}
