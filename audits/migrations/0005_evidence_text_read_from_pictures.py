@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='evidence',
             name='read_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='read at'),
+            field=models.DateTimeField(blank=True, null=True, verbose_name='picture read at'),
         ),
         migrations.AddField(
             model_name='evidence',
