@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 from catalog.choices import ItemList, Role
 from catalog.ids import parse_id
 from catalog.io import csv_stream, safe_cell
+from catalog.limits import REASON_CHARS
 from catalog.models import Unit
 from catalog.selectors import version_in_force
 
@@ -39,7 +40,8 @@ def report_new(request):
         request.POST or None,
         request.FILES or None,
         district=request.user.unit.district,
-        initial={"demanded_on": timezone.localdate()},
+        # From the check of a notice's photo: its demand, to be described and the photo attached by the secretary.
+        initial={"demanded_on": timezone.localdate(), "demand": request.GET.get("demand", "")[:REASON_CHARS]},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

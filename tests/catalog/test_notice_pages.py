@@ -1,7 +1,9 @@
 """拍照查一查 on the check page: the photo form, the notice's demands with their verdicts, the corrected text judged
 again without the picture, and one reply slip for the notice."""
 
+import html
 import io
+import re
 import subprocess
 
 import pytest
@@ -71,3 +73,12 @@ def test_one_reply_slip_lists_every_demand_with_its_verdict(client, community, t
     text = "".join(text.split())  # table cells wrap
     assert "请协助做好协税工作" in text and "调解邻里纠纷" in text
     assert "牛沙路社区" in text
+
+
+def test_a_secretary_may_report_a_refusable_demand_and_attach_the_photo_there(client, world, community):
+    client.force_login(world.user("shuji"))
+    response = client.post("/check/notice/", {"community": community.pk, "text": TEXT, "date": "2026-11-02"})
+    links = re.findall(r'href="([^"]+)" data-testid="report-burden"', response.content.decode())
+    assert len(links) == 1  # the refusable demand, not the duty
+    form = client.get(html.unescape(links[0])).context["form"]
+    assert form.initial["demand"] == "请协助做好协税工作。"
