@@ -56,6 +56,8 @@ test: messages browser
 	@# How often the check finds what a demand is (dev set and our own held-out set): figures printed, never failing.
 	-$(BIN)/python bench/check_eval.py --catalogue bench/check_eval_data/catalogue.csv \
 		--demands bench/check_eval_data/dev.tsv --demands bench/check_eval_holdout.tsv --quiet
+	@# Photos of three notices read and judged (docs/performance.md has the full run): figures printed, never failing.
+	-$(BIN)/python bench/notices.py --n 3 --quiet
 	@# The benchmark smoke run needs PostgreSQL (CI): figures printed, nothing asserted.
 	@if echo "$$DATABASE_URL" | grep -q '^postgres'; then bench/run --scale S --smoke; fi
 
