@@ -31,19 +31,22 @@ def _pdf() -> SimpleUploadedFile:
     return SimpleUploadedFile("通知.pdf", b"%PDF-1.4\n1 0 obj\n%%EOF\n", content_type="application/pdf")
 
 
+def _report(world, files=()):
+    return services.report_submit(
+        actor=world.user("shuji"),
+        demanding_unit=Unit.objects.get(name="区市场监督管理局", district=world.unit("锦江区")),
+        demand="要求我们上报辖区商户名单",
+        demanded_on=date(2026, 11, 2),
+        reveal_reporter=False,
+        files=files,
+    )
+
+
 def test_a_reports_picture_is_read_after_the_commit_and_found_by_its_words(
     client, world, django_capture_on_commit_callbacks
 ):
-    economy = Unit.objects.get(name="区市场监督管理局", district=world.unit("锦江区"))
     with django_capture_on_commit_callbacks() as callbacks:
-        report = services.report_submit(
-            actor=world.user("shuji"),
-            demanding_unit=economy,
-            demand="要求我们上报辖区商户名单",
-            demanded_on=date(2026, 11, 2),
-            reveal_reporter=False,
-            files=[_picture(["紧急通知", "各社区：", "请于周五前报送养犬户名单。", "街道办"]), _pdf()],
-        )
+        report = _report(world, [_picture(["紧急通知", "各社区：", "请于周五前报送养犬户名单。", "街道办"]), _pdf()])
     assert len(callbacks) == 1  # the picture only: a PDF is not read
     for evidence in report.evidence.all():
         read_evidence(evidence.pk)  # what the worker does with each enqueued id (a PDF's is a no-op)
@@ -66,14 +69,7 @@ def test_a_reports_picture_is_read_after_the_commit_and_found_by_its_words(
 
 
 def test_a_picture_that_cannot_be_read_is_marked_read_with_no_text(world):
-    economy = Unit.objects.get(name="区市场监督管理局", district=world.unit("锦江区"))
-    report = services.report_submit(
-        actor=world.user("shuji"),
-        demanding_unit=economy,
-        demand="要求我们上报辖区商户名单",
-        demanded_on=date(2026, 11, 2),
-        reveal_reporter=False,
-    )
+    report = _report(world)
     broken = Evidence.objects.create(
         report=report,
         file=SimpleUploadedFile("坏图.png", b"\x89PNG\r\n\x1a\n broken", content_type="image/png"),

@@ -6,20 +6,12 @@ import pytest
 from playwright.sync_api import expect
 
 from bench.notices import render
+from tests.catalog.test_photo import PARAGRAPHS
 
 from .test_accessibility import _severe
 from .test_journeys import assert_no_horizontal_overflow
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-PARAGRAPHS = [
-    "关于近期工作的通知",
-    "各社区：",
-    "一、请协助做好协税工作。",
-    "二、调解邻里纠纷。",
-    "某某街道办事处",
-    "2026年11月1日",
-]
 
 
 def test_a_secretary_photographs_a_notice_corrects_it_and_prints_one_slip_on_a_phone(world, open_page, tmp_path):
