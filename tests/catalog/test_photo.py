@@ -9,6 +9,7 @@ import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from PIL import Image
 
 from bench.notices import render
@@ -23,6 +24,18 @@ PARAGRAPHS = [
     "某某街道办事处",
     "2026年11月1日",
 ]
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages are asserted in English; people read them in Chinese (below)."""
+    with translation.override("en"):
+        yield
+
+
+def test_a_refusal_is_said_in_chinese_first():
+    with translation.override("zh-hans"):
+        assert "8,000 × 8,000 像素" in uploads.check_picture_bounds(_png_declaring(8_000, 8_000))
 
 
 def _png_declaring(width: int, height: int) -> bytes:
