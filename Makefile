@@ -76,6 +76,8 @@ test: messages browser
 	@# asserted; an evaluation that cannot run at all fails the target.
 	$(BIN)/python bench/check_eval.py --catalogue bench/check_eval_data/catalogue.csv \
 		--demands bench/check_eval_data/dev.tsv --demands bench/check_eval_holdout.tsv --quiet
+	@# Photos of three notices read and judged (docs/performance.md has the full run): figures printed, never failing.
+	-$(BIN)/python bench/notices.py --n 3 --quiet
 	@# The benchmark smoke run needs PostgreSQL (CI): figures printed, nothing asserted.
 	@if echo "$$DATABASE_URL" | grep -q '^postgres'; then bench/run --scale S --smoke; fi
 

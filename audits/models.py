@@ -105,6 +105,10 @@ class Evidence(models.Model):
     name = models.CharField(_("name"), max_length=200)
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveIntegerField(_("size (bytes)"))
+    # A picture's words, read in the background (audits.tasks.read_evidence), so that reports can be searched by
+    # what their evidence says. `read_at` is set once it was read, also when nothing could be read from it.
+    text = models.TextField(_("text read from the picture"), blank=True)
+    read_at = models.DateTimeField(_("picture read at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("evidence")

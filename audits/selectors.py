@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from catalog.choices import ItemList, Role
 from catalog.models import CatalogueItem, Unit, User
 from catalog.selectors import district_scope_q, items_search, version_in_force
+from catalog.text import normalise
 
-from .models import AssessmentHeld, AuditEntry, BurdenReport, Finding, Notice
+from .models import AssessmentHeld, AuditEntry, BurdenReport, Evidence, Finding, Notice
 
 
 def reports_visible_to(user: User) -> QuerySet[BurdenReport]:
@@ -27,6 +28,18 @@ def reports_visible_to(user: User) -> QuerySet[BurdenReport]:
         # Only once asked to explain: a case the office opened directly, or a report it dismissed, stays its own.
         return qs.filter(demanding_unit_id=user.unit_id, asked_at__isnull=False)
     return qs.none()
+
+
+def reports_search(reports: QuerySet[BurdenReport], *, user: User, q: str) -> QuerySet[BurdenReport]:
+    """Reports whose demand says `q`, or, for the office (civil affairs, auditors, overseers, administrators, who
+    may read the evidence), whose evidence pictures say it."""
+    q = normalise(q)
+    if not q:
+        return reports
+    match = Q(demand__icontains=q)
+    if user.role in (Role.ADMIN, Role.OVERSEER, Role.CIVIL_AFFAIRS, Role.AUDITOR):
+        match |= Q(pk__in=Evidence.objects.filter(text__icontains=q).values("report_id"))
+    return reports.filter(match)
 
 
 def is_unit_staff(user: User) -> bool:

@@ -126,9 +126,11 @@ def report_submit(
             check_result=snapshot,
         )
         for upload, content_type in zip(files, content_types, strict=True):
-            Evidence.objects.create(
+            evidence = Evidence.objects.create(
                 report=report, file=upload, name=upload.name[:200], content_type=content_type, size=upload.size
             )
+            if content_type.startswith("image/"):
+                _read_later(evidence.pk)
         notify(
             users=civil_affairs_of(community.district),
             subject=_("Burden report #%(id)s from %(community)s about %(unit)s")
@@ -136,6 +138,33 @@ def report_submit(
             url=f"/supervision/reports/{report.pk}/",
         )
     return report
+
+
+def _read_later(evidence_id: int) -> None:
+    from .tasks import read_evidence
+
+    # After the commit: the worker must find the row, and a rolled-back report leaves nothing to read. A broker
+    # that cannot be reached is logged (robust), never the secretary's error: the report is filed.
+    transaction.on_commit(lambda: read_evidence.delay(evidence_id), robust=True)
+
+
+def evidence_read(*, evidence_id: int) -> Evidence | None:
+    """Read the words of a picture attached to a burden report (catalog.photo), so that the district's staff can
+    search reports by what their evidence says. Safe to run twice or late: a picture already read, or gone, is
+    left alone; one that cannot be read is marked read with no text."""
+    from catalog.photo import PictureRejected, read_picture
+
+    evidence = Evidence.objects.filter(pk=evidence_id).first()
+    if evidence is None or evidence.read_at is not None or not evidence.content_type.startswith("image/"):
+        return evidence
+    try:
+        with evidence.file.open("rb") as handle:
+            text = read_picture(handle.read()).text
+    except (PictureRejected, OSError):
+        text = ""
+    Evidence.objects.filter(pk=evidence.pk, read_at__isnull=True).update(text=text, read_at=timezone.now())
+    evidence.refresh_from_db()
+    return evidence
 
 
 def report_triage(

@@ -13,3 +13,10 @@ def remind_notices() -> dict:
 @shared_task(acks_late=True)
 def propose_findings() -> int:
     return services.findings_propose()
+
+
+@shared_task(acks_late=True, soft_time_limit=60)
+def read_evidence(evidence_id: int) -> bool:
+    """The words of a burden report's picture, for searching reports by what the evidence says."""
+    evidence = services.evidence_read(evidence_id=evidence_id)
+    return bool(evidence and evidence.text)

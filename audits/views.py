@@ -16,6 +16,7 @@ from catalog.choices import ItemList, Role
 from catalog.documents import document_page, document_pdf
 from catalog.ids import parse_id
 from catalog.io import csv_stream, safe_cell
+from catalog.limits import REASON_CHARS
 from catalog.models import Unit
 from catalog.selectors import version_in_force
 
@@ -40,7 +41,8 @@ def report_new(request):
         request.POST or None,
         request.FILES or None,
         district=request.user.unit.district,
-        initial={"demanded_on": timezone.localdate()},
+        # From the check of a notice's photo: its demand, to be described and the photo attached by the secretary.
+        initial={"demanded_on": timezone.localdate(), "demand": request.GET.get("demand", "")[:REASON_CHARS]},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -72,6 +74,7 @@ def report_list(request):
     state = request.GET.get("state", "")
     if state in BurdenReport.State.values:
         qs = qs.filter(state=state)
+    qs = selectors.reports_search(qs, user=request.user, q=request.GET.get("q", "")[:100])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     # The unit concerned gets no check answer: it was computed for the reporter's community.
     context = {"page": page, "states": BurdenReport.State.choices, "unit_staff": selectors.is_unit_staff(request.user)}

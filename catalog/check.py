@@ -88,11 +88,16 @@ class CheckResult:
     covered_until: date | None = None
 
 
+_LOOK_UP = object()
+
+
 def check_demand(
-    *, community: Unit, on: date, q: str = "", item: CatalogueItem | None = None, limit: int = 5
+    *, community: Unit, on: date, q: str = "", item: CatalogueItem | None = None, limit: int = 5, version=_LOOK_UP
 ) -> CheckResult:
-    """The verdict for a demand made of `community` on `on`: free text `q`, or one catalogue `item`."""
-    version = version_in_force(district_id=community.district_id, on=on)
+    """The verdict for a demand made of `community` on `on`: free text `q`, or one catalogue `item`. A caller
+    that judges several demands at once (a notice's) passes the `version` in force it looked up once."""
+    if version is _LOOK_UP:
+        version = version_in_force(district_id=community.district_id, on=on)
     if version is None:
         return CheckResult(
             community,

@@ -3,6 +3,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .aliases import MAX_ALIAS_LENGTH, MAX_ALIASES, clean_aliases, split_aliases
+from .limits import limit_text
 from .models import CatalogueItem, DistrictPolicy, Unit
 
 MONTHS = [(m, _("Month %(m)s") % {"m": m}) for m in range(1, 13)]
@@ -133,6 +134,7 @@ class CheckForm(forms.Form):
                 }
             )
 
+
 class SlipForm(forms.Form):
     demanding_unit = forms.CharField(
         label=_("Unit that made the demand"),
@@ -140,3 +142,47 @@ class SlipForm(forms.Form):
         required=False,
         help_text=_("Printed on the slip, e.g. 区城市管理局 or 双桂路街道办事处."),
     )
+
+
+class NoticePhotoForm(forms.Form):
+    """拍照查一查: a photo of a notice (the camera) or a picture already on the phone (a screenshot)."""
+
+    community = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
+    photo = forms.FileField(
+        label=_("Take a photo of the notice"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+    )
+    image = forms.FileField(
+        label=_("Or choose a picture or screenshot"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+    )
+    date = forms.DateField(
+        label=_("On"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("photo") and not data.get("image"):
+            raise forms.ValidationError(_("Take a photo of the notice, or choose a picture of it."))
+        return data
+
+
+class NoticeTextForm(forms.Form):
+    """The notice's text as read (the secretary corrects what the reading got wrong), judged again."""
+
+    community = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
+    text = forms.CharField(
+        label=_("The text of the notice (correct it if something was read wrong)"),
+        widget=forms.Textarea(attrs={"rows": 10}),
+    )
+    date = forms.DateField(
+        label=_("On"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .notice import NOTICE_CHARS
+
+        limit_text(self.fields["text"], NOTICE_CHARS)

@@ -8,6 +8,7 @@ so can the number of members (each one costs memory just to list) and the cell r
 Each check returns what is wrong, in words for the person who uploaded the file, or None.
 """
 
+import io
 import re
 import struct
 import zipfile
@@ -109,5 +110,53 @@ def check_csv_bounds(text: str) -> str | None:
         return _("The CSV file has more than %(n)s cells; at most %(max)s can be imported.") % {
             "n": f"{MAX_CSV_SEPARATORS:,}",
             "max": f"{MAX_CELLS:,}",
+        }
+    return None
+
+
+# --- Pictures (a photo or screenshot of a notice: catalog.photo) ---------------------------------------------
+
+MAX_PICTURE_BYTES = 10 * 1024 * 1024  # a phone photo is 2–6 MB; a screenshot less
+MAX_PICTURE_PIXELS = 50_000_000  # a 48-megapixel camera's full picture; a bomb declares far more in a few KB
+MAX_PICTURE_SIDE = 20_000  # a long screenshot of a chat is tall, but not this tall
+PICTURE_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "BMP", "GIF", "TIFF"}
+
+
+def picture_too_large(size: int) -> str:
+    return _("The picture is %(mb)s MB; at most %(max)s MB can be read. Send it at a smaller size.") % {
+        "mb": f"{size / (1024 * 1024):.1f}",
+        "max": MAX_PICTURE_BYTES // (1024 * 1024),
+    }
+
+
+def check_picture_bounds(data: bytes) -> str | None:
+    """What makes the picture `data` too large to decode, or no picture, or None. Only the header is read: the
+    bytes, the format and the size it declares are checked before a single pixel is decoded."""
+    from PIL import Image, UnidentifiedImageError
+
+    if not data:
+        return _("The file is empty: choose a photo or screenshot of the notice.")
+    if len(data) > MAX_PICTURE_BYTES:
+        return picture_too_large(len(data))
+    try:
+        with Image.open(io.BytesIO(data)) as image:  # the header only
+            kind, (width, height) = image.format, image.size
+    except Image.DecompressionBombError:
+        return _("The picture declares more pixels than any photo has; it was not opened.")
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return _("The file is not a picture that can be read (JPEG, PNG or WebP): take a photo or screenshot.")
+    if kind not in PICTURE_FORMATS:
+        return _("Pictures of this kind (%(format)s) cannot be read; send a JPEG, PNG or WebP.") % {
+            "format": kind or "?"
+        }
+    if width * height > MAX_PICTURE_PIXELS or max(width, height) > MAX_PICTURE_SIDE or min(width, height) < 1:
+        return _(
+            "The picture declares %(w)s × %(h)s pixels; at most %(max)s million can be read, %(side)s on a side. "
+            "It was not opened."
+        ) % {
+            "w": f"{width:,}",
+            "h": f"{height:,}",
+            "max": MAX_PICTURE_PIXELS // 1_000_000,
+            "side": f"{MAX_PICTURE_SIDE:,}",
         }
     return None

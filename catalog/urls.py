@@ -49,4 +49,7 @@ urlpatterns = [
     path("check/slip/", check.reply_slip, name="check-slip"),
     path("check/slips/<str:token>/", check.slip_verify, name="check-slip-verify"),
     path("check/slips/<str:token>/slip.pdf", check.slip_pdf, name="check-slip-pdf"),
+    path("check/photo/", check.check_photo, name="check-photo"),
+    path("check/notice/", check.check_notice_text, name="check-notice"),
+    path("check/notice/slip.pdf", check.notice_slip, name="check-notice-slip"),
 ]

@@ -75,6 +75,9 @@ WRITE_ACTIONS = {
     "ballot-detail",  # a secretary's own ballot: covered by the ballot-list budget
 }
 NOT_DATA = {"api-root", "api-docs", "schema", "api-token"}
+# A notice's demands, judged at once (POST): the community and the version in force once, then each demand
+# as the check judges it (its ranked items' funding and assessments, the urgent items that may cover it).
+NOTICE_BUDGETS = {"check-notice": (4, 3), "check-photo": (4, 3)}  # name → (fixed, per demand)
 
 
 def api_route_names() -> set[str]:
@@ -82,7 +85,7 @@ def api_route_names() -> set[str]:
 
 
 def test_every_api_endpoint_has_a_query_budget():
-    assert api_route_names() - set(BUDGETS) - WRITE_ACTIONS - NOT_DATA == set()
+    assert api_route_names() - set(BUDGETS) - set(NOTICE_BUDGETS) - WRITE_ACTIONS - NOT_DATA == set()
 
 
 def test_every_endpoint_stays_within_its_budget(client, world):
@@ -128,3 +131,33 @@ def test_every_endpoint_stays_within_its_budget(client, world):
                 status = client.get(url).status_code
         assert status == 200, (url, status)
         assert len(context) <= budget, (url, len(context), budget)
+
+
+def test_a_notice_costs_a_bounded_number_of_queries_per_demand(client, world):
+    from PIL import Image
+
+    community = world.unit("牛沙路社区")
+    points = [
+        "请协助做好协税工作。",
+        "调解邻里纠纷。",
+        "组织开展消防安全宣传。",
+        "统计辖区养犬户数量。",
+        "请上报招商引资任务。",
+    ]
+    dummy = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    picture = BytesIO()
+    Image.new("RGB", (60, 40), "white").save(picture, "PNG")  # no text: the budget is the database's, not the OCR's
+    for name, (fixed, per_demand) in NOTICE_BUDGETS.items():
+        for n in (1, len(points)):
+            if name == "check-photo":
+                picture.seek(0)
+                picture.name = "通知.png"
+                body, n = {"image": picture, "community": community.pk}, 0
+            else:
+                text = "各社区：\n" + "\n".join(f"{i + 1}、{p}" for i, p in enumerate(points[:n]))
+                body = {"text": text, "community": community.pk}
+            with override_settings(CACHES=dummy), CaptureQueriesContext(connection) as context:
+                response = client.post(reverse(f"api:{name}"), body)
+            assert response.status_code == 200, (name, response.content)
+            assert len(response.json()["demands"]) == n
+            assert len(context) <= fixed + per_demand * n, (name, n, len(context))

@@ -5,9 +5,11 @@ from django.conf import settings
 from config.celery import app
 
 APPS = ("catalog", "approvals", "funding", "audits")
-# Tasks that are sent on demand (by a request or another task), not by the clock; none today. A task added to an
-# app's tasks.py is periodic unless it is named here, so a job nobody schedules cannot slip in unnoticed.
-ON_DEMAND: set[str] = set()
+# Tasks that are sent on demand (by a request or another task), not by the clock. A task added to an app's tasks.py
+# is periodic unless it is named here, so a job nobody schedules cannot slip in unnoticed.
+ON_DEMAND: set[str] = {
+    "audits.tasks.read_evidence",  # a burden report's picture, sent when the report is committed
+}
 
 
 def _app_tasks() -> set[str]:

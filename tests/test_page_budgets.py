@@ -95,6 +95,9 @@ NOT_PAGES = {
     "application-form-pdf",  # the PDFs of the print views: the same reads plus the PDF writer
     "batch-decision-pdf",
     "notice-document-pdf",
+    "check-photo",  # 拍照查一查, POST only: its reading and judging are pinned in tests/catalog/test_notice_pages.py
+    "check-notice",
+    "check-notice-slip",
     "application-action",
     "application-validate",  # POST only: one field of the form checked (tests/approvals/test_inline_validation.py)
     "attachment",

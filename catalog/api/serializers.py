@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from ..aliases import clean_aliases
 from ..models import CatalogueItem, CatalogueVersion, DistrictPolicy, Unit, User
+from ..notice import NOTICE_CHARS
 
 
 class UnitSerializer(serializers.ModelSerializer):
@@ -155,6 +156,67 @@ class CheckQuerySerializer(serializers.Serializer):
         if not attrs.get("q") and not attrs.get("item"):
             raise serializers.ValidationError({"q": "Describe the demand in `q`, or give a catalogue `item` id."})
         return attrs
+
+
+class NoticeSpanSerializer(serializers.Serializer):
+    start = serializers.IntegerField(help_text="the demand's first character in `text` (0-based)")
+    end = serializers.IntegerField(help_text="one past its last character")
+
+
+class NoticeDemandSerializer(serializers.Serializer):
+    """One demand of a notice and the check's answer to it (as `GET /check/` gives it for the same text)."""
+
+    text = serializers.CharField(source="demand.text")
+    number = serializers.CharField(source="demand.number", help_text="its number as written (一、 （二）), if any")
+    span = serializers.SerializerMethodField()
+    verdict = serializers.CharField(source="result.verdict")
+    verdict_label = serializers.SerializerMethodField()
+    reason = serializers.CharField(source="result.reason")
+    confidence = serializers.FloatField(source="result.confidence")
+    hedged = serializers.BooleanField(source="result.hedged")
+    covered_by = serializers.CharField(source="result.covered_by", allow_null=True)
+    covered_until = serializers.DateField(source="result.covered_until", allow_null=True)
+    candidates = CheckCandidateSerializer(source="result.candidates", many=True)
+    boxes = serializers.ListField(
+        child=serializers.ListField(child=serializers.IntegerField(), min_length=4, max_length=4),
+        help_text="where it is on the picture: [x0, y0, x1, y1] of each of its lines, in the picture's pixels "
+        "as read (`width` × `height`); empty for a typed text",
+    )
+
+    def get_span(self, judged) -> NoticeSpanSerializer:
+        return {"start": judged.demand.start, "end": judged.demand.end}
+
+    def get_verdict_label(self, judged) -> str:
+        return str(judged.result.verdict.label)
+
+
+class NoticeCheckSerializer(serializers.Serializer):
+    community = UnitSerializer()
+    date = serializers.DateField()
+    version = CatalogueVersionSerializer(allow_null=True)
+    text = serializers.CharField(help_text="the notice's text, one paragraph a line (as read from the picture)")
+    heading = serializers.CharField(allow_blank=True)
+    addressee = serializers.CharField(allow_blank=True)
+    signature = serializers.CharField(allow_blank=True)
+    demands = NoticeDemandSerializer(many=True)
+    seconds = serializers.FloatField(help_text="how long reading and judging took")
+    width = serializers.IntegerField(help_text="the picture's width as read (0 for a typed text)")
+    height = serializers.IntegerField()
+    rotated = serializers.IntegerField(help_text="degrees the picture was turned to read it: 0, 90, 180, 270")
+
+
+class PhotoCheckRequestSerializer(serializers.Serializer):
+    image = serializers.FileField(help_text="a photo or screenshot of the notice: JPEG, PNG or WebP, at most 10 MB")
+    community = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    date = serializers.DateField(required=False)
+
+
+class NoticeTextRequestSerializer(serializers.Serializer):
+    text = serializers.CharField(
+        max_length=NOTICE_CHARS, help_text="the notice's text (corrected), one paragraph a line"
+    )
+    community = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    date = serializers.DateField(required=False)
 
 
 class ImportUploadSerializer(serializers.Serializer):

@@ -18,5 +18,7 @@ router.register("imports", views.CatalogueImportViewSet, basename="import")
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
     path("check/", views.CheckView.as_view(), name="check"),
+    path("check/photo/", views.PhotoCheckView.as_view(), name="check-photo"),
+    path("check/notice/", views.NoticeCheckView.as_view(), name="check-notice"),
     *router.urls,
 ]

@@ -10,7 +10,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import answers, demands, selectors, services
+from .. import answers, demands, notice, selectors, services, uploads
 from .. import imports as catalog_imports
 from ..check import check_demand
 from ..choices import Role, UnitKind, VersionState
@@ -30,6 +30,9 @@ from .serializers import (
     ImportApplySerializer,
     ImportSerializer,
     ImportUploadSerializer,
+    NoticeCheckSerializer,
+    NoticeTextRequestSerializer,
+    PhotoCheckRequestSerializer,
     PublishSerializer,
     UnitSerializer,
     UserSerializer,
@@ -401,3 +404,61 @@ class CheckView(APIView):
         )
         demands.record_answer(answer, picked=not q, user=request.user)  # cached or not, every check is kept
         return Response(answer)
+
+
+def _notice_community(community_id: int) -> Unit:
+    community = Unit.objects.communities().select_related("parent__parent__parent").filter(pk=community_id).first()
+    if community is None:
+        raise exceptions.ValidationError({"community": f"No community has the id {community_id}."})
+    return community
+
+
+class PhotoCheckView(APIView):
+    """A photo or screenshot of a notice: the text read from it, and each demand in it with the check's verdict.
+
+    Public, like the check. The picture is read and forgotten: nothing of it is stored. Pictures above 10 MB or
+    50 million pixels are refused before they are decoded; one that takes longer than 20 s to read is refused."""
+
+    permission_classes = [permissions.AllowAny]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        request={"multipart/form-data": PhotoCheckRequestSerializer},
+        responses={200: NoticeCheckSerializer, 400: OpenApiResponse(description="not a picture, too large, too slow")},
+    )
+    def post(self, request):
+        from ..photo import PictureRejected, read_picture
+
+        params = PhotoCheckRequestSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        community = _notice_community(data["community"])
+        upload = data["image"]
+        if upload.size > uploads.MAX_PICTURE_BYTES:  # refused before it is read into memory
+            raise exceptions.ValidationError({"image": uploads.picture_too_large(upload.size)})
+        try:
+            reading = read_picture(upload.read())
+        except PictureRejected as exc:
+            raise exceptions.ValidationError({"image": str(exc)}) from exc
+        result = notice.check_notice(
+            community=community, on=data.get("date") or timezone.localdate(), text=reading.text, reading=reading
+        )
+        return Response(NoticeCheckSerializer(result).data)
+
+
+class NoticeCheckView(APIView):
+    """A notice's text (typed, or read from a picture and corrected): each demand in it with the check's verdict."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(request=NoticeTextRequestSerializer, responses=NoticeCheckSerializer)
+    def post(self, request):
+        params = NoticeTextRequestSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        result = notice.check_notice(
+            community=_notice_community(data["community"]),
+            on=data.get("date") or timezone.localdate(),
+            text=data["text"],
+        )
+        return Response(NoticeCheckSerializer(result).data)

@@ -5,18 +5,20 @@ from urllib.parse import unquote
 import segno
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from .. import demands, partials, selectors
+from .. import demands, notice, partials, selectors, uploads
 from ..check import check_demand
 from ..choices import Role
 from ..departments import department_named
 from ..documents import document_pdf
-from ..forms import CheckForm, SlipForm
+from ..forms import CheckForm, NoticePhotoForm, NoticeTextForm, SlipForm
 from ..ids import parse_id
 from ..models import CatalogueItem, Unit
 from ..slips import SlipRefused, slip_from_token, slip_issue
@@ -82,6 +84,7 @@ def check_page(request):
                 "picked": request.GET.get("item", ""),
                 "slip_form": SlipForm(initial={"demanding_unit": department_named(result.query)}) if result else None,
                 "districts": Unit.objects.districts().select_related("parent").order_by("parent__name", "name"),
+                "photo_form": NoticePhotoForm(initial={"community": community.pk}) if community else None,
             },
         )
     )
@@ -131,3 +134,113 @@ def slip_pdf(request, token: str):
         return _refused(request, refusal)
     name = _("Reply slip %(serial)s") % {"serial": slip.serial}
     return document_pdf(request, "catalog/reply_slip.html", _slip_context(request, slip), filename=f"{name}.pdf")
+
+
+# --- 拍照查一查: a notice's demands, from a photo or its corrected text ---------------------------------------------
+
+
+def _notice_community(form):
+    return (
+        Unit.objects.communities()
+        .select_related("parent", "district")
+        .filter(pk=form.cleaned_data["community"])
+        .first()
+    )
+
+
+def _marked(result) -> list[tuple[str, int | None, str]]:
+    """The notice's text in pieces: (text, the demand's number from 1 or None, its verdict), for marking."""
+    pieces, at = [], 0
+    for n, judged in enumerate(result.demands, start=1):
+        start, end = judged.demand.start, judged.demand.end
+        if start < at:
+            continue
+        if start > at:
+            pieces.append((result.text[at:start], None, ""))
+        pieces.append((result.text[start:end], n, judged.result.verdict))
+        at = end
+    if at < len(result.text):
+        pieces.append((result.text[at:], None, ""))
+    return pieces
+
+
+def _notice_page(request, *, community, result=None, error="", text_form=None, status=200):
+    if result is not None and text_form is None:
+        text_form = NoticeTextForm(
+            initial={"community": community.pk, "text": result.text, "date": result.date.isoformat()}
+        )
+    return render(
+        request,
+        "catalog/check_notice.html",
+        {
+            "community": community,
+            "result": result,
+            "marked": _marked(result) if result else [],
+            "error": error,
+            "text_form": text_form,
+            "photo_form": NoticePhotoForm(initial={"community": community.pk} if community else {}),
+        },
+        status=status,
+    )
+
+
+@require_POST
+def check_photo(request):
+    """Read the photo of a notice and judge each of its demands. The picture is forgotten once read."""
+    from ..photo import PictureRejected, read_picture
+
+    form = NoticePhotoForm(request.POST, request.FILES)
+    community = _notice_community(form) if form.is_valid() or "community" in form.cleaned_data else None
+    if community is None:
+        return _notice_page(request, community=None, error=_("Choose the community first."), status=400)
+    if not form.is_valid():
+        errors = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        return _notice_page(request, community=community, error=errors, status=400)
+    upload = form.cleaned_data["photo"] or form.cleaned_data["image"]
+    try:
+        if upload.size > uploads.MAX_PICTURE_BYTES:  # refused before it is read into memory
+            raise PictureRejected(uploads.picture_too_large(upload.size))
+        reading = read_picture(upload.read())
+    except PictureRejected as exc:
+        return _notice_page(request, community=community, error=str(exc), status=400)
+    on = form.cleaned_data["date"] or timezone.localdate()
+    result = notice.check_notice(community=community, on=on, text=reading.text, reading=reading)
+    return _notice_page(request, community=community, result=result)
+
+
+def _notice_from_text(request):
+    form = NoticeTextForm(request.POST)
+    community = _notice_community(form) if form.is_valid() or "community" in form.cleaned_data else None
+    if community is None or not form.is_valid():
+        return form, community, None
+    on = form.cleaned_data["date"] or timezone.localdate()
+    return form, community, notice.check_notice(community=community, on=on, text=form.cleaned_data["text"])
+
+
+@require_POST
+def check_notice_text(request):
+    """Judge the notice's text again, as corrected by the secretary: the picture is not read again."""
+    form, community, result = _notice_from_text(request)
+    if community is None:
+        return _notice_page(request, community=None, error=_("Choose the community first."), status=400)
+    if result is None:
+        return _notice_page(request, community=community, text_form=form, status=400)
+    return _notice_page(request, community=community, result=result, text_form=form)
+
+
+@require_POST
+def notice_slip(request):
+    """One reply slip for the whole notice: each demand, its verdict and its basis."""
+    from weasyprint import HTML  # heavy import, only for this page
+
+    _form, community, result = _notice_from_text(request)
+    if result is None:
+        return HttpResponse(
+            _("Give the community and the notice's text."), status=400, content_type="text/plain; charset=utf-8"
+        )
+    html = render_to_string("catalog/notice_slip.html", {"result": result, "now": timezone.localtime()}, request)
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = _("Reply slip for a notice, %(community)s") % {"community": community.name}
+    response["Content-Disposition"] = content_disposition_header(False, f"{name}.pdf")
+    return response

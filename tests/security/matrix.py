@@ -250,6 +250,17 @@ PAGE_ARGS = {
 }
 
 
+def _blank_picture():
+    """A photo of nothing: read at once (no text is found), so every role's cell costs no recognition."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (60, 40), "white").save(out, "PNG")
+    return SimpleUploadedFile("通知.png", out.getvalue(), content_type="image/png")
+
+
 def _pdf():
     return SimpleUploadedFile("协议.pdf", b"%PDF-1.4\n1 0 obj\n%%EOF\n", content_type="application/pdf")
 
@@ -305,6 +316,8 @@ def _contract(objects):
 # A body each unsafe API operation accepts from a role that may make it, so that a refusal is the
 # permission's answer and not a validation error's.
 API_BODIES = {
+    "POST /api/v1/check/photo/": lambda o: {"image": _blank_picture(), "community": o["community"].pk},
+    "POST /api/v1/check/notice/": lambda o: {"text": "各社区：\n一、请协助协税。", "community": o["community"].pk},
     "POST /api/v1/applications/": _application,
     "PUT /api/v1/applications/{id}/": _application,
     "PATCH /api/v1/applications/{id}/": lambda o: {"title": "协助开展控烟宣传（修改）"},
@@ -389,6 +402,9 @@ API_QUERIES = {
 # A form each page action accepts from a role that may take it (the rest post an empty form).
 PAGE_BODIES = {
     "check-slip": lambda o: {"community": o["community"].pk, "q": "协税", "demanding_unit": "区税务局"},
+    "check-photo": lambda o: {"image": _blank_picture(), "community": o["community"].pk},
+    "check-notice": lambda o: {"text": "各社区：\n一、请协助协税。", "community": o["community"].pk},
+    "check-notice-slip": lambda o: {"text": "各社区：\n一、请协助协税。", "community": o["community"].pk},
     "application-action[attach]": lambda o: {"file": _pdf()},
     "application-action[review]": lambda o: {"text": "同意"},
     "application-action[withdraw]": lambda o: {"text": "不再需要"},

@@ -149,6 +149,18 @@ PAGES = {
         "GET": ("o o o o o o o o", "o o o o o o o o"),
         "POST": ("m m m m m f f m", "m m m m m f f m"),
     },
+    "check-photo": {  # 拍照查一查: public like the check; the picture is read and not kept
+        "GET": "m m m m m m m m",
+        "POST": "o o o o o f f o",
+    },
+    "check-notice": {
+        "GET": "m m m m m m m m",
+        "POST": "o o o o o f f o",
+    },
+    "check-notice-slip": {
+        "GET": "m m m m m m m m",
+        "POST": "o o o o o f f o",
+    },
     "applications": {
         "GET": "l o o o o o o o",
         "POST": "l m m m m f f m",
@@ -462,6 +474,8 @@ API = {
     "POST /api/v1/batches/{id}/open/": ("l c f f f f f c", "l n n n n f f c"),  # already open: 409
     "POST /api/v1/batches/{id}/tally/": ("l w f f f f f w", "l n n n n f f w"),
     "GET /api/v1/check/": "o o o o o o o o",
+    "POST /api/v1/check/notice/": "o o o o o f f o",  # public like the check (read-only roles post nothing)
+    "POST /api/v1/check/photo/": "o o o o o f f o",
     "GET /api/v1/cities/": "o o o o o o o o",
     "GET /api/v1/cities/{id}/": ("o o o o o o o o", "o o o o o o o o"),
     "GET /api/v1/communities/": "o o o o o o o o",
