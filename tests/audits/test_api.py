@@ -431,3 +431,75 @@ def test_a_finding_refers_to_its_application_and_contract_of_the_same_district(w
     with pytest.raises(ValidationError) as refused:
         services.finding_record(actor=office, unit=economy, kind="other", description="x", application=foreign)
     assert set(refused.value.message_dict) == {"application"}
+
+
+# --- Query budgets: bounded, and the same with more rows ------------------------------------------------------
+
+
+def _supervision_rows(world, economy, economy_staff, n: int) -> dict:
+    """n of everything the supervision API lists, in 锦江区, each reaching every reader of the test below."""
+    office, secretary, street = world.user("minzheng"), world.user("shuji"), world.user("jiedao")
+    today = timezone.localdate()
+    last = {}
+    for i in range(n):
+        report = services.report_submit(
+            actor=secretary,
+            demanding_unit=economy,
+            demand=f"要求社区统计辖区企业（第{i}次）",
+            demanded_on=today,
+            reveal_reporter=i % 2 == 0,
+            files=[_pdf(f"截图{i}.pdf")],
+        )
+        services.report_triage(report=report, actor=office, decision="ask", note="请说明")
+        inspection = services.inspection_plan(actor=office, unit=economy, title=f"督查{i}", planned_on=today)
+        held = services.assessment_enter(actor=street, community=secretary.unit, title=f"评比{i}", held_on=today)
+        finding = services.finding_record(
+            actor=office,
+            unit=economy,
+            kind="unlisted_work",
+            description=f"清单外工作{i}",
+            inspection=inspection,
+            burden_report=report,
+        )
+        notice = services.notice_issue(
+            finding=finding, actor=office, title=f"通报{i}", body="限期改正。", correct_by=today + timedelta(days=5)
+        )
+        last = {"burden-reports": report, "inspections": inspection, "assessments": held, "findings": finding}
+        last["notices"] = notice
+    return last
+
+
+READERS = {  # who reads each list in the test below (each sees the rows _supervision_rows makes)
+    "burden-reports": ["minzheng", "shuji", "scjg"],
+    "assessments": ["minzheng", "shuji", "jiedao"],
+    "inspections": ["minzheng", "shenji"],
+    "findings": ["minzheng", "scjg"],
+    "notices": [None, "minzheng", "scjg"],
+}
+API_BOUND = 6  # the session and the user (2), then the rows in one query and what a reader's scope needs
+
+
+def _counts(client, world, last) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = {}
+    for resource, usernames in READERS.items():
+        for username in usernames:
+            client.logout()
+            if username:
+                client.force_login(User.objects.get(username=username))
+            for url in (f"{API}/{resource}/", f"{API}/{resource}/{last[resource].pk}/"):
+                client.get(url)
+                with CaptureQueriesContext(connection) as context:
+                    status = client.get(url).status_code
+                assert status == 200, (username, url, status)
+                counts[(username, url.replace(str(last[resource].pk), "N"))] = len(context)
+    return counts
+
+
+def test_the_supervision_api_costs_the_same_with_more_rows(client, world, economy, economy_staff):
+    few = _counts(client, world, _supervision_rows(world, economy, economy_staff, 2))
+    many = _counts(client, world, _supervision_rows(world, economy, economy_staff, 12))
+    assert few == many
+    assert max(few.values()) <= API_BOUND, few
