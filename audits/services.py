@@ -450,7 +450,7 @@ def findings_propose(*, today: date | None = None, unfunded_after_days: int = 90
     for obligation in unfunded_obligations(districts=Unit.objects.districts(), on=today):
         if (today - obligation.item.version.effective_from).days < unfunded_after_days:
             continue
-        payer = Unit.objects.filter(district=obligation.district, name=obligation.item.delegating_unit).first()
+        payer = obligation.item.payer  # resolved at publication: the unit the item's delegating department names
         if payer:
             proposals.append(
                 (

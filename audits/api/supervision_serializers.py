@@ -1,6 +1,7 @@
 """The supervision API's shapes: burden reports (as each reader may read them), assessments held, inspections,
 findings and notices, and the bodies of their writes."""
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from catalog.limits import REASON_CHARS
@@ -110,7 +111,7 @@ class AssessmentCreateSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs.get("item") is None and not attrs.get("title", "").strip():
-            raise serializers.ValidationError({"title": "Name the assessment, or give its item on the list."})
+            raise serializers.ValidationError({"title": _("Name the assessment, or choose it from the list.")})
         return attrs
 
 
