@@ -132,7 +132,7 @@ class InspectionSerializer(serializers.ModelSerializer):
 class FindingSerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
-    inspection_title = serializers.CharField(source="inspection.title", default=None, read_only=True)
+    inspection_title = serializers.CharField(source="inspection.title", default=None, allow_null=True, read_only=True)
     burden_report = serializers.SerializerMethodField()
 
     class Meta:
