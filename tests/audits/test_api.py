@@ -503,3 +503,34 @@ def test_the_supervision_api_costs_the_same_with_more_rows(client, world, econom
     many = _counts(client, world, _supervision_rows(world, economy, economy_staff, 12))
     assert few == many
     assert max(few.values()) <= API_BOUND, few
+
+
+def test_the_finding_form_refuses_an_application_of_another_district_and_saves_nothing(client, world, economy):
+    from approvals.models import Application
+
+    outside = Unit.objects.get(name="区卫生健康局", district=world.unit("金牛区"))
+    foreign = Application.objects.create(
+        district=outside.district,
+        applicant_unit=outside,
+        created_by=world.user("minzheng_jn"),
+        title="他区申请",
+        start_date=date.today(),
+    )
+    client.cookies["django_language"] = "en"
+    client.force_login(world.user("minzheng"))
+    form = {"unit": economy.pk, "kind": "other", "description": "有关申请。", "application": foreign.pk}
+    response = client.post("/supervision/findings/new/", form, follow=True)
+    assert f"No application #{foreign.pk} in 锦江区." in response.content.decode()
+    assert not Finding.objects.filter(description="有关申请。").exists()
+    own = Application.objects.create(
+        district=economy.district,
+        applicant_unit=economy,
+        created_by=world.user("minzheng"),
+        title="本区申请",
+        start_date=date.today(),
+    )
+    response = client.post("/supervision/findings/new/", {**form, "application": own.pk})
+    finding = Finding.objects.get(description="有关申请。")
+    assert response.status_code == 302 and finding.application == own
+    page = client.get(f"/supervision/findings/{finding.pk}/").content.decode()
+    assert f'href="/applications/{own.pk}/"' in page
