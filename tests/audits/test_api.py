@@ -140,6 +140,9 @@ def test_the_demanding_unit_never_reads_the_reporter_through_any_endpoint_or_fil
         f"{API}/burden-reports/?state={report.state}",
         f"{API}/burden-reports/?demanding_unit={economy.pk}",
         f"{API}/burden-reports/?search=牛沙路",
+        f"{API}/burden-reports/?ordering=community",
+        f"{API}/burden-reports/?ordering=-reporter__username",
+        f"{API}/burden-reports/?reporter={secretary.pk}",
         f"{API}/findings/",
         f"{API}/findings/{finding.pk}/",
         f"{API}/findings/?inspection=",
@@ -167,6 +170,7 @@ def test_the_demanding_unit_never_reads_the_reporter_through_any_endpoint_or_fil
     # Filtering by community tells nothing: the answer is the same for the reporter's community and any other.
     by_community = {json.dumps(answers[f"{API}/burden-reports/?community={pk}"]) for pk in communities}
     assert len(by_community) == 1 and json.loads(by_community.pop())["results"] == []
+    assert api_client.get(f"{API}/burden-reports/?community=牛沙路社区").status_code == 400  # ids only
     # The finding does not say which report it came from.
     assert answers[f"{API}/findings/{finding.pk}/"]["burden_report"] is None
     # The evidence stays out of reach, and so does the report page's download.
