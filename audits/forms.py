@@ -87,7 +87,27 @@ class FindingForm(forms.Form):
 
     def __init__(self, *args, district, **kwargs):
         super().__init__(*args, **kwargs)
+        self.district = district
         self.fields["unit"].queryset = Unit.objects.filter(district=district, kind__in=["department", "street"])
+
+    def clean_application(self):
+        from approvals.models import Application
+
+        return self._of_district(Application, "application", _("No application #%(id)s in %(district)s."))
+
+    def clean_contract(self):
+        from funding.models import Contract
+
+        return self._of_district(Contract, "contract", _("No contract #%(id)s in %(district)s."))
+
+    def _of_district(self, model, name: str, missing: str):
+        number = self.cleaned_data.get(name)
+        if number is None:
+            return None
+        obj = model.objects.filter(district=self.district, pk=number).first()
+        if obj is None:
+            raise forms.ValidationError(missing % {"id": number, "district": self.district})
+        return obj
 
 
 class NoticeForm(forms.Form):

@@ -217,8 +217,23 @@ class Finding(models.Model):
         on_delete=models.PROTECT,
         related_name="findings",
     )
-    application_id = models.BigIntegerField(_("application"), null=True, blank=True)
-    contract_id = models.BigIntegerField(_("contract"), null=True, blank=True)
+    # The application or contract the finding is about (audits reads the approvals and funding apps below it)
+    application = models.ForeignKey(
+        "approvals.Application",
+        verbose_name=_("application"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="findings",
+    )
+    contract = models.ForeignKey(
+        "funding.Contract",
+        verbose_name=_("contract"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="findings",
+    )
     assessment = models.ForeignKey(
         AssessmentHeld,
         verbose_name=_("assessment held"),

@@ -13,7 +13,10 @@ from catalog.models import CatalogueItem, Unit, User
 from catalog.selectors import district_scope_q, items_search, version_in_force
 from catalog.text import normalise
 
-from .models import AssessmentHeld, AuditEntry, BurdenReport, Evidence, Finding, Notice
+from .models import AssessmentHeld, AuditEntry, BurdenReport, Evidence, Finding, Inspection, Notice
+
+# Who reads a whole district's supervision records (the office, auditors, the city overseer, administrators)
+DISTRICT_READERS = (Role.ADMIN, Role.OVERSEER, Role.CIVIL_AFFAIRS, Role.AUDITOR)
 
 
 def reports_visible_to(user: User) -> QuerySet[BurdenReport]:
@@ -113,6 +116,55 @@ def _reading(item: CatalogueItem) -> CatalogueReading:
     return CatalogueReading(item.title, str(ItemList(item.list).label), rule)
 
 
+def is_office(user: User, district_id: int) -> bool:
+    """The district's supervision office: its civil-affairs staff (and administrators)."""
+    return user.is_authenticated and (
+        user.role == Role.ADMIN or (user.role == Role.CIVIL_AFFAIRS and user.unit.district_id == district_id)
+    )
+
+
+def report_triage_note_for(user: User, report: BurdenReport) -> str:
+    """The triage note as `user` may read it: the office always; others only a note the office shared, and never
+    twice where the note is the question the unit is asked."""
+    if not report.triage_note or report.triage_note == report.question:
+        return ""
+    return report.triage_note if is_office(user, report.district_id) or not report.triage_note_internal else ""
+
+
+@dataclass(frozen=True)
+class ReportReading:
+    """A burden report as one reader may read it, for the pages and the API alike. What the reader may not
+    read is None: the community and the reporter where they stay anonymous to the reader; the check answer
+    (computed for the reporter's community) for the unit concerned; the evidence, which could identify the
+    community's staff."""
+
+    report: BurdenReport
+    show_reporter: bool
+    community: Unit | None
+    reporter: str | None
+    check_result: dict | None
+    triage_note: str
+    # The demanding unit, where the reporter stays anonymous: only what does not depend on the community
+    unit_view: UnitView | None
+
+
+def report_as_seen_by(user: User, report: BurdenReport, *, detail: bool = False) -> ReportReading:
+    """`detail`: the report's own page (the unit's catalogue reading is computed there, never for a list;
+    the unit concerned reads the check answer there only where the reporter allowed it, as on the page)."""
+    show = may_see_reporter(user, report)
+    unit_staff = is_unit_staff(user)
+    anonymous_to_unit = unit_staff and not show
+    return ReportReading(
+        report=report,
+        show_reporter=show,
+        community=None if anonymous_to_unit else report.community,
+        reporter=(report.reporter.get_full_name() or report.reporter.username) if show else None,
+        check_result=None if anonymous_to_unit or (unit_staff and not detail) else report.check_result,
+        triage_note=report_triage_note_for(user, report),
+        unit_view=report_as_seen_by_unit(report) if anonymous_to_unit and detail else None,
+    )
+
+
 def may_see_reporter(user: User, report: BurdenReport) -> bool:
     """The demanding unit sees who reported only if the secretary allowed it; the district's staff always do."""
     if user.role in (Role.DEPARTMENT_STAFF, Role.STREET_STAFF):
@@ -146,6 +198,15 @@ def assessments_held_count(community: Unit, items: list[CatalogueItem], on: date
         .annotate(n=Count("id"))
     )
     return {row["item_key"]: row["n"] for row in rows}
+
+
+def inspections_visible_to(user: User) -> QuerySet[Inspection]:
+    """The district's readers see its inspections; the inspected unit does not see one planned (it may be an
+    unannounced visit, 暗访): it reads the findings the office confirmed."""
+    qs = Inspection.objects.select_related("unit", "district")
+    if not user.is_authenticated or user.role not in DISTRICT_READERS:
+        return qs.none()
+    return qs.filter(district_scope_q(user))
 
 
 def assessment_findings(user: User) -> QuerySet[AssessmentHeld]:

@@ -284,14 +284,29 @@ def finding_record(
     description: str,
     inspection: Inspection | None = None,
     burden_report: BurdenReport | None = None,
-    application_id: int | None = None,
-    contract_id: int | None = None,
+    application=None,
+    contract=None,
 ) -> Finding:
+    """The office records a finding about a unit of its district, with what it rests on: an inspection, a
+    burden report, an application or a contract of the same district."""
     _office(actor, unit.district_id)
+    errors = {}
+    if unit.kind not in (UnitKind.DEPARTMENT, UnitKind.STREET):
+        errors["unit"] = [_("Findings are about departments and street offices.")]
     if kind not in Finding.Kind.values:
-        raise ValidationError({"kind": _("Choose the kind of finding.")})
+        errors["kind"] = [_("Choose the kind of finding.")]
     if not description.strip():
-        raise ValidationError({"description": _("Describe the finding.")})
+        errors["description"] = [_("Describe the finding.")]
+    for name, obj in (
+        ("inspection", inspection),
+        ("burden_report", burden_report),
+        ("application", application),
+        ("contract", contract),
+    ):
+        if obj is not None and obj.district_id != unit.district_id:
+            errors[name] = [_("It must be of the finding's district (%(district)s).") % {"district": unit.district}]
+    if errors:
+        raise ValidationError(errors)
     return Finding.objects.create(
         district=unit.district,
         unit=unit,
@@ -299,8 +314,8 @@ def finding_record(
         description=description,
         inspection=inspection,
         burden_report=burden_report,
-        application_id=application_id,
-        contract_id=contract_id,
+        application=application,
+        contract=contract,
     )
 
 
@@ -464,7 +479,7 @@ def findings_propose(*, today: date | None = None, unfunded_after_days: int = 90
     for obligation in unfunded_obligations(districts=Unit.objects.districts(), on=today):
         if (today - obligation.item.version.effective_from).days < unfunded_after_days:
             continue
-        payer = Unit.objects.filter(district=obligation.district, name=obligation.item.delegating_unit).first()
+        payer = obligation.item.payer  # resolved at publication: the unit the item's delegating department names
         if payer:
             proposals.append(
                 (
@@ -486,7 +501,7 @@ def findings_propose(*, today: date | None = None, unfunded_after_days: int = 90
                 Finding.Kind.LAPSED_EXPEDITED,
                 _("Urgent item #%(id)s lapsed on %(date)s without being regularised.")
                 % {"id": application.pk, "date": application.lapses_on},
-                {"application_id": application.pk},
+                {"application": application},
             )
         )
     known = set(

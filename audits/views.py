@@ -22,7 +22,7 @@ from catalog.selectors import version_in_force
 
 from . import selectors, services, trail, trail_view
 from .forms import AssessmentForm, BurdenReportForm, FindingForm, InspectionForm, NoticeForm
-from .models import AssessmentHeld, BurdenReport, Finding, Inspection, Notice
+from .models import AssessmentHeld, BurdenReport, Finding, Notice
 from .workbench import notices_in_my_scope
 
 PAGE_SIZE = 25
@@ -77,31 +77,34 @@ def report_list(request):
     qs = selectors.reports_search(qs, user=request.user, q=request.GET.get("q", "")[:100])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     # The unit concerned gets no check answer: it was computed for the reporter's community.
-    context = {"page": page, "states": BurdenReport.State.choices, "unit_staff": selectors.is_unit_staff(request.user)}
+    context = {
+        "page": page,
+        "rows": [selectors.report_as_seen_by(request.user, report) for report in page],
+        "states": BurdenReport.State.choices,
+        "unit_staff": selectors.is_unit_staff(request.user),
+    }
     return render(request, "audits/report_list.html", context)
 
 
 def _report_page(request, report: BurdenReport, *, status: int = 200):
     user = request.user
-    office = user.role == Role.ADMIN or (
-        user.role == Role.CIVIL_AFFAIRS and user.unit.district_id == report.district_id
-    )
-    show_reporter = selectors.may_see_reporter(user, report)
+    office = selectors.is_office(user, report.district_id)
+    # The same reading as the API's: the unit concerned, where the reporter stays anonymous, sees only what
+    # does not depend on the community.
+    reading = selectors.report_as_seen_by(user, report, detail=True)
     actions = services.REPORT.actions(report)
     return render(
         request,
         "audits/report_detail.html",
         {
             "report": report,
-            # The unit concerned, where the reporter stays anonymous, sees only what does not depend on the community.
-            "unit_view": selectors.report_as_seen_by_unit(report)
-            if selectors.is_unit_staff(user) and not show_reporter
-            else None,
-            "show_reporter": show_reporter,
+            "reading": reading,
+            "unit_view": reading.unit_view,
+            "show_reporter": reading.show_reporter,
             "can_triage": office,
             "triage_actions": [a for a in actions if a.name in services.TRIAGE_ACTIONS] if office else [],
             "can_explain": user.unit_id == report.demanding_unit_id and services.REPORT.can(report, "explain"),
-            "evidence": report.evidence.all() if show_reporter else [],
+            "evidence": report.evidence.all() if reading.show_reporter else [],
         },
         status=status,
     )
@@ -354,7 +357,7 @@ def findings(request):
         district = user.unit.district
         context["inspection_form"] = InspectionForm(district=district, prefix="inspection")
         context["finding_form"] = FindingForm(district=district, initial={"burden_report": request.GET.get("report")})
-        context["inspections"] = Inspection.objects.filter(district=district).select_related("unit")[:20]
+        context["inspections"] = selectors.inspections_visible_to(user).filter(district=district)[:20]
     return render(request, "audits/findings.html", context)
 
 
@@ -378,6 +381,9 @@ def finding_new(request):
     form = FindingForm(request.POST, district=district)
     if not form.is_valid():
         messages.error(request, _("Check the finding's unit, kind and description."))
+        for field in ("application", "contract"):
+            for error in form.errors.get(field, []):
+                messages.error(request, error)
         return redirect("findings")
     data = form.cleaned_data
     report = None
@@ -390,8 +396,8 @@ def finding_new(request):
             kind=data["kind"],
             description=data["description"],
             burden_report=report,
-            application_id=data["application"],
-            contract_id=data["contract"],
+            application=data["application"],
+            contract=data["contract"],
         )
     except ValidationError as exc:
         _errors(request, exc)

@@ -15,6 +15,7 @@ from .choices import Role, UnitKind, VersionState
 from .io import ImportRejected, RowError
 from .models import CatalogueItem, CatalogueVersion, DistrictPolicy, Unit, User
 from .search import item_tokens
+from .text import comparison_key
 
 POLICY_FIELDS = (
     "pass_threshold_percent",
@@ -185,6 +186,7 @@ def version_publish(
             )
         if not draft.items.exists():
             raise CatalogueError(_("The draft has no items; an empty catalogue cannot be published."))
+        items_resolve_payers(version=draft)
         draft.state = VersionState.PUBLISHED
         draft.number = (published.aggregate(n=Max("number"))["n"] or 0) + 1
         draft.effective_from = effective_from
@@ -194,6 +196,30 @@ def version_publish(
         draft.published_by = actor
         draft.save()
     return draft
+
+
+def payer_keys(*, district_id: int) -> dict[str, int]:
+    """comparison_key(name) → id of the district's departments and street offices, each also under its name
+    without the 区 prefix (a catalogue may write 卫生健康局 for 区卫生健康局)."""
+    units = Unit.objects.filter(district_id=district_id, kind__in=[UnitKind.DEPARTMENT, UnitKind.STREET])
+    keys: dict[str, int] = {}
+    for pk, name in units.order_by("kind", "name").values_list("pk", "name"):
+        keys.setdefault(comparison_key(name), pk)
+        keys.setdefault(comparison_key(name.removeprefix("区")), pk)
+    return keys
+
+
+def items_resolve_payers(*, version: CatalogueVersion) -> int:
+    """Give each item of `version` the key of the unit its delegating department names (谁委托谁出钱), once,
+    at publication, so that contracts, unfunded obligations and findings join on ids. Returns how many items
+    name a unit the district has."""
+    keys = payer_keys(district_id=version.district_id)
+    items = list(version.items.only("pk", "delegating_unit", "payer"))
+    for item in items:
+        name = comparison_key(item.delegating_unit)
+        item.payer_id = (keys.get(name) or keys.get(name.removeprefix("区"))) if name else None
+    CatalogueItem.objects.bulk_update(items, ["payer"], batch_size=500)
+    return sum(1 for item in items if item.payer_id)
 
 
 def items_replace(

@@ -395,6 +395,7 @@ SPECTACULAR_SETTINGS = {
         "VersionStateEnum": "catalog.choices.VersionState",
         "ItemTypeEnum": "catalog.choices.ItemType",
         "ContractStateEnum": "funding.choices.ContractState",
+        "FindingKindEnum": "audits.models.Finding.Kind",
     },
 }
 

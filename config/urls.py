@@ -22,6 +22,7 @@ api_v1 = [
     path("", include("catalog.api.urls")),
     path("", include("approvals.api.urls")),
     path("", include("funding.api.urls")),
+    path("", include("audits.api.supervision_urls")),
     path("auth/token/", two_factor.ObtainTokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SwaggerView.as_view(url_name="api:schema"), name="api-docs"),

@@ -79,11 +79,11 @@ def unfunded_obligations(*, districts: QuerySet[Unit], on: date, payer: Unit | N
     items = (
         CatalogueItem.objects.filter(version_id__in=[v for v in version_of.values() if v], list=ItemList.ASSISTANCE)
         .filter(Q(applies_until__isnull=True) | Q(applies_until__gte=on))  # an ended item obliges no one
-        .select_related("version__district")
+        .select_related("version__district", "payer")
         .prefetch_related("communities")
     )
     if payer is not None:
-        items = items.filter(delegating_unit=payer.name)
+        items = items.filter(payer=payer)  # the key publication resolved from the delegating department's name
     by_district: dict[int, list[CatalogueItem]] = {}
     for item in items.order_by("code", "title"):
         by_district.setdefault(item.version.district_id, []).append(item)

@@ -52,6 +52,16 @@ BUDGETS = {
     "unfunded": (7, None),  # + the communities each assistance item applies to
     "funding-report": (5, None),  # what fell due, what was paid towards it, what was paid in the period
     "trail": (18, None),  # + the people, and each kind of object the entries name, once
+    "burden-report-list": (3, None),
+    "burden-report-detail": (4, "burden_report"),  # + its evidence
+    "assessment-list": (3, None),
+    "assessment-detail": (3, "assessment"),
+    "inspection-list": (3, None),
+    "inspection-detail": (3, "inspection"),
+    "finding-list": (3, None),
+    "finding-detail": (3, "finding"),
+    "notice-list": (3, None),
+    "notice-detail": (3, "notice"),
 }
 WRITE_ACTIONS = {
     "application-submit",
@@ -73,6 +83,16 @@ WRITE_ACTIONS = {
     "import-apply",
     "import-cancel",
     "ballot-detail",  # a secretary's own ballot: covered by the ballot-list budget
+    "burden-report-triage",
+    "burden-report-explain",
+    "assessment-confirm",
+    "assessment-dispute",
+    "finding-confirm",
+    "finding-dismiss",
+    "finding-notice",
+    "notice-answer",
+    "notice-close",
+    "notice-reopen",
 }
 NOT_DATA = {"api-root", "api-docs", "schema", "api-token"}
 # A notice's demands, judged at once (POST): the community and the version in force once, then each demand
@@ -89,7 +109,11 @@ def test_every_api_endpoint_has_a_query_budget():
 
 
 def test_every_endpoint_stays_within_its_budget(client, world):
+    from django.utils import timezone
+
     from approvals.models import Application, Batch
+    from audits import services as audits
+    from audits.models import BurdenReport, Finding, Inspection, Notice
     from catalog import services
     from catalog.demo import load_demo
     from catalog.imports import import_propose
@@ -116,6 +140,13 @@ def test_every_endpoint_stays_within_its_budget(client, world):
         "payment": Payment.objects.first(),
         "import": proposal,
         "payment_import": _payment_import(world),
+        "burden_report": BurdenReport.objects.first(),
+        "assessment": audits.assessment_enter(
+            actor=world.user("jiedao"), community=community, title="健康社区评比", held_on=timezone.localdate()
+        ),
+        "inspection": Inspection.objects.first(),
+        "finding": Finding.objects.first(),
+        "notice": Notice.objects.first(),
     }
     queries = {"check": f"?community={community.pk}&q=协税", "items": f"?district={jinjiang.pk}&q=协助"}
     client.force_login(world.user("admin"))

@@ -135,6 +135,17 @@ class CatalogueItem(models.Model):
     responsible_department = models.CharField(_("responsible department"), max_length=100, blank=True)
     # 协助: 谁委托谁出钱
     delegating_unit = models.CharField(_("delegating department"), max_length=100, blank=True)
+    # The district's unit that name designates, resolved when the version is published (`catalog.services.
+    # items_resolve_payers`): funding and supervision join on this key, never on the name.
+    payer = models.ForeignKey(
+        "catalog.Unit",
+        verbose_name=_("delegating unit"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     standard_funding = models.DecimalField(
         _("standard funding per community per year (yuan)"),
         max_digits=12,

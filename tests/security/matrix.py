@@ -94,6 +94,11 @@ API_OBJECT = {
     "streets": "street",
     "users": "user",
     "versions": "version",
+    "burden-reports": "report",
+    "assessments": "assessment",
+    "inspections": "inspection",
+    "findings": "finding",
+    "notices": "notice",
 }
 
 
@@ -371,6 +376,33 @@ API_BODIES = {
         "file": SimpleUploadedFile("清单.csv", "清单,事项名称\n履职,组织邻里节\n".encode(), content_type="text/csv")
     },
     "POST /api/v1/imports/{id}/apply/": lambda o: {"whole_lists": []},
+    "POST /api/v1/burden-reports/": lambda o: {
+        "demanding_unit": o["department"].pk,
+        "demand": "卫健局要求社区每周上报居民健康档案",
+        "demanded_on": str(o["payment"].paid_on),
+    },
+    "POST /api/v1/burden-reports/{id}/triage/": lambda o: {"decision": "open", "note": "立案"},
+    "POST /api/v1/burden-reports/{id}/explain/": lambda o: {"explanation": "依据上级文件"},
+    "POST /api/v1/assessments/": lambda o: {
+        "community": o["community"].pk,
+        "title": "健康社区评比",
+        "held_on": str(o["payment"].paid_on),
+    },
+    "POST /api/v1/assessments/{id}/dispute/": lambda o: {"reason": "当天未举行"},
+    "POST /api/v1/inspections/": lambda o: {
+        "unit": o["department"].pk,
+        "title": "专项督查",
+        "planned_on": str(o["payment"].paid_on),
+    },
+    "POST /api/v1/findings/": lambda o: {"unit": o["department"].pk, "kind": "other", "description": "下派台账。"},
+    "POST /api/v1/findings/{id}/notice/": lambda o: {
+        "title": "关于违规下派台账的通报",
+        "body": "限期改正。",
+        "correct_by": str(o["notice"].correct_by),
+    },
+    "POST /api/v1/notices/{id}/answer/": lambda o: {"answer": "已改正"},
+    "POST /api/v1/notices/{id}/close/": lambda o: {"verification": "回访核实"},
+    "POST /api/v1/notices/{id}/reopen/": lambda o: {"verification": "回访核实"},
 }
 
 

@@ -527,6 +527,35 @@ API = {
     "GET /api/v1/imports/{id}/": ("l o n n n o o o", "l n n n n n n o"),
     "POST /api/v1/imports/{id}/apply/": ("l w n n n f f w", "l n n n n f f w"),
     "POST /api/v1/imports/{id}/cancel/": ("l w n n n f f w", "l n n n n f f w"),
+    # Supervision: the same scope as the pages (report, assessment-answer, finding, notice above)
+    "GET /api/v1/burden-reports/": "l o o o o o o o",
+    "POST /api/v1/burden-reports/": "l f f f w f f f",
+    "GET /api/v1/burden-reports/{id}/": ("l o n o o o o o", "l n n n n n n o"),
+    # the world's report was asked to explain already: a wrong state is a conflict
+    "POST /api/v1/burden-reports/{id}/triage/": ("l c n f f f f c", "l n n n n f f c"),
+    "POST /api/v1/burden-reports/{id}/explain/": ("l f n w f f f f", "l n n n n f f f"),
+    "GET /api/v1/assessments/": "l o o o o o o o",
+    "POST /api/v1/assessments/": "l f w w f f f f",
+    "GET /api/v1/assessments/{id}/": ("l o n o o o o o", "l n n n n n n o"),
+    "POST /api/v1/assessments/{id}/confirm/": ("l f n f w f f f", "l n n n n f f f"),
+    "POST /api/v1/assessments/{id}/dispute/": ("l f n f w f f f", "l n n n n f f f"),
+    "GET /api/v1/inspections/": "l o o o o o o o",
+    "POST /api/v1/inspections/": "l w f f f f f f",
+    # the inspected unit does not see an inspection planned (it may be unannounced)
+    "GET /api/v1/inspections/{id}/": ("l o n n n o o o", "l n n n n n n o"),
+    "GET /api/v1/findings/": "l o o o o o o o",
+    "POST /api/v1/findings/": "l w f f f f f f",
+    "GET /api/v1/findings/{id}/": ("l o n o n o o o", "l n n n n n n o"),
+    # the world's finding is confirmed: deciding it again is a conflict
+    "POST /api/v1/findings/{id}/confirm/": ("l c n f n f f c", "l n n n n f f c"),
+    "POST /api/v1/findings/{id}/dismiss/": ("l c n f n f f c", "l n n n n f f c"),
+    "POST /api/v1/findings/{id}/notice/": ("l w n f n f f w", "l n n n n f f w"),
+    "GET /api/v1/notices/": "o o o o o o o o",
+    "GET /api/v1/notices/{id}/": ("o o o o o o o o", "o o o o o o o o"),
+    "POST /api/v1/notices/{id}/answer/": ("l f f w f f f f", "l f f f f f f f"),
+    # the world's notice awaits the unit's answer: verifying it now is a conflict
+    "POST /api/v1/notices/{id}/close/": ("l c f f f f f c", "l f f f f f f c"),
+    "POST /api/v1/notices/{id}/reopen/": ("l c f f f f f c", "l f f f f f f c"),
 }
 
 

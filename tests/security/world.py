@@ -184,6 +184,7 @@ def build_district(name: str) -> DistrictObjects:
         body="限期改正。",
         correct_by=today + timedelta(days=7),
     )
+    inspection = audits.inspection_plan(actor=civil, unit=staff["department"], title="专项督查", planned_on=today)
     second_finding = audits.finding_record(
         actor=civil, unit=staff["department"], kind="withdrawn_assigned", description="又一次下派台账。"
     )
@@ -235,6 +236,7 @@ def build_district(name: str) -> DistrictObjects:
             "evidence": report.evidence.get(),
             "assessment": assessment,
             "finding": second_finding,
+            "inspection": inspection,
             "notice": notice,
             **staff,
         },
