@@ -11,7 +11,6 @@ same chain computed in Python.
 
 import contextvars
 import hashlib
-import ipaddress
 import json
 from dataclasses import dataclass
 from datetime import UTC
@@ -20,6 +19,8 @@ from functools import cache
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+
+from catalog.limits import client_address
 
 from .models import AuditEntry
 
@@ -55,16 +56,9 @@ def unbind(token) -> None:
 
 
 def client_ip(request) -> str:
-    """REMOTE_ADDR, or the first X-Forwarded-For address when the deployment trusts its proxy; never anything
-    that is not an IP address (a forged header cannot write arbitrary text into the trail)."""
-    candidate = request.META.get("REMOTE_ADDR", "")
-    if settings.TRUST_X_FORWARDED_FOR:
-        # The last entry is the one the trusted proxy added; anything before it is what the client sent.
-        candidate = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip() or candidate
-    try:
-        return str(ipaddress.ip_address(candidate))
-    except ValueError:
-        return ""
+    """The caller's address as the trail records it (catalog.limits.client_address: the trusted proxy's, or
+    REMOTE_ADDR; only an IP address)."""
+    return client_address(request)
 
 
 def _token_user(request):

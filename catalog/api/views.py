@@ -10,7 +10,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import answers, demands, notice, selectors, services, uploads
+from .. import answers, demands, limits, notice, selectors, services, uploads
 from .. import imports as catalog_imports
 from ..check import check_demand
 from ..choices import Role, UnitKind, VersionState
@@ -424,7 +424,11 @@ class PhotoCheckView(APIView):
 
     @extend_schema(
         request={"multipart/form-data": PhotoCheckRequestSerializer},
-        responses={200: NoticeCheckSerializer, 400: OpenApiResponse(description="not a picture, too large, too slow")},
+        responses={
+            200: NoticeCheckSerializer,
+            400: OpenApiResponse(description="not a picture, too large, too slow"),
+            429: OpenApiResponse(description="too many pictures from this caller in the window (catalog.limits.RATES)"),
+        },
     )
     def post(self, request):
         from ..photo import PictureRejected, read_picture
@@ -434,6 +438,10 @@ class PhotoCheckView(APIView):
         data = params.validated_data
         community = _notice_community(data["community"])
         upload = data["image"]
+        try:
+            limits.rate_take(request, "photo")
+        except limits.RateExceeded as refused:
+            raise exceptions.Throttled(detail=refused.message) from refused
         if upload.size > uploads.MAX_PICTURE_BYTES:  # refused before it is read into memory
             raise exceptions.ValidationError({"image": uploads.picture_too_large(upload.size)})
         try:

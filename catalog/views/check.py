@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from .. import demands, notice, partials, selectors, uploads
+from .. import demands, limits, notice, partials, selectors, uploads
 from ..check import check_demand
 from ..choices import Role
 from ..departments import department_named
@@ -93,6 +93,10 @@ def check_page(request):
 @require_POST
 def reply_slip(request):
     """Issue the verdict as a numbered reply slip, kept as issued, and open its PDF."""
+    try:
+        limits.rate_take(request, "slip")
+    except limits.RateExceeded as refused:
+        return HttpResponse(refused.message, status=429, content_type="text/plain; charset=utf-8")
     _community, _district, _form, result = _run_check(request, request.POST)
     slip_form = SlipForm(request.POST)
     if result is None or not slip_form.is_valid():
@@ -197,6 +201,10 @@ def check_photo(request):
         errors = " ".join(str(e) for errors in form.errors.values() for e in errors)
         return _notice_page(request, community=community, error=errors, status=400)
     upload = form.cleaned_data["photo"] or form.cleaned_data["image"]
+    try:
+        limits.rate_take(request, "photo")
+    except limits.RateExceeded as refused:
+        return _notice_page(request, community=community, error=refused.message, status=429)
     try:
         if upload.size > uploads.MAX_PICTURE_BYTES:  # refused before it is read into memory
             raise PictureRejected(uploads.picture_too_large(upload.size))
