@@ -115,6 +115,9 @@ def districts_visible_to(user: User) -> QuerySet[Unit]:
 
 
 GROUP_PATHS = {"payer": "contract__payer__name", "community": "community__name", "item": "contract__item_title"}
+# Every district has a 区卫生健康局 (and may share a community's or an item's name with another): a group is its
+# name within its district, and is labelled with the district too when a report spans several.
+DISTRICT_PATH = "contract__district__name"
 FEN = Decimal("0.01")
 FIGURES = ("due", "paid", "settled", "outstanding", "overdue")
 
@@ -154,52 +157,59 @@ def funding_figures(
     payments = Payment.objects.filter(instalment__in=instalments, paid_on__range=(start, end))
     due_rows = (
         falling_due.annotate(month=TruncMonth("due_on"))
-        .values(path, "month")
+        .values(DISTRICT_PATH, path, "month")
         .annotate(due=Sum("amount"), due_past=Sum("amount", filter=Q(due_on__lt=as_of)))
         .order_by()
     )
     settled_rows = (
         Payment.objects.filter(instalment__in=falling_due, paid_on__lte=as_of)
-        .values(f"instalment__{path}")
+        .values(f"instalment__{DISTRICT_PATH}", f"instalment__{path}")
         .annotate(settled=Sum("amount"), settled_past=Sum("amount", filter=Q(instalment__due_on__lt=as_of)))
         .order_by()
     )
     paid_rows = (
         payments.annotate(month=TruncMonth("paid_on"))
-        .values(f"instalment__{path}", "month")
+        .values(f"instalment__{DISTRICT_PATH}", f"instalment__{path}", "month")
         .annotate(paid=Sum("amount"))
         .order_by()
     )
     zero = Decimal("0")
-    groups: dict[str, dict] = {}
+    groups: dict[tuple, dict] = {}
     months: dict[date, dict] = {}
 
-    def at(name):
-        return groups.setdefault(name, {"group": name, "due": zero, "paid": zero, "settled": zero, "past": zero})
+    def at(row, prefix=""):
+        key = (row[f"{prefix}{DISTRICT_PATH}"], row[f"{prefix}{path}"])
+        return groups.setdefault(key, {"due": zero, "paid": zero, "settled": zero, "past": zero})
 
     def month_at(month):
         month = month.date() if hasattr(month, "date") else month  # TruncMonth of a date is a date on PostgreSQL
         return months.setdefault(month, {"month": month, "due": zero, "paid": zero})
 
     for row in due_rows:
-        g = at(row[path])
+        g = at(row)
         g["due"] += row["due"]
         g["past"] += row["due_past"] or zero
         month_at(row["month"])["due"] += row["due"]
     for row in settled_rows:
-        g = at(row[f"instalment__{path}"])
+        g = at(row, "instalment__")
         g["settled"] += row["settled"]
         g["past"] -= row["settled_past"] or zero
     for row in paid_rows:
-        at(row[f"instalment__{path}"])["paid"] += row["paid"]
+        at(row, "instalment__")["paid"] += row["paid"]
         month_at(row["month"])["paid"] += row["paid"]
+    several_districts = len({district for district, _name in groups}) > 1
+
+    def label(key):
+        district, name = key
+        return f"{district} {name}" if several_districts and name is not None else name
+
     rows = []
-    for name in sorted(groups, key=lambda n: (n is None, n or "")):
-        g = groups[name]
+    for key in sorted(groups, key=lambda k: (k[1] is None, label(k) or "")):
+        g = groups[key]
         rows.append(
             _to_fen(
                 {
-                    "group": name,
+                    "group": label(key),
                     "due": g["due"],
                     "paid": g["paid"],
                     "settled": g["settled"],
