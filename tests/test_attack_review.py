@@ -58,6 +58,26 @@ def test_a_slip_token_with_its_serial_changed_is_refused(client, community):
     assert response.status_code == 400
 
 
+def test_a_slip_is_verified_from_the_primary_even_where_the_check_reads_a_replica(client, community, monkeypatch):
+    """/check/ may be read from a replica; a slip issued a moment ago and scanned on the demanding unit's phone
+    (no pin cookie) must not be called "never issued" because a replica lags. No replica is configured here: a
+    read sent to one fails, so the slip must be read on the primary. (The test's transaction would keep every read
+    on the primary: the router is told there is none.)"""
+    from django.db import DEFAULT_DB_ALIAS
+
+    from catalog.slips import slip_from_token
+    from config import db_router
+
+    slip = _issue(client, community, "协税")
+
+    class NotAtomic:
+        in_atomic_block = False
+
+    monkeypatch.setattr(db_router, "connections", {DEFAULT_DB_ALIAS: NotAtomic()})
+    with db_router.reads_from("replica_1"):
+        assert slip_from_token(slip.token).pk == slip.pk
+
+
 # --- 拍照查一查 ---------------------------------------------------------------------------------------------
 
 
