@@ -142,3 +142,54 @@ def test_a_photo_for_a_community_id_out_of_range_is_a_400(client):
 def test_the_notice_slip_for_a_missing_community_is_a_400(client):
     response = client.post("/check/notice/slip.pdf", {"community": "999999", "text": "请社区协助统计"})
     assert response.status_code == 400
+
+
+# --- Odd inputs on the new readers: never a 500 ----------------------------------------------------------
+
+ODD = "?since=2026-13-40&until=0000-00-00&unit=１２&person=%00&action=zzz&object=zzz&routine=maybe&page=-1"
+ODD += "&page_size=abc&cursor=!!&community=١٢&demanding_unit=x&state=zzz&ordering=reporter&inspection=x&group=zzz"
+ODD += "&start=2026-02-30&end=9999-12-31&format=zzz&mine=1&findings=1&search=%E0%A4"
+ODD_PATHS = [
+    "/api/v1/trail/",
+    "/supervision/trail/",
+    "/supervision/trail/export.csv",
+    "/supervision/trail/export.xlsx",
+    "/api/v1/burden-reports/",
+    "/api/v1/assessments/",
+    "/api/v1/inspections/",
+    "/api/v1/findings/",
+    "/api/v1/notices/",
+    "/api/v1/payment-imports/",
+    "/api/v1/funding-report/",
+    "/funding/report/",
+    "/funding/report/export.csv",
+    "/funding/report/export.summary.csv",
+    "/funding/report/export.xlsx",
+    "/funding/report/export.pdf",
+    "/check/",
+]
+
+
+@pytest.mark.parametrize("username", ["admin", "shenji", "shiju", "bumen", "shuji", "minzheng"])
+def test_odd_query_strings_on_the_new_readers_are_never_a_server_error(client, world, username):
+    client.force_login(world.user(username))
+    for path in ODD_PATHS:
+        response = client.get(path + ODD)
+        assert response.status_code < 500, (path, response.status_code)
+
+
+def test_a_draft_items_title_is_not_read_through_the_public_check_or_a_slip(client, world, community):
+    """`?item=` names a catalogue item by id: one of the district's unpublished draft must not be judged (its
+    title becomes the answer's demand, shown to anyone and kept on a signed slip)."""
+    from catalog import services
+    from catalog.models import CatalogueItem
+
+    draft = services.draft_start(district=world.unit("锦江区"), actor=world.user("minzheng"))
+    secret = draft.items.order_by("pk").first()
+    CatalogueItem.objects.filter(pk=secret.pk).update(title="尚未公布的草案事项甲乙丙")
+    page = client.get("/check/", {"community": community.pk, "item": secret.pk})
+    assert "尚未公布的草案事项甲乙丙" not in page.content.decode()
+    client.post("/check/slip/", {"community": community.pk, "item": secret.pk, "q": ""})
+    assert not ReplySlip.objects.filter(demand__contains="尚未公布").exists()
+    answer = client.get("/api/v1/check/", {"community": community.pk, "item": secret.pk})
+    assert "尚未公布的草案事项甲乙丙" not in answer.content.decode()
