@@ -193,3 +193,65 @@ def test_a_draft_items_title_is_not_read_through_the_public_check_or_a_slip(clie
     assert not ReplySlip.objects.filter(demand__contains="尚未公布").exists()
     answer = client.get("/api/v1/check/", {"community": community.pk, "item": secret.pk})
     assert "尚未公布的草案事项甲乙丙" not in answer.content.decode()
+
+
+HUGE = 10**30
+
+
+@pytest.mark.parametrize(
+    ("username", "url", "body"),
+    [
+        ("minzheng", "/api/v1/findings/", {"unit": HUGE, "kind": "unlisted_work", "description": "x"}),
+        ("minzheng", "/api/v1/findings/", {"unit": -1, "kind": "unlisted_work", "description": "x", "contract": HUGE}),
+        ("jiedao", "/api/v1/assessments/", {"community": HUGE, "held_on": "2026-11-01", "title": "x"}),
+        ("jiedao", "/api/v1/assessments/", {"community": 1, "held_on": "2026-11-01", "item": HUGE}),
+        ("bumen", "/api/v1/contracts/1/payments/", {"payments": [{"instalment": 1, "amount": "1e400"}]}),
+        ("shuji", "/api/v1/burden-reports/", {"demanding_unit": HUGE, "demand": "x", "demanded_on": "2026-11-01"}),
+        ("minzheng", "/api/v1/inspections/", {"unit": HUGE, "title": "x", "planned_on": "2026-11-01"}),
+        ("shuji", "/api/v1/check/notice/", {"community": 1, "text": "x" * 6000}),
+    ],
+)
+def test_huge_ids_and_numbers_in_the_new_writes_are_a_400_not_a_500(api_client, world, username, url, body):
+    api_client.force_authenticate(world.user(username))
+    response = api_client.post(url, body, format="json")
+    assert response.status_code < 500, (url, response.status_code, response.content[:300])
+
+
+# --- Burden reports: the reporter's community named in the demand ------------------------------------------
+
+
+def test_the_community_named_in_an_anonymous_reports_demand_is_withheld_from_the_demanding_unit(api_client, world):
+    """拍照查一查 fills a burden report with a notice's sentence, and notices name the community they are sent to
+    (请牛沙路社区…): the unit must neither read the name nor find the report by searching for it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from audits import services
+    from catalog.models import Unit, User
+
+    economy = Unit.objects.get(name="区市场监督管理局", district=world.unit("锦江区"))
+    staff = User.objects.create(username="scjg-review", role="department_staff", unit=economy)
+    report = services.report_submit(
+        actor=world.user("shuji"),
+        demanding_unit=economy,
+        demand="请牛沙路社区于本周内统计辖区企业并报双桂路街道",
+        demanded_on=timezone.localdate() - timedelta(days=1),
+        reveal_reporter=False,
+    )
+    services.report_triage(report=report, actor=world.user("minzheng"), decision="ask", note="请说明依据")
+    api_client.force_authenticate(staff)
+    for url in (f"/api/v1/burden-reports/{report.pk}/", "/api/v1/burden-reports/"):
+        text = api_client.get(url).content.decode()
+        assert "牛沙路" not in text and "双桂路" not in text, url
+        assert "统计辖区企业" in text
+    assert api_client.get("/api/v1/burden-reports/", {"search": "牛沙路"}).json()["results"] == []
+    assert len(api_client.get("/api/v1/burden-reports/", {"search": "统计辖区企业"}).json()["results"]) == 1
+    api_client.force_login(staff)
+    page = api_client.get(f"/supervision/reports/{report.pk}/").content.decode()
+    assert "牛沙路" not in page and "统计辖区企业" in page
+    listing = api_client.get("/supervision/reports/", {"q": "牛沙路"}).content.decode()
+    assert f"/supervision/reports/{report.pk}/" not in listing
+    # The office reads the demand as filed.
+    api_client.force_authenticate(world.user("minzheng"))
+    assert "请牛沙路社区" in api_client.get(f"/api/v1/burden-reports/{report.pk}/").json()["demand"]
