@@ -266,3 +266,58 @@ def test_one_address_cannot_issue_reply_slips_without_bound(client, community):
         client.post("/check/slip/", {"community": community.pk, "q": f"协税 {n}"}).status_code for n in range(120)
     ]
     assert 429 in answers
+
+
+# --- The trail: each reader's part only -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("username", ["shenji", "shiju"])
+def test_the_trail_api_and_exports_hold_only_the_readers_districts(client, api_client, world, username):
+    from audits.models import AuditEntry
+    from catalog.models import Unit
+    from catalog.selectors import district_scope_q
+
+    reader = world.user(username)
+    client.post("/check/slip/", {"community": world.unit("牛沙路社区").pk, "q": "协税"})
+    client.post("/check/slip/", {"community": world.unit("商邱路社区").pk, "q": "协税"})
+    mine = set(Unit.objects.districts().filter(district_scope_q(reader, field="district")).values_list("pk", flat=True))
+    api_client.force_authenticate(reader)
+    ids, url = [], "/api/v1/trail/?routine=1&page_size=200"
+    while url:
+        page = api_client.get(url).json()
+        ids += [row["id"] for row in page["results"]]
+        url = page["next"]
+    assert ids
+    districts = set(AuditEntry.objects.filter(pk__in=ids).values_list("district_id", flat=True))
+    assert None not in districts and districts <= mine
+    client.force_login(reader)
+    export = b"".join(client.get("/supervision/trail/export.csv?routine=1").streaming_content).decode()
+    rows = [line.split(",", 1)[0].lstrip("\ufeff") for line in export.splitlines()[1:]]
+    exported = {int(r) for r in rows if r.isdigit()}
+    assert exported and set(AuditEntry.objects.filter(pk__in=exported).values_list("district_id", flat=True)) <= mine
+
+
+@pytest.mark.parametrize("size", [(3000, 120), (120, 3000), (1600, 64), (4000, 3000), (1080, 2400)])
+def test_the_detector_is_never_handed_a_thin_strip(size):
+    """RapidOCR scales the short side of what it detects on up to 736 px: a strip 25 times as long as wide (allowed
+    by the bounds, a long screenshot) would become 736 × 18,400 pixels. It is handed at most 4 : 1, padded."""
+    import numpy as np
+
+    from catalog import photo
+
+    class Spy:
+        shapes = []
+
+        def maybe_add_letterbox(self, image, record):
+            return image, record
+
+        def text_det(self, image):
+            self.shapes.append(image.shape[:2])
+            return None, 0.0
+
+    spy = Spy()
+    image = np.zeros((size[1], size[0], 3), dtype=np.uint8)
+    assert photo._detect(spy, image) == []
+    (h, w) = spy.shapes[0]
+    assert max(h, w) <= photo.DET_MAX_RATIO * min(h, w) + 1
+    assert max(h, w) == min(photo.DET_SIDE, max(size))  # the long side as before: nothing is shrunk further
