@@ -39,6 +39,11 @@ def reports_search(reports: QuerySet[BurdenReport], *, user: User, q: str) -> Qu
     q = normalise(q)
     if not q:
         return reports
+    if is_unit_staff(user):
+        # The unit searches the demand as it reads it: an anonymous report's without its community's name, or
+        # the search would tell which community reported (?q=牛沙路). Its reports are those it was asked about.
+        readings = [report_as_seen_by(user, report) for report in reports]
+        return reports.filter(pk__in=[r.report.pk for r in readings if q.casefold() in r.demand.casefold()])
     match = Q(demand__icontains=q)
     if user.role in (Role.ADMIN, Role.OVERSEER, Role.CIVIL_AFFAIRS, Role.AUDITOR):
         match |= Q(pk__in=Evidence.objects.filter(text__icontains=q).values("report_id"))
@@ -87,7 +92,7 @@ def report_as_seen_by_unit(report: BurdenReport) -> UnitView:
         demanding_unit=report.demanding_unit.name,
         state=report.state,
         state_label=str(report.get_state_display()),
-        demand=report.demand,
+        demand=demand_for_unit(report),
         demanded_on=report.demanded_on,
         version=(
             _("Version %(number)s, in force from %(date)s") % {"number": version.number, "date": version.effective_from}
@@ -99,6 +104,26 @@ def report_as_seen_by_unit(report: BurdenReport) -> UnitView:
         decision_note=shared_note,
         explanation=report.explanation,
     )
+
+
+def demand_for_unit(report: BurdenReport) -> str:
+    """The demand as the demanding unit reads it where the reporter stays anonymous: a notice's sentence often
+    names the community it was sent to (请牛沙路社区于…), so the names of the reporter's community and street, and
+    their stems (牛沙路), are withheld."""
+    names = set()
+    for unit in (report.community, report.community.parent if report.community.parent_id else None):
+        if unit is None:
+            continue
+        names.add(unit.name)
+        stem = unit.name
+        for suffix in ("社区居民委员会", "居民委员会", "社区", "街道办事处", "街道", "镇", "乡"):
+            stem = stem.removesuffix(suffix)
+        if len(stem) >= 2:
+            names.add(stem)
+    text = report.demand
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, _("[name withheld]"))
+    return text
 
 
 def _reading(item: CatalogueItem) -> CatalogueReading:
@@ -144,6 +169,7 @@ class ReportReading:
     reporter: str | None
     check_result: dict | None
     triage_note: str
+    demand: str  # with the community's and street's names withheld from the unit where the reporter is anonymous
     # The demanding unit, where the reporter stays anonymous: only what does not depend on the community
     unit_view: UnitView | None
 
@@ -161,6 +187,7 @@ def report_as_seen_by(user: User, report: BurdenReport, *, detail: bool = False)
         reporter=(report.reporter.get_full_name() or report.reporter.username) if show else None,
         check_result=None if anonymous_to_unit or (unit_staff and not detail) else report.check_result,
         triage_note=report_triage_note_for(user, report),
+        demand=demand_for_unit(report) if anonymous_to_unit else report.demand,
         unit_view=report_as_seen_by_unit(report) if anonymous_to_unit and detail else None,
     )
 

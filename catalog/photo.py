@@ -29,6 +29,7 @@ from .uploads import check_picture_bounds
 
 WORK_SIDE = 1600  # the long side the picture is read at (the recognition reads its lines at this resolution)
 DET_SIDE = 960  # the long side the lines are found at
+DET_MAX_RATIO = 4  # the long side over the short one of what the detector is given (catalog.photo._detect)
 TIME_LIMIT = 20.0  # seconds for one picture, waiting included
 THREADS = 2  # ONNX Runtime's threads per inference: the machine's two cores
 _REC_BATCH = 12  # lines recognised between two looks at the clock
@@ -188,6 +189,14 @@ def _detect(ocr, image) -> list:
 
     scale = min(1.0, DET_SIDE / max(image.shape[:2]))
     small = image if scale == 1.0 else cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    # The detector scales the short side up to 736 px, so a thin strip (a long screenshot) would grow to tens of
+    # millions of pixels and minutes of both cores: padded with white below or to the right (the boxes keep their
+    # places) to at most DET_MAX_RATIO, it grows to at most 736 × 2,944.
+    h, w = small.shape[:2]
+    pad_below = max(0, math.ceil(w / DET_MAX_RATIO) - h)
+    pad_right = max(0, math.ceil(h / DET_MAX_RATIO) - w)
+    if pad_below or pad_right:
+        small = cv2.copyMakeBorder(small, 0, pad_below, 0, pad_right, cv2.BORDER_CONSTANT, value=(255, 255, 255))
     padded, record = ocr.maybe_add_letterbox(small, {})
     boxes, _elapsed = ocr.text_det(padded)
     if boxes is None or len(boxes) == 0:

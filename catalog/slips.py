@@ -7,7 +7,7 @@ has no valid signature, and the page refuses it. The page shows the stored slip,
 """
 
 from django.core import signing
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -51,8 +51,10 @@ def slip_from_token(token: str) -> ReplySlip:
             ),
             400,
         ) from None
-    slip = ReplySlip.objects.select_related("district__parent", "community__parent", "version").filter(serial=serial)
-    slip = slip.first()
+    # Read on the primary, even where the page's reads go to a replica (config.db_router: /check/ may): a slip just
+    # issued and scanned on another phone is not yet on a lagging replica, and the page would call it never issued.
+    slip = ReplySlip.objects.using(DEFAULT_DB_ALIAS).select_related("district__parent", "community__parent", "version")
+    slip = slip.filter(serial=serial).first()
     if slip is None:
         raise SlipRefused(
             _("No reply slip with serial number %(serial)s was issued by this system.") % {"serial": serial}, 404

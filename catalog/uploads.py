@@ -119,6 +119,11 @@ def check_csv_bounds(text: str) -> str | None:
 MAX_PICTURE_BYTES = 10 * 1024 * 1024  # a phone photo is 2–6 MB; a screenshot less
 MAX_PICTURE_PIXELS = 50_000_000  # a 48-megapixel camera's full picture; a bomb declares far more in a few KB
 MAX_PICTURE_SIDE = 20_000  # a long screenshot of a chat is tall, but not this tall
+# The detector scales the short side up to 736 px, so its cost grows with the long side over the short: a 1 × 1
+# picture took 100 s of both cores (past the time limit, which is looked at between stages only). Nothing that
+# small or that narrow holds a notice's text.
+MIN_PICTURE_SIDE = 32
+MAX_PICTURE_RATIO = 25  # a chat screenshot of 1080 × 20,000 is 18.5 times as tall as wide
 PICTURE_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "BMP", "GIF", "TIFF"}
 
 
@@ -159,4 +164,9 @@ def check_picture_bounds(data: bytes) -> str | None:
             "max": MAX_PICTURE_PIXELS // 1_000_000,
             "side": f"{MAX_PICTURE_SIDE:,}",
         }
+    if min(width, height) < MIN_PICTURE_SIDE or max(width, height) > MAX_PICTURE_RATIO * min(width, height):
+        return _(
+            "The picture is %(w)s × %(h)s pixels: too small or too narrow to hold a notice (at least %(min)s pixels "
+            "a side, the long side at most %(ratio)s times the short one). Take a photo of the whole notice."
+        ) % {"w": f"{width:,}", "h": f"{height:,}", "min": MIN_PICTURE_SIDE, "ratio": MAX_PICTURE_RATIO}
     return None

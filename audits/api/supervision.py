@@ -91,7 +91,8 @@ class BurdenReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
 
     pagination_class = NewestFirst
     filterset_fields = ["state", "demanding_unit"]
-    search_fields = ["demand"]
+    search_fields = []  # ?search= is the page's search (selectors.reports_search), below
+
     ordering_fields = []
     parser_classes = [BoundedJSONParser, MultiPartParser, FormParser]
 
@@ -106,6 +107,10 @@ class BurdenReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
+        # The page's search: the office also searches the evidence's text; the unit, the demand as it reads it.
+        queryset = selectors.reports_search(
+            queryset, user=self.request.user, q=self.request.query_params.get("search", "")[:100]
+        )
         community = _id_param(self.request, "community")
         if community is not None:
             queryset = queryset.filter(community_id=community)
@@ -125,7 +130,13 @@ class BurdenReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
                 "community",
                 int,
                 description="reports from one community (the demanding unit: only those whose reporter allowed it)",
-            )
+            ),
+            OpenApiParameter(
+                "search",
+                str,
+                description="words of the demand (the office: also of the evidence's text; the unit: of the demand "
+                "as it reads it)",
+            ),
         ]
     )
     def list(self, request, *args, **kwargs):

@@ -36,7 +36,7 @@ class BurdenReportSerializer(serializers.Serializer):
     community = serializers.IntegerField(source="community.pk", allow_null=True, default=None)
     community_name = serializers.CharField(source="community.name", allow_null=True, default=None)
     reporter = serializers.CharField(allow_null=True)
-    demand = serializers.CharField(source="report.demand")
+    demand = serializers.CharField(help_text="as the caller may read it: to the unit, without the community's name")
     demanded_on = serializers.DateField(source="report.demanded_on")
     state = serializers.ChoiceField(source="report.state", choices=BurdenReport.State.choices)
     state_label = serializers.CharField(source="report.get_state_display")

@@ -393,8 +393,9 @@ class CheckView(APIView):
                 raise exceptions.ValidationError({"community": f"No community has the id {data['community']}."})
             item = None
             if data.get("item"):
-                item = CatalogueItem.objects.filter(pk=data["item"], version__district_id=community.district_id)
-                item = item.first()
+                item = CatalogueItem.objects.filter(  # a published version's: a draft's is not read by its id
+                    pk=data["item"], version__district_id=community.district_id, version__state=VersionState.PUBLISHED
+                ).first()
                 if item is None:
                     raise exceptions.ValidationError({"item": "No such item in this community's district catalogue."})
             return CheckResultSerializer(check_demand(community=community, on=on, q=q, item=item)).data

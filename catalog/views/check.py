@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from .. import demands, limits, notice, partials, selectors, uploads
 from ..check import check_demand
-from ..choices import Role
+from ..choices import Role, VersionState
 from ..departments import department_named
 from ..documents import document_pdf
 from ..forms import CheckForm, NoticePhotoForm, NoticeTextForm, SlipForm
@@ -46,7 +46,10 @@ def _run_check(request, data=None):
         on = form.cleaned_data["date"] or timezone.localdate()
         item = None
         if item_id:
-            item = CatalogueItem.objects.filter(pk=item_id, version__district_id=community.district_id).first()
+            # A published version's item only: a draft's is civil affairs' workbench, not to be read by its id.
+            item = CatalogueItem.objects.filter(
+                pk=item_id, version__district_id=community.district_id, version__state=VersionState.PUBLISHED
+            ).first()
         result = check_demand(community=community, on=on, q=form.cleaned_data["q"], item=item)
     return community, district, form, result
 
