@@ -19,6 +19,14 @@ import opencc
 # Dashes and minus signs that look like "-" (NFKC leaves most of them alone).
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d\u30fc\u2043"), "-")
 _SPACES = re.compile(r"\s+")
+# Cyrillic and Greek letters drawn like Latin ones (Unicode's confusables for the letters vouchers and keys are
+# made of), in their case-folded forms: an identifier retyped with "Р", "В" or "Ζ" from another keyboard layout is
+# the same identifier once case is folded ("В" → "в" → "b"). Only identifiers are folded so (comparison_key); the
+# words of titles and demands keep their letters. A letter O and a digit 0 stay apart: identifiers hold both.
+_LOOKALIKES = str.maketrans(
+    "авекмнорстухіјѕԁһӏαβεζηικμνορτυχ",
+    "abekmhopctyxijsdhlabezhikmnoptyx",
+)
 
 
 @cache
@@ -50,5 +58,6 @@ def normalise(text: str | None) -> str:
 
 def comparison_key(text: str | None) -> str:
     """The form under which two identifiers are the same one (vouchers, item keys typed by hand): normalised,
-    case-folded, with every space removed ("V - 100", "ｖ１００ ", "V-1​00" are all "v-100")."""
-    return _SPACES.sub("", normalise(text)).casefold()
+    case-folded, with every space removed and look-alike letters folded ("V - 100", "ｖ１００ ", "V-1​00" and
+    Cyrillic "В-100" are all "v-100")."""
+    return _SPACES.sub("", normalise(text)).casefold().translate(_LOOKALIKES)

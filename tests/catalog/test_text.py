@@ -71,3 +71,27 @@ def test_the_search_words_of_a_variant_are_the_words_of_the_text():
     for variant in ["招\u200b商引\u200b资", "招商引資", "招商\u3000引资", "ＡＰＰ注册"]:
         assert query_tokens(variant) == query_tokens(normalise(variant))
     assert query_tokens("招\u200b商引\u200b资") == query_tokens("招商引资")
+
+
+# Latin letters and the Cyrillic or Greek letters drawn like them, capital and small.
+LOOK_ALIKES = {
+    "A": "АΑ", "B": "ВΒ", "E": "ЕΕ", "K": "КΚ", "M": "МΜ", "H": "НΗ", "O": "ОΟ", "P": "РΡ", "C": "С", "T": "ТΤ",
+    "Y": "УΥ", "X": "ХΧ", "Z": "Ζ", "I": "ІΙ", "N": "Ν", "a": "а", "e": "е", "o": "оο", "p": "рρ", "c": "с",
+    "x": "х", "y": "у",
+}  # fmt: skip
+
+
+@given(st.text(alphabet="ABEKMHOPCTYXZINaeopcxy0123456789-", min_size=1, max_size=16), st.data())
+@settings(max_examples=200)
+def test_a_voucher_retyped_with_look_alike_letters_is_the_same_voucher(voucher, data):
+    retyped = "".join(data.draw(st.sampled_from([c, *LOOK_ALIKES[c]])) if c in LOOK_ALIKES else c for c in voucher)
+    assert comparison_key(retyped) == comparison_key(voucher)
+
+
+@given(st.text(max_size=40))
+def test_comparison_key_is_idempotent(text):
+    assert comparison_key(comparison_key(text)) == comparison_key(text)
+
+
+def test_a_letter_o_and_a_digit_0_stay_two_identifiers():
+    assert comparison_key("PZ-O01") != comparison_key("PZ-001")
