@@ -200,6 +200,12 @@ def _replica_lost_under_load(primary, replica, web, capsys) -> None:
         locker = psycopg2.connect(primary.url(DATABASE))  # in a transaction until rolled back
         try:
             locker.cursor().execute("LOCK TABLE catalog_catalogueitem IN ACCESS EXCLUSIVE MODE")
+            # The lock's WAL record waits in the primary's buffers until something flushes them: a committed
+            # transaction from another session does (the load's reads may write nothing).
+            flusher = psycopg2.connect(primary.url(DATABASE))
+            flusher.autocommit = True
+            flusher.cursor().execute("SELECT txid_current()")
+            flusher.close()
             wait_for(
                 lambda: (
                     replica.psql(
@@ -209,7 +215,7 @@ def _replica_lost_under_load(primary, replica, web, capsys) -> None:
                     )
                     != "0"
                 ),
-                timeout=10,
+                timeout=20,
                 what="the lock to reach the replica",
             )
             reader = threading.Thread(target=held_read)
