@@ -163,7 +163,8 @@ def test_pages_carry_a_strict_policy_and_the_security_headers(client, world, pat
 INLINE_CODE = re.compile(
     r"<script(?![^>]*\bsrc=)[^>]*>|<style(?![^>]*nonce=)[^>]*>|\sstyle=|\son[a-z]+=|javascript:", re.IGNORECASE
 )
-PDF_ONLY = {"catalog/reply_slip.html", "catalog/notice_slip.html", "funding/report_pdf.html"}  # WeasyPrint only, never served
+# Rendered to PDF by WeasyPrint, never served.
+PDF_ONLY = {"catalog/reply_slip.html", "catalog/notice_slip.html", "funding/report_pdf.html"}
 
 
 def test_no_template_has_inline_code_the_policy_would_block():
