@@ -47,10 +47,6 @@ class NewestFirst(CursorPagination):
     max_page_size = 200
 
 
-def _run(func, **kwargs):
-    return call_service(func, **kwargs)
-
-
 def _flag(request, name: str) -> bool:
     return request.query_params.get(name) == "1"
 
@@ -156,7 +152,7 @@ class BurdenReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
         params = BurdenReportCreateSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        report = _run(
+        report = call_service(
             services.report_submit,
             actor=request.user,
             demanding_unit=data["demanding_unit"],
@@ -179,7 +175,7 @@ class BurdenReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
         params = TriageSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        report = _run(
+        report = call_service(
             services.report_triage,
             report=self.get_object(),
             actor=request.user,
@@ -198,7 +194,7 @@ class BurdenReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
         """The demanding unit's explanation, once the office asked for it."""
         params = ExplanationSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        report = _run(
+        report = call_service(
             services.report_explain,
             report=self.get_object(),
             actor=request.user,
@@ -248,7 +244,7 @@ class AssessmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             "item",
             _("No item #%(id)s in your district's catalogue."),
         )
-        held = _run(
+        held = call_service(
             services.assessment_enter,
             actor=user,
             community=data["community"],
@@ -265,7 +261,7 @@ class AssessmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         """The community's secretary confirms that the assessment was held."""
-        held = _run(services.assessment_answer, assessment=self.get_object(), actor=request.user, confirm=True)
+        held = call_service(services.assessment_answer, assessment=self.get_object(), actor=request.user, confirm=True)
         return Response(AssessmentSerializer(held).data)
 
     @extend_schema(
@@ -277,7 +273,7 @@ class AssessmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         """The community's secretary disputes it, saying why (a disputed one is not counted by the check)."""
         params = DisputeSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        held = _run(
+        held = call_service(
             services.assessment_answer,
             assessment=self.get_object(),
             actor=request.user,
@@ -317,7 +313,7 @@ class InspectionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         unit = data["unit"]
         if unit.district_id != district.pk:
             raise exceptions.ValidationError({"unit": [_("Choose a department or street office of your district.")]})
-        inspection = _run(
+        inspection = call_service(
             services.inspection_plan,
             actor=request.user,
             unit=unit,
@@ -377,7 +373,7 @@ class FindingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             "contract": (Contract.objects.filter(district=district), _("No contract #%(id)s in your district.")),
         }
         resolved = {name: _resolve(qs, data.get(name), name, missing) for name, (qs, missing) in links.items()}
-        finding = _run(
+        finding = call_service(
             services.finding_record,
             actor=user,
             unit=unit,
@@ -388,7 +384,9 @@ class FindingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(FindingSerializer(finding).data, status=status.HTTP_201_CREATED)
 
     def _decide(self, confirm: bool):
-        finding = _run(services.finding_decide, finding=self.get_object(), actor=self.request.user, confirm=confirm)
+        finding = call_service(
+            services.finding_decide, finding=self.get_object(), actor=self.request.user, confirm=confirm
+        )
         return Response(self.get_serializer(finding).data)
 
     @extend_schema(
@@ -413,7 +411,9 @@ class FindingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         """Publish a notice naming the unit and this confirmed finding, with a correction deadline."""
         params = NoticeIssueSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        notice = _run(services.notice_issue, finding=self.get_object(), actor=request.user, **params.validated_data)
+        notice = call_service(
+            services.notice_issue, finding=self.get_object(), actor=request.user, **params.validated_data
+        )
         return Response(NoticeSerializer(notice).data, status=status.HTTP_201_CREATED)
 
 
@@ -458,7 +458,7 @@ class NoticeViewSet(viewsets.ReadOnlyModelViewSet):
         """The notified unit reports the corrective actions it took."""
         params = AnswerSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        notice = _run(
+        notice = call_service(
             services.notice_answer, notice=self.get_object(), actor=request.user, answer=params.validated_data["answer"]
         )
         return Response(NoticeSerializer(notice).data)
@@ -466,7 +466,7 @@ class NoticeViewSet(viewsets.ReadOnlyModelViewSet):
     def _verify(self, accept: bool):
         params = VerificationSerializer(data=self.request.data)
         params.is_valid(raise_exception=True)
-        notice = _run(
+        notice = call_service(
             services.notice_verify,
             notice=self.get_object(),
             actor=self.request.user,
