@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -24,10 +25,13 @@ class AuditsConfig(AppConfig):
         from .home import audits_section
         from .models import AssessmentHeld
         from .selectors import assessments_held_count
+        from .trail import watch_connection
         from .workbench import register as register_workbench
 
         # After every migrate, every audited table (new ones too) gets its trigger on PostgreSQL.
         post_migrate.connect(_install_triggers, sender=self)
+        # Every audited commit is followed by a seal of the trail (audits.trail.seal_after_commit).
+        connection_created.connect(watch_connection, dispatch_uid="audits-seal-after-audited-writes")
         register_assessment_counter(assessments_held_count, reads=(AssessmentHeld,))
         register_home_section(audits_section)
         register_workbench()

@@ -1,10 +1,6 @@
-import re
-
 from django.db import connection
 
 from . import trail
-
-_WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"([^"]+)"', re.IGNORECASE)
 
 SET_ACTOR = (
     "SELECT set_config('audits.actor_id', %s, false), set_config('audits.actor', %s, false), "
@@ -19,11 +15,8 @@ class _ActorBeforeFirstWrite:
         self.request, self.done, self.sent = request, False, None
 
     def __call__(self, execute, sql, params, many, context):
-        table = _WRITE.match(sql)
         # A write to a table without the trigger (a kept check, on every check) needs no actor: no round trips.
-        # A write whose table is not recognised is treated as audited.
-        unaudited = table is not None and table.group(1) in trail.NOT_AUDITED
-        if sql.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE") and not unaudited:
+        if trail.audited_write(sql):
             actor = trail.actor_of(self.request)
             values = [
                 "" if actor.id is None else str(actor.id),

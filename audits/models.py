@@ -9,8 +9,9 @@ from catalog.models import Unit
 
 
 class AuditEntry(models.Model):
-    """One line of the append-only, hash-chained trail. On PostgreSQL the database refuses UPDATE and DELETE,
-    and row triggers on every audited table write the entries, bulk updates included."""
+    """One line of the append-only, hash-chained trail. On PostgreSQL row triggers on every audited table write
+    the entries, bulk updates included, unsealed; the sealer (audits.trail) then gives each its place in the chain
+    (`seq`) and its hashes, once; the database refuses every other UPDATE, and every DELETE."""
 
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     actor_id = models.BigIntegerField(_("actor id"), null=True, blank=True, db_index=True)
@@ -24,17 +25,28 @@ class AuditEntry(models.Model):
     note = models.TextField(_("note"), blank=True)
     # Whose records these are, for reading scope only (auditors read their district's); not part of the hash.
     district_id = models.BigIntegerField(_("district"), null=True, blank=True, db_index=True)
+    # The place in the chain, given on sealing (empty until then, with both hashes): the chain's order is this,
+    # the order the entries were sealed in, not the id (an entry with a lower id may commit after a higher one).
+    seq = models.BigIntegerField(_("chain number"), null=True, blank=True, unique=True)
     prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
-    hash = models.CharField(_("hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit trail")
         ordering = ["-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            # What the sealer reads: the few entries not yet sealed, in id order.
+            models.Index(fields=["id"], condition=models.Q(seq__isnull=True), name="audits_entry_unsealed"),
+        ]
 
     def __str__(self):
         return f"#{self.pk} {self.action} {self.object_type} {self.object_id}"
+
+    @property
+    def sealed(self) -> bool:
+        return self.seq is not None
 
 
 class BurdenReport(models.Model):

@@ -1,17 +1,26 @@
 """The audit trail (审计日志): append-only and hash-chained, kept at least 180 days (网络安全法 第二十一条).
 
 On PostgreSQL the database writes it: a row trigger on every audited table appends an entry for each INSERT,
-UPDATE and DELETE (bulk updates included), `audits_append()` chains each entry to the previous one with
-SHA-256 under an advisory lock, and a trigger refuses UPDATE and DELETE on the trail itself (TRUNCATE stays possible for
-the database owner, as the test suite's flush needs; revoke it from the application's role in production). The
-web request's user and address reach the triggers through session settings set before its first write.
-On SQLite (the zero-server demo) model saves and deletes are recorded from Django signals instead, with the
-same chain computed in Python.
+UPDATE and DELETE (bulk updates included). The writing transaction only inserts its entry, unsealed (no `seq`,
+no hashes) and without any lock shared with other writers. A sealer, one at a time under its own advisory lock
+(`audits_seal()`; a writer that finds the lock taken leaves its entry to whoever holds it), takes the committed
+unsealed entries in id order and gives each the next chain number `seq`, the previous entry's hash and its own
+SHA-256, computed in SQL from the stored columns. The chain's order is `seq`, the order of sealing: an entry with
+a lower id may commit after a higher one. Sealing follows every audited commit (`seal_after_commit`, hooked on
+each connection's writes), a beat task seals what a busy lock left over, and `verify` seals before it walks.
+A trigger refuses UPDATE and DELETE on the trail, except the sealer's one setting of seq and the hashes on an
+unsealed entry whose content it leaves as it is (TRUNCATE stays possible for the database owner, as the test
+suite's flush needs; revoke it from the application's role in production). The web request's user and address
+reach the triggers through session settings set before its first write.
+On SQLite (the zero-server demo) model saves and deletes are recorded from Django signals instead, sealed at once
+with the same chain computed in Python; `verify` walks both the same way, by `seq`.
 """
 
 import contextvars
 import hashlib
 import json
+import logging
+import re
 from dataclasses import dataclass
 from datetime import UTC
 from functools import cache
@@ -28,7 +37,9 @@ AUDITED_APPS = ("catalog", "approvals", "funding", "audits")
 # A kept check (catalog_checkrecord) is itself a log, written on every check: chaining it would serialise the
 # check behind the trail's lock. Its review is audited through the StateEvent and the item's new wording.
 NOT_AUDITED = {"audits_auditentry", "catalog_workerheartbeat", "catalog_notification", "catalog_checkrecord"}
-LOCK_KEY = 727274  # the advisory lock that serialises the chain
+LOCK_KEY = 727274  # the sealer's advisory lock: one sealer at a time; writers never wait for it
+SEAL_SQL = "SELECT audits_seal()"  # seal what is committed, unless another sealer is at it (then -1)
+logger = logging.getLogger(__name__)
 
 
 # Tables whose rows belong to no district: the national holiday calendar is the same for everyone.
@@ -150,9 +161,11 @@ def record(
                     district_id,
                 ],
             )
+        seal_after_commit()
         return
     with transaction.atomic():
-        last = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first() or ""
+        head = AuditEntry.objects.filter(seq__isnull=False).order_by("-seq").values_list("seq", "hash").first()
+        last_seq, last = head or (0, "")
         entry = AuditEntry(
             at=timezone.now(),
             actor_id=actor.id,
@@ -165,10 +178,84 @@ def record(
             after=json.loads(json.dumps(after, default=str)) if after is not None else None,
             note=note,
             district_id=district_id,
+            seq=last_seq + 1,
             prev_hash=last,
         )
         entry.hash = _python_hash(last, entry)
         entry.save()
+
+
+# --- Sealing (PostgreSQL): the chain, after the writers' commits ------------------------------------------------
+
+_WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"([^"]+)"', re.IGNORECASE)
+
+
+def audited_write(sql: str) -> bool:
+    """Whether the statement may write an audited table (its trigger appends an entry). A write to a table
+    without the trigger (a kept check, on every check) is not one; a write whose table is not recognised is."""
+    if sql.lstrip()[:6].upper() not in ("INSERT", "UPDATE", "DELETE"):
+        return False
+    table = _WRITE.match(sql)
+    return table is None or table.group(1) not in NOT_AUDITED
+
+
+def seal(*, wait: bool = False, using: str = "default") -> int:
+    """Seal the committed unsealed entries (and the calling transaction's own): how many were sealed, or -1 when
+    another sealer held the lock (`wait`: wait for it instead). SQLite seals on writing: 0."""
+    from django.db import connections
+
+    conn = connections[using]
+    if conn.vendor != "postgresql":
+        return 0
+    with transaction.atomic(using=using), conn.cursor() as cursor:
+        cursor.execute("SELECT audits_seal(%s)", [wait])
+        return cursor.fetchone()[0]
+
+
+def _seal_committed(using: str) -> None:
+    try:
+        seal(using=using)
+    except Exception:  # the beat task and the next writer seal what is left: the write itself is done
+        logger.exception("sealing the audit trail after a commit failed")
+
+
+def seal_after_commit(using: str = "default") -> None:
+    """Seal once the current transaction commits (at once outside one); once per transaction."""
+    from django.db import connections
+
+    conn = connections[using]
+    if conn.vendor != "postgresql":
+        return
+    if conn.in_atomic_block and any(isinstance(func, _SealOnCommit) for _, func, _ in conn.run_on_commit):
+        return
+    transaction.on_commit(_SealOnCommit(using), using=using)
+
+
+class _SealOnCommit:
+    def __init__(self, using: str):
+        self.using = using
+
+    def __call__(self):
+        _seal_committed(self.using)
+
+
+class SealAfterAuditedWrites:
+    """An execute wrapper kept on every PostgreSQL connection: an audited write schedules a seal for its commit,
+    whatever wrote it (a model save, a queryset update, raw SQL through Django)."""
+
+    def __call__(self, execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if audited_write(sql):
+            seal_after_commit(context["connection"].alias)
+        return result
+
+
+def watch_connection(sender, connection, **kwargs) -> None:
+    """connection_created: keep the sealing wrapper on the connection (once, across reconnects)."""
+    if connection.vendor == "postgresql" and not any(
+        isinstance(wrapper, SealAfterAuditedWrites) for wrapper in connection.execute_wrappers
+    ):
+        connection.execute_wrappers.append(SealAfterAuditedWrites())
 
 
 # --- Whose record an entry is: the district of the object it belongs to -------------------------------------
@@ -315,74 +402,117 @@ class Problem:
     entry_id: int
     kind: str  # "tampered" or "missing"
     detail: str
+    seq: int | None = None  # the chain number where the walk stopped (of the missing entry, for a gap)
 
 
+# The sealed entries in chain order, each with the hash its stored content and stored prev_hash give.
 EXPECTED_SQL = """
-SELECT id, prev_hash, hash, encode(sha256(convert_to(concat_ws('|', prev_hash,
+SELECT id, seq, prev_hash, hash, encode(sha256(convert_to(concat_ws('|', prev_hash,
        to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), coalesce(actor_id::text, ''), actor,
        source_ip, action, object_type, object_id, coalesce(before::text, ''), coalesce(after::text, ''), note),
        'UTF8')), 'hex')
-FROM audits_auditentry ORDER BY id
+FROM audits_auditentry WHERE seq IS NOT NULL ORDER BY seq
 """
 
 
 def verify() -> tuple[int, Problem | None]:
-    """Walk the chain; return how many entries were checked and the first tampered or missing one."""
+    """Seal what is committed, then walk the chain by `seq`; return how many entries were checked and the first
+    tampered, missing or reordered one. A gap in `seq` is an entry missing; a hash that its content does not give
+    is a tampered entry; a prev_hash that is not the hash before it is an entry missing, changed or moved."""
     previous, checked = "", 0
     if connection.vendor == "postgresql":
+        seal(wait=True)
         with transaction.atomic(), connection.chunked_cursor() as cursor:
             cursor.execute(EXPECTED_SQL)
             rows = iter(lambda: cursor.fetchmany(2000), [])
             for chunk in rows:
-                for entry_id, prev_hash, stored, expected in chunk:
-                    problem = _check(entry_id, prev_hash, stored, expected, previous)
+                for entry_id, seq, prev_hash, stored, expected in chunk:
+                    problem = _check(entry_id, seq, prev_hash, stored, expected, previous, checked)
                     if problem:
                         return checked, problem
                     previous, checked = stored, checked + 1
         return checked, None
-    for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=2000):
-        problem = _check(entry.pk, entry.prev_hash, entry.hash, _python_hash(entry.prev_hash, entry), previous)
+    entries = AuditEntry.objects.filter(seq__isnull=False).order_by("seq")
+    for entry in entries.iterator(chunk_size=2000):
+        expected = _python_hash(entry.prev_hash, entry)
+        problem = _check(entry.pk, entry.seq, entry.prev_hash, entry.hash, expected, previous, checked)
         if problem:
             return checked, problem
         previous, checked = entry.hash, checked + 1
     return checked, None
 
 
-def _check(entry_id, prev_hash, stored, expected, previous) -> Problem | None:
+def _check(entry_id, seq, prev_hash, stored, expected, previous, checked) -> Problem | None:
+    if seq != checked + 1:
+        gap = f"#{checked + 1}" if seq == checked + 2 else f"#{checked + 1}–#{seq - 1}"
+        return Problem(entry_id, "missing", f"the chain's entry {gap} before it is missing", checked + 1)
     if prev_hash != previous:
-        return Problem(entry_id, "missing", "the entry before it is missing or was changed")
+        return Problem(entry_id, "missing", "the entry before it is missing, was changed or was moved", seq)
     if stored != expected:
-        return Problem(entry_id, "tampered", "its content does not match its hash")
+        return Problem(entry_id, "tampered", "its content does not match its hash", seq)
     return None
+
+
+def unsealed() -> int:
+    """Entries not yet in the chain (written, not yet sealed)."""
+    return AuditEntry.objects.filter(seq__isnull=True).count()
 
 
 # --- PostgreSQL: the functions and triggers ------------------------------------------------------------------
 
+# The hash of an entry, from its columns (`r`) and the hash before it (`prev`): the formula of EXPECTED_SQL.
+_DIGEST = """encode(sha256(convert_to(concat_ws('|', prev,
+              to_char(r.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), coalesce(r.actor_id::text, ''),
+              r.actor, r.source_ip, r.action, r.object_type, r.object_id, coalesce(r.before::text, ''),
+              coalesce(r.after::text, ''), r.note), 'UTF8')), 'hex')"""
+
 FUNCTIONS_SQL = f"""
 DROP FUNCTION IF EXISTS audits_append(bigint, text, text, text, text, text, jsonb, jsonb, text);
+-- A writer appends its entry unsealed: no lock, no reading of the chain's head.
 CREATE OR REPLACE FUNCTION audits_append(p_actor_id bigint, p_actor text, p_ip text, p_action text, p_type text,
                                          p_id text, p_before jsonb, p_after jsonb, p_note text,
                                          p_district bigint) RETURNS bigint AS $$
 DECLARE
-    prev text;
-    ts timestamptz := clock_timestamp();
-    digest text;
     new_id bigint;
 BEGIN
-    PERFORM pg_advisory_xact_lock({LOCK_KEY});
-    SELECT hash INTO prev FROM audits_auditentry ORDER BY id DESC LIMIT 1;
-    prev := coalesce(prev, '');
-    digest := encode(sha256(convert_to(concat_ws('|', prev,
-              to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'),
-              coalesce(p_actor_id::text, ''), coalesce(p_actor, ''), coalesce(p_ip, ''), p_action, p_type,
-              coalesce(p_id, ''), coalesce(p_before::text, ''), coalesce(p_after::text, ''), coalesce(p_note, '')),
-              'UTF8')), 'hex');
     INSERT INTO audits_auditentry (at, actor_id, actor, source_ip, action, object_type, object_id, before, after,
                                    note, district_id, prev_hash, hash)
-    VALUES (ts, p_actor_id, coalesce(p_actor, ''), coalesce(p_ip, ''), p_action, p_type, coalesce(p_id, ''),
-            p_before, p_after, coalesce(p_note, ''), p_district, prev, digest)
+    VALUES (clock_timestamp(), p_actor_id, coalesce(p_actor, ''), coalesce(p_ip, ''), p_action, p_type,
+            coalesce(p_id, ''), p_before, p_after, coalesce(p_note, ''), p_district, '', '')
     RETURNING id INTO new_id;
     RETURN new_id;
+END $$ LANGUAGE plpgsql;
+
+-- The sealer: one at a time (its advisory lock, held to its commit); the committed unsealed entries, in id order,
+-- each get the next seq, the hash before them and their own hash. -1: another sealer holds the lock.
+CREATE OR REPLACE FUNCTION audits_seal(p_wait boolean DEFAULT false) RETURNS int AS $$
+DECLARE
+    last_seq bigint;
+    prev text;
+    r audits_auditentry%ROWTYPE;
+    digest text;
+    sealed int := 0;
+BEGIN
+    IF p_wait THEN
+        PERFORM pg_advisory_xact_lock({LOCK_KEY});
+    ELSIF NOT pg_try_advisory_xact_lock({LOCK_KEY}) THEN
+        RETURN -1;
+    END IF;
+    PERFORM set_config('audits.sealing', 'on', true);
+    -- The entries are durable with their writers' commits; a seal lost in a crash is only sealed again.
+    PERFORM set_config('synchronous_commit', 'off', true);
+    SELECT seq, hash INTO last_seq, prev FROM audits_auditentry WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1;
+    last_seq := coalesce(last_seq, 0);
+    prev := coalesce(prev, '');
+    FOR r IN SELECT * FROM audits_auditentry WHERE seq IS NULL ORDER BY id LOOP
+        digest := {_DIGEST};
+        last_seq := last_seq + 1;
+        UPDATE audits_auditentry SET seq = last_seq, prev_hash = prev, hash = digest WHERE id = r.id;
+        prev := digest;
+        sealed := sealed + 1;
+    END LOOP;
+    PERFORM set_config('audits.sealing', 'off', true);
+    RETURN sealed;
 END $$ LANGUAGE plpgsql;
 
 CREATE OR REPLACE FUNCTION audits_row_change() RETURNS trigger AS $$
@@ -401,8 +531,15 @@ BEGIN
     RETURN NULL;
 END $$ LANGUAGE plpgsql;
 
+-- Append-only: no DELETE, and no UPDATE but the sealer's one setting of seq and the hashes on an unsealed entry,
+-- its content unchanged.
 CREATE OR REPLACE FUNCTION audits_refuse_change() RETURNS trigger AS $$
 BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.seq IS NULL AND NEW.seq IS NOT NULL AND OLD.hash = '' AND OLD.prev_hash = ''
+       AND current_setting('audits.sealing', true) = 'on'
+       AND to_jsonb(OLD) - 'seq' - 'prev_hash' - 'hash' = to_jsonb(NEW) - 'seq' - 'prev_hash' - 'hash' THEN
+        RETURN NEW;
+    END IF;
     RAISE EXCEPTION 'The audit trail is append-only: % is refused', TG_OP;
 END $$ LANGUAGE plpgsql;
 

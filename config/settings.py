@@ -349,6 +349,8 @@ CELERY_BEAT_SCHEDULE = {
     # 限期改正: remind units before a notice's deadline, escalate overdue notices; the system proposes findings.
     "audits-remind-notices": {"task": "audits.tasks.remind_notices", "schedule": crontab(minute=0, hour=9)},
     "audits-propose-findings": {"task": "audits.tasks.propose_findings", "schedule": crontab(minute=40, hour=1)},
+    # The audit trail: every audited commit seals after itself; this seals what a busy sealer's lock left over.
+    "audits-seal-trail": {"task": "audits.tasks.seal_trail", "schedule": 30.0},
 }
 
 # --- REST API ---------------------------------------------------------------------------------------

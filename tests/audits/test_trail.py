@@ -64,19 +64,40 @@ def test_the_chain_verifies_and_reports_the_first_tampered_entry(world, capsys):
 
 
 def test_a_deleted_entry_is_reported_as_missing(world):
-    victim, following = AuditEntry.objects.order_by("id")[3:5]
+    trail.seal()
+    victim, following = AuditEntry.objects.order_by("seq")[3:5]
     _tamper(f"DELETE FROM audits_auditentry WHERE id = {victim.pk}")
     checked, problem = trail.verify()
-    assert (problem.entry_id, problem.kind) == (following.pk, "missing") and checked == 3
+    assert (problem.entry_id, problem.kind, problem.seq) == (following.pk, "missing", victim.seq) and checked == 3
+    assert f"#{victim.seq} " in problem.detail
 
 
 @pytest.mark.skipif(not POSTGRES, reason="the database refuses changes to the trail on PostgreSQL")
 def test_the_database_refuses_to_change_or_delete_the_trail(world):
+    DistrictPolicy.objects.update(expedited_notice_working_days=4)  # written unsealed by the trigger
+    assert AuditEntry.objects.filter(seq__isnull=True).count() >= 3
+    trail.seal()
     entry = AuditEntry.objects.first()
+    assert entry.sealed
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEntry.objects.filter(pk=entry.pk).update(note="x")
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEntry.objects.filter(pk=entry.pk).delete()
+    # A sealed entry's place and hashes are as fixed as its content, even with the sealer's setting.
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('audits.sealing', 'on', true)")
+        cursor.execute("UPDATE audits_auditentry SET seq = seq + 100000, hash = 'x' WHERE id = %s", [entry.pk])
+    DistrictPolicy.objects.update(expedited_notice_working_days=5)
+    unsealed = AuditEntry.objects.filter(seq__isnull=True).latest("id")
+    # An unsealed entry: not its content with the seal, and not a seal from anyone but the sealer.
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('audits.sealing', 'on', true)")
+        cursor.execute("UPDATE audits_auditentry SET seq = 999999, hash = 'x', note = 'y' WHERE id = %s", [unsealed.pk])
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEntry.objects.filter(pk=unsealed.pk).update(seq=999999, hash="x")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEntry.objects.filter(pk=unsealed.pk).delete()
+    assert trail.seal() == 3 and trail.verify()[1] is None
 
 
 def _tamper(sql: str) -> None:

@@ -1,0 +1,147 @@
+"""The trail's chain without a global lock: writers append unsealed entries concurrently, the sealer chains the
+committed ones by `seq`, and verify still names the one entry tampered with or deleted."""
+
+import itertools
+import threading
+
+import pytest
+from django.db import connection, connections, transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from audits import trail
+from audits.models import AuditEntry
+from catalog.models import Unit
+
+POSTGRES = connection.vendor == "postgresql"
+pytestmark = pytest.mark.skipif(not POSTGRES, reason="the sealer and the triggers are PostgreSQL's")
+
+WRITERS, WRITES = 6, 12
+
+
+def _street() -> Unit:
+    city = Unit.objects.create(kind="city", name="封存测试市")
+    district = Unit.objects.create(kind="district", name="封存测试区", parent=city)
+    return Unit.objects.create(kind="street", name="封存测试街道", parent=district)
+
+
+def _write_concurrently(street: Unit) -> list[BaseException]:
+    """WRITERS threads, each with its own connection, each writing WRITES audited changes in transactions of its
+    own (a new community, then a rename: the row trigger appends an entry for each), all at once."""
+    failures, start = [], threading.Barrier(WRITERS)
+
+    def writer(n: int) -> None:
+        try:
+            start.wait()
+            for i in range(WRITES):
+                with transaction.atomic():
+                    unit = Unit.objects.create(kind="community", name=f"社区{n}-{i}", parent=street)
+                    Unit.objects.filter(pk=unit.pk).update(name=f"社区{n}-{i}（改）")  # a bulk write: trigger only
+        except BaseException as failure:
+            failures.append(failure)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(WRITERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return failures
+
+
+def _tampered(sql: str, params) -> tuple[int, trail.Problem | None]:
+    """verify() after an owner's change of the trail behind its trigger, rolled back afterwards."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE audits_auditentry DISABLE TRIGGER audits_append_only")
+            cursor.execute(sql, params)
+            cursor.execute("ALTER TABLE audits_auditentry ENABLE TRIGGER audits_append_only")
+        found = trail.verify()
+        transaction.set_rollback(True)
+    return found
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_are_sealed_once_each_in_one_unbroken_chain_and_tampering_is_named():
+    street = _street()
+    trail.seal(wait=True)
+    before = AuditEntry.objects.count()
+    assert _write_concurrently(street) == []
+    # Each commit sealed after itself where the lock was free; what a busy lock left, the next seal takes.
+    trail.seal(wait=True)
+    entries = list(AuditEntry.objects.order_by("seq").values("id", "seq", "object_type", "prev_hash", "hash"))
+    written = [e for e in entries[before:] if e["object_type"] == "catalog_unit"]
+    assert len(written) == WRITERS * WRITES * 2
+    assert [e["seq"] for e in entries] == list(range(1, len(entries) + 1))  # all sealed, contiguous, once each
+    assert len({e["id"] for e in entries}) == len(entries) == AuditEntry.objects.count()
+    assert all(e["prev_hash"] == p["hash"] for p, e in itertools.pairwise(entries))
+    assert trail.verify() == (len(entries), None)
+    assert trail.unsealed() == 0
+
+    @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @given(at=st.integers(0, len(entries) - 1), how=st.sampled_from(["note", "after", "at", "delete"]))
+    def tampering_names_that_entry(at, how):
+        victim = entries[at]
+        if how == "delete":
+            checked, problem = _tampered("DELETE FROM audits_auditentry WHERE id = %s", [victim["id"]])
+            if at == len(entries) - 1:  # the newest entry gone leaves no gap behind it: the chain just ends sooner
+                assert (checked, problem) == (len(entries) - 1, None)
+                return
+            assert (problem.kind, problem.seq, problem.entry_id) == ("missing", victim["seq"], entries[at + 1]["id"])
+        else:
+            change = {
+                "note": "note = note || '（改）'",
+                "after": "after = coalesce(after, '{}'::jsonb) || '{\"name\": \"x\"}'::jsonb",
+                "at": "at = at + interval '1 microsecond'",
+            }[how]
+            checked, problem = _tampered(f"UPDATE audits_auditentry SET {change} WHERE id = %s", [victim["id"]])
+            assert (problem.kind, problem.seq, problem.entry_id) == ("tampered", victim["seq"], victim["id"])
+        assert checked == at
+
+    tampering_names_that_entry()
+    assert trail.verify() == (len(entries), None)  # every change above was rolled back
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_entry_committed_after_a_higher_id_is_sealed_after_it_and_the_chain_follows_seq():
+    """Two writers: the one with the lower id commits last. The chain is the order of sealing, not of ids."""
+    street = _street()
+    trail.seal(wait=True)
+    early = connections.create_connection("default")
+    try:
+        early.set_autocommit(False)
+        with early.cursor() as cursor:  # the lower id, held open
+            cursor.execute("SELECT audits_append(NULL, '', '', 'note', 'test', '', NULL, NULL, '先写后提交', NULL)")
+            low = cursor.fetchone()[0]
+        Unit.objects.create(kind="community", name="后写先提交", parent=street)  # a higher id, committed now
+        high = AuditEntry.objects.latest("id")
+        assert high.pk > low and AuditEntry.objects.get(pk=high.pk).sealed  # sealed after its own commit
+        assert not AuditEntry.objects.filter(pk=low).exists()  # not committed: neither seen nor sealed
+        early.commit()
+    finally:
+        early.close()
+    assert AuditEntry.objects.get(pk=low).seq is None
+    trail.seal()
+    assert AuditEntry.objects.get(pk=low).seq == AuditEntry.objects.get(pk=high.pk).seq + 1
+    assert trail.verify() == (AuditEntry.objects.count(), None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_writer_never_waits_for_a_sealer_at_work():
+    street = _street()
+    sealer = connections.create_connection("default")
+    try:
+        sealer.set_autocommit(False)
+        with sealer.cursor() as cursor:
+            cursor.execute("SELECT audits_seal()")  # holds the sealer's lock until it commits
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")
+        Unit.objects.create(kind="community", name="锁被占用时写入", parent=street)  # no wait, no error
+        assert trail.seal() == -1 and AuditEntry.objects.latest("id").seq is None
+    finally:
+        sealer.rollback()
+        sealer.close()
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+    assert trail.seal() >= 1 and trail.unsealed() == 0
