@@ -484,7 +484,8 @@ BEGIN
 END $$ LANGUAGE plpgsql;
 
 -- The sealer: one at a time (its advisory lock, held to its commit); the committed unsealed entries, in id order,
--- each get the next seq, the hash before them and their own hash. -1: another sealer holds the lock.
+-- each get the next seq, the hash before them and their own hash. -1: another sealer holds the lock. It runs with
+-- its owner's rights: the application's role keeps only SELECT and INSERT on the trail (docs/backup.md).
 CREATE OR REPLACE FUNCTION audits_seal(p_wait boolean DEFAULT false) RETURNS int AS $$
 DECLARE
     last_seq bigint;
@@ -513,7 +514,7 @@ BEGIN
     END LOOP;
     PERFORM set_config('audits.sealing', 'off', true);
     RETURN sealed;
-END $$ LANGUAGE plpgsql;
+END $$ LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT;
 
 CREATE OR REPLACE FUNCTION audits_row_change() RETURNS trigger AS $$
 DECLARE

@@ -676,7 +676,7 @@ def _line(entry: AuditEntry, get, people: dict) -> Line:
         url=url,
         changes=changes,
         note=note,
-        hash=entry.hash,
+        hash=entry.hash or str(_("Awaiting seal")),  # written, not yet chained: sealed within seconds
     )
 
 

@@ -8,9 +8,12 @@ from .conftest import manage
 
 # An audited change: on PostgreSQL the row trigger appends the entry, whoever writes.
 POLICY_CHANGE = "UPDATE catalog_districtpolicy SET expedited_notice_working_days = expedited_notice_working_days + 1"
+# What docs/backup.md records with a dump: the sealed entries, the chain's last number and its hash (sealed first:
+# a write's entry is chained shortly after its commit, by the sealer).
+SEAL = "SELECT audits_seal(true)"
 HEAD = (
-    "SELECT count(*) || ' ' || max(id) || ' ' || (SELECT hash FROM audits_auditentry ORDER BY id DESC LIMIT 1) "
-    "FROM audits_auditentry"
+    "SELECT count(seq) || ' ' || max(seq) || ' ' || (SELECT hash FROM audits_auditentry ORDER BY seq DESC NULLS "
+    "LAST LIMIT 1) FROM audits_auditentry"
 )
 
 
@@ -21,7 +24,8 @@ def verified(database_url: str) -> int:
 
 def test_a_dump_restored_into_a_fresh_database_verifies_and_names_a_tampered_entry(pg_cluster, tmp_path, capsys):
     pg_cluster.psql("app", POLICY_CHANGE)  # audited changes after the demo's (one per district policy)
-    count, last_id, head = pg_cluster.psql("app", HEAD).split()
+    pg_cluster.psql("app", SEAL)
+    count, last_seq, head = pg_cluster.psql("app", HEAD).split()
     assert int(count) > 300
 
     dump = tmp_path / "app.dump"
@@ -30,7 +34,7 @@ def test_a_dump_restored_into_a_fresh_database_verifies_and_names_a_tampered_ent
     pg_cluster.tool("pg_restore", "--exit-on-error", "--no-owner", "-d", "restored", str(dump))
     restored = pg_cluster.url("restored")
 
-    assert pg_cluster.psql("restored", HEAD).split() == [count, last_id, head]
+    assert pg_cluster.psql("restored", HEAD).split() == [count, last_seq, head]
     assert verified(restored) == int(count)
 
     # The trail's guard came back with the schema: an UPDATE of the trail is refused in the restored copy too.
@@ -40,14 +44,14 @@ def test_a_dump_restored_into_a_fresh_database_verifies_and_names_a_tampered_ent
     except subprocess.CalledProcessError as refused:
         assert "The audit trail is append-only: UPDATE is refused" in refused.stderr
 
-    # The restored database goes on chaining from the restored head.
+    # The restored database goes on chaining from the restored head (verify seals the new entries first).
     pg_cluster.psql("restored", POLICY_CHANGE)
     assert verified(restored) == int(count) + 3  # one entry per district policy
-    next_entry = f"SELECT prev_hash FROM audits_auditentry WHERE id > {last_id} ORDER BY id LIMIT 1"
+    next_entry = f"SELECT prev_hash FROM audits_auditentry WHERE seq = {int(last_seq) + 1}"
     assert pg_cluster.psql("restored", next_entry) == head
 
     # Someone with the superuser's powers alters one old entry, bypassing the trigger: verification names it.
-    victim = pg_cluster.psql("restored", "SELECT id FROM audits_auditentry ORDER BY id OFFSET 100 LIMIT 1")
+    victim = pg_cluster.psql("restored", "SELECT id FROM audits_auditentry ORDER BY seq OFFSET 100 LIMIT 1")
     pg_cluster.psql(
         "restored",
         "SET session_replication_role = replica; "
