@@ -4,7 +4,8 @@
 
 Floors: F_view (a trivial Django JSON view through the full middleware stack), F_drf (a DRF view returning a
 constant), F_sql (the same work in raw SQL through psycopg), F_csv and F_xlsx (the same rows written straight
-from a server-side cursor). Load comes from wrk in a separate process against gunicorn. --smoke runs each
+from a server-side cursor), and audited writes with the trail's trigger off (bench/trail.py, on a throwaway
+database). Load comes from wrk in a separate process against gunicorn. --smoke runs each
 measurement briefly and asserts nothing about timing (CI); --write records the figures in docs/performance.md.
 """
 
@@ -446,6 +447,16 @@ def ratios(r: dict) -> list[tuple[str, str, str, str]]:
             _ok(e["peak_all_bytes"] <= 1.2 * e["peak_small_bytes"]),
         ),
     ]
+    if r.get("trail"):
+        w = r["trail"]
+        rows.append(
+            (
+                f"audited writes/s, trail on vs off ({w['clients']} clients, `bench/trail.py`)",
+                f"{w['ratio']:.2f} × ({w['on']['per_second']:.0f} vs {w['off']['per_second']:.0f}/s)",
+                "≥ 0.5×",
+                _ok(w["ratio"] >= 0.5),
+            )
+        )
     return rows
 
 
@@ -484,6 +495,10 @@ def report(r: dict, *, duration: int, connections: int) -> str:
         "|---|---|---|---|",
     ]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in ratios(r)]
+    if r.get("trail"):
+        from bench.trail import table as trail_table
+
+        lines += ["", trail_table(r["trail"]).rstrip()]
     if r.get("replica"):
         from bench.replica import table
 
@@ -508,6 +523,34 @@ def replica_queries(scale: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def trail_writes(scale: str, *, duration: int, connections: int) -> dict:
+    """bench/trail.py in a process of its own, on a throwaway database of its own (it disables the trail's trigger
+    on a table for its floor): BENCH_TRAIL_DATABASE_URL, or bench_trail beside the scale's database."""
+    url = os.environ.get("BENCH_TRAIL_DATABASE_URL", database_url(scale).rsplit("/", 1)[0] + "/bench_trail")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.trail",
+            "--json",
+            "--database-url",
+            url,
+            "--clients",
+            str(min(connections, 16)),
+            "--duration",
+            str(max(2, duration // 2)),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:  # the other figures are kept: this one is reported missing
+        print(f"bench.trail failed:\n{done.stderr[-2000:]}", file=sys.stderr)
+        return {}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", choices=["S", "M", "L"], default="S")
@@ -524,6 +567,7 @@ def main():
     try:
         results = measure(args.scale, duration=args.duration, connections=args.connections)
         results["replica"] = replica_queries(args.scale)
+        results["trail"] = trail_writes(args.scale, duration=args.duration, connections=args.connections)
     finally:
         server.terminate()
         server.wait(timeout=20)

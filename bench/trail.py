@@ -111,6 +111,7 @@ def run(ids: list[int], *, duration: float, trail_on: bool) -> dict:
     with _Connection() as admin:
         state = "ENABLE" if trail_on else "DISABLE"
         admin.one(f"ALTER TABLE {TABLE} {state} TRIGGER audits_row_change")
+        admin.one(f"VACUUM {TABLE}")  # the runs before left dead versions of the rows in its indexes: not counted
         if sealer:
             admin.one("SELECT audits_seal()")
         entries_before = admin.one("SELECT count(*) FROM audits_auditentry")[0]
