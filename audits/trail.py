@@ -215,7 +215,9 @@ def seal(*, wait: bool = False, using: str = "default") -> int:
 def _seal_committed(using: str) -> None:
     try:
         seal(using=using)
-    except Exception:  # the beat task and the next writer seal what is left: the write itself is done
+    except Exception as failure:  # the beat task and the next writer seal what is left: the write itself is done
+        if getattr(failure.__cause__, "pgcode", None) == "42883":  # no audits_seal() yet: a migrate under way
+            return
         logger.exception("sealing the audit trail after a commit failed")
 
 
@@ -493,6 +495,7 @@ DECLARE
     r audits_auditentry%ROWTYPE;
     digest text;
     sealed int := 0;
+    found int;
 BEGIN
     IF p_wait THEN
         PERFORM pg_advisory_xact_lock({LOCK_KEY});
@@ -505,12 +508,19 @@ BEGIN
     SELECT seq, hash INTO last_seq, prev FROM audits_auditentry WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1;
     last_seq := coalesce(last_seq, 0);
     prev := coalesce(prev, '');
-    FOR r IN SELECT * FROM audits_auditentry WHERE seq IS NULL ORDER BY id LOOP
-        digest := {_DIGEST};
-        last_seq := last_seq + 1;
-        UPDATE audits_auditentry SET seq = last_seq, prev_hash = prev, hash = digest WHERE id = r.id;
-        prev := digest;
-        sealed := sealed + 1;
+    -- Each pass reads a new snapshot: the entries committed while the lock was held (whose writers found it
+    -- taken) are sealed by this sealer too, until a pass finds none (at most a few passes: the transaction ends).
+    FOR pass IN 1..5 LOOP
+        found := 0;
+        FOR r IN SELECT * FROM audits_auditentry WHERE seq IS NULL ORDER BY id LOOP
+            digest := {_DIGEST};
+            last_seq := last_seq + 1;
+            UPDATE audits_auditentry SET seq = last_seq, prev_hash = prev, hash = digest WHERE id = r.id;
+            prev := digest;
+            found := found + 1;
+        END LOOP;
+        sealed := sealed + found;
+        EXIT WHEN found = 0;
     END LOOP;
     PERFORM set_config('audits.sealing', 'off', true);
     RETURN sealed;

@@ -123,6 +123,24 @@ def test_exporting_the_trail_is_itself_recorded(client, world):
     assert AuditEntry.objects.filter(action="export", actor="shenji").exists()
 
 
+@pytest.mark.skipif(not POSTGRES, reason="on SQLite an entry is sealed as it is written")
+def test_an_export_shows_an_entry_not_yet_sealed_as_awaiting_its_seal_and_its_hash_once_sealed(client, world):
+    client.force_login(world.user("shenji"))
+    trail.seal()
+    DistrictPolicy.objects.filter(district=world.unit("锦江区")).update(expedited_notice_working_days=4)
+    entry = AuditEntry.objects.filter(object_type="catalog_districtpolicy").latest("id")
+    assert not entry.sealed  # the test's transaction never commits: nothing sealed it after the write
+
+    def row() -> str:
+        body = b"".join(client.get("/supervision/trail/export.csv").streaming_content).decode()
+        return next(line for line in body.splitlines() if line.startswith(f"{entry.pk},"))
+
+    assert row().endswith(",待封存")
+    trail.seal()
+    entry.refresh_from_db()
+    assert entry.sealed and len(entry.hash) == 64 and row().endswith(f",{entry.hash}")
+
+
 def test_trail_pages_have_a_query_budget(client, world, django_assert_max_num_queries):
     client.force_login(world.user("shenji"))
     with django_assert_max_num_queries(12):  # + the people and each kind of object the page names, once each
