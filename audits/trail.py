@@ -228,12 +228,14 @@ def seal_after_commit(using: str = "default") -> None:
     conn = connections[using]
     if conn.vendor != "postgresql":
         return
-    if conn.in_atomic_block and any(isinstance(func, _SealOnCommit) for _, func, _ in conn.run_on_commit):
+    if conn.in_atomic_block and any(isinstance(func, SealOnCommit) for _, func, _ in conn.run_on_commit):
         return
-    transaction.on_commit(_SealOnCommit(using), using=using)
+    transaction.on_commit(SealOnCommit(using), using=using)
 
 
-class _SealOnCommit:
+class SealOnCommit:
+    """The callback seal_after_commit leaves with the transaction (one per transaction)."""
+
     def __init__(self, using: str):
         self.using = using
 
@@ -253,11 +255,13 @@ class SealAfterAuditedWrites:
 
 
 def watch_connection(sender, connection, **kwargs) -> None:
-    """connection_created: keep the sealing wrapper on the connection (once, across reconnects)."""
+    """connection_created: keep the sealing wrapper on the connection (once, across reconnects). First in the
+    list: a connection opened inside `connection.execute_wrapper(...)` (the audit middleware's) has that wrapper
+    popped off the end when the block ends, and this one must stay."""
     if connection.vendor == "postgresql" and not any(
         isinstance(wrapper, SealAfterAuditedWrites) for wrapper in connection.execute_wrappers
     ):
-        connection.execute_wrappers.append(SealAfterAuditedWrites())
+        connection.execute_wrappers.insert(0, SealAfterAuditedWrites())
 
 
 # --- Whose record an entry is: the district of the object it belongs to -------------------------------------

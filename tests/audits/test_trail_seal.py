@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from audits import trail
 from audits.models import AuditEntry
+from audits.tasks import seal_trail
 from catalog.models import Unit
 
 POSTGRES = connection.vendor == "postgresql"
@@ -144,4 +145,24 @@ def test_a_writer_never_waits_for_a_sealer_at_work():
         sealer.close()
         with connection.cursor() as cursor:
             cursor.execute("RESET lock_timeout")
-    assert trail.seal() >= 1 and trail.unsealed() == 0
+    assert seal_trail() >= 1 and trail.unsealed() == 0  # the beat task takes what the busy lock left
+
+
+@pytest.mark.django_db
+def test_a_connection_opened_inside_another_execute_wrapper_keeps_the_sealing_one_after_it():
+    """A request's first query opens the connection inside the audit middleware's execute_wrapper block: the
+    sealing wrapper the new connection gets must outlive the block, and the middleware's must not."""
+
+    def passing(execute, sql, params, many, context):
+        return execute(sql, params, many, context)
+
+    fresh = connections.create_connection("default")
+    try:
+        with fresh.execute_wrapper(passing):
+            fresh.ensure_connection()
+        assert [type(wrapper) for wrapper in fresh.execute_wrappers] == [trail.SealAfterAuditedWrites]
+        fresh.close()
+        fresh.ensure_connection()  # a reconnect adds no second one
+        assert [type(wrapper) for wrapper in fresh.execute_wrappers] == [trail.SealAfterAuditedWrites]
+    finally:
+        fresh.close()
