@@ -499,7 +499,7 @@ DECLARE
     r audits_auditentry%ROWTYPE;
     digest text;
     sealed int := 0;
-    found int;
+    batch int;
 BEGIN
     IF p_wait THEN
         PERFORM pg_advisory_xact_lock({LOCK_KEY});
@@ -515,16 +515,16 @@ BEGIN
     -- Each pass reads a new snapshot: the entries committed while the lock was held (whose writers found it
     -- taken) are sealed by this sealer too, until a pass finds none (at most a few passes: the transaction ends).
     FOR pass IN 1..5 LOOP
-        found := 0;
+        batch := 0;
         FOR r IN SELECT * FROM audits_auditentry WHERE seq IS NULL ORDER BY id LOOP
             digest := {_DIGEST};
             last_seq := last_seq + 1;
             UPDATE audits_auditentry SET seq = last_seq, prev_hash = prev, hash = digest WHERE id = r.id;
             prev := digest;
-            found := found + 1;
+            batch := batch + 1;
         END LOOP;
-        sealed := sealed + found;
-        EXIT WHEN found = 0;
+        sealed := sealed + batch;
+        EXIT WHEN batch = 0;
     END LOOP;
     PERFORM set_config('audits.sealing', 'off', true);
     RETURN sealed;
