@@ -134,9 +134,11 @@ def _date(value):
 
 
 class ApplicationBriefSerializer(serializers.Serializer):
-    """`?brief=1`: what a reviewer's queue shows, read from one query (selectors.application_briefs). The fields
-    below are the schema; a row is written straight from the query's values, without building a field per row
-    or per request. Every field it shares with the full representation has the same value there."""
+    """The brief representation (`?brief=1`): what a reviewer's queue shows. Every field it shares with the full
+    representation (Application) has the same value; the scope's unit ids are in ascending order."""
+
+    # The fields are the schema. A row is written straight from the values of one query
+    # (selectors.application_briefs), without building a field per row or per request.
 
     id = serializers.IntegerField()
     title = serializers.CharField()
