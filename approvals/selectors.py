@@ -1,16 +1,18 @@
 """Reads for the gate, scoped by who asks."""
 
 from datetime import date
+from functools import cache
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Aggregate, Count, Exists, F, JSONField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from catalog.check import UrgentItem
 from catalog.choices import Role, UnitKind
 from catalog.models import Unit, User
 from catalog.selectors import district_scope_q
 
-from .choices import ApplicationState, Vote
+from .choices import ApplicationState, RequestedList, Scope, Vote
 from .models import Application, ApplicationEvent, Ballot, Batch
 
 
@@ -37,6 +39,86 @@ def reviewer_queue(user: User) -> QuerySet[Application]:
     if user.role not in (Role.CIVIL_AFFAIRS, Role.ADMIN):
         return Application.objects.none()
     return applications_visible_to(user).filter(waiting)
+
+
+class _IdArray(Aggregate):
+    """The ids of a group as one JSON array, in the query itself (jsonb_agg; json_group_array on SQLite)."""
+
+    function = "JSONB_AGG"
+    output_field = JSONField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, function="JSON_GROUP_ARRAY", **extra)
+
+
+@cache
+def _scope_ids(relation: str) -> Subquery:
+    """The units of one of the application's scope relations, aggregated in the list query: one array per row,
+    never a queryset per application (what prefetch_related builds). Built once: a query resolves its copy."""
+    through = Application._meta.get_field(relation).remote_field.through
+    return Subquery(
+        through.objects.filter(application_id=OuterRef("pk"))
+        .order_by()
+        .values("application_id")
+        .annotate(ids=_IdArray("unit_id"))
+        .values("ids")
+    )
+
+
+BRIEF_COLUMNS = {
+    "district_name": F("district__name"),
+    "applicant_unit_name": F("applicant_unit__name"),
+    "batch_year": F("batch__year"),
+    "batch_month": F("batch__month"),
+    "batch_consultation_ends": F("batch__consultation_ends"),
+    "batch_committee_meets": F("batch__committee_meets"),
+}
+
+
+def application_briefs(applications: QuerySet[Application]) -> QuerySet[dict]:
+    """The brief rows of a list of applications (the reviewer's queue, `?brief=1` in the API, the list pages),
+    in one query: what the row shows, the batch's deadlines and the scope's unit ids, with no model built.
+    `applications` is already scoped (applications_visible_to, reviewer_queue); each row goes through
+    `brief_row` for what it says in words."""
+    return applications.values(
+        "id",
+        "title",
+        "state",
+        "is_urgent",
+        "district",
+        "applicant_unit",
+        "requested_list",
+        "scope",
+        "start_date",
+        "end_date",
+        "submitted_at",
+        "lapses_on",
+        "batch",
+        scope_street_ids=_scope_ids("scope_streets"),
+        scope_community_ids=_scope_ids("scope_communities"),
+        **BRIEF_COLUMNS,
+    )
+
+
+@cache
+def _labels(language: str | None) -> tuple[dict, dict, dict]:
+    """The words of the states, lists and scopes in one language, translated once per process."""
+    return tuple(
+        {code: str(label) for code, label in choices.choices} for choices in (ApplicationState, RequestedList, Scope)
+    )
+
+
+def brief_row(row: dict) -> dict:
+    """A row of `application_briefs` as the list shows it: the codes in words too, the scope's ids in order."""
+    states, lists, scopes = _labels(get_language())
+    return {
+        **row,
+        "state_display": states[row["state"]],
+        "requested_list_display": lists.get(row["requested_list"], row["requested_list"]),
+        "scope_display": scopes.get(row["scope"], row["scope"]),
+        "scope_street_ids": sorted(row["scope_street_ids"] or ()),
+        "scope_community_ids": sorted(row["scope_community_ids"] or ()),
+    }
 
 
 def ballots_for(user: User) -> QuerySet[Ballot]:

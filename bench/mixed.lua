@@ -1,6 +1,6 @@
 -- wrk mixed load: 70% reads, 20% lists, 10% writes, in a fixed rotation per connection thread.
 -- Reads: the check, an item, a search (paths in BENCH_READS, "|"-separated); lists: the reviewer's application
--- list (BENCH_LIST, with BENCH_OFFICE_TOKEN); writes: a new payment of 0.01 against BENCH_INSTALMENT
+-- queue as a reviewer asks for it, in the brief representation (BENCH_LIST: `?brief=1`, with BENCH_OFFICE_TOKEN); writes: a new payment of 0.01 against BENCH_INSTALMENT
 -- (with BENCH_PAYER_TOKEN), each with its own voucher.
 local threads = 0
 setup = function(thread)

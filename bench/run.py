@@ -37,6 +37,10 @@ os.environ.setdefault("DJANGO_SECURE", "0")
 os.environ.setdefault("DJANGO_2FA_REQUIRED_ROLES", "")
 
 
+# What a reviewer's queue asks for: the brief representation (one query, the scope's ids aggregated in it).
+REVIEWER_LIST = "/api/v1/applications/?page_size=25&brief=1"
+
+
 def database_url(scale: str) -> str:
     return os.environ.get("BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/bench_{scale.lower()}")
 
@@ -206,7 +210,7 @@ def measure(scale: str, *, duration: int, connections: int) -> dict:
     ids = list(Application.objects.filter(district=district).order_by("-id").values_list("id", flat=True))
     deep_index = min(len(ids) - 1, 500 * 25)
     cursor = base64.urlsafe_b64encode(f"p={ids[deep_index]}".encode()).decode()
-    first, deep = "/api/v1/applications/?page_size=25", f"/api/v1/applications/?page_size=25&cursor={cursor}"
+    first, deep = REVIEWER_LIST, f"{REVIEWER_LIST}&cursor={cursor}"
     results["list_page_1"] = {**wrk(first, headers=auth, **load), "queries": queries(first, office)}
     results["list_deep"] = {**wrk(deep, headers=auth, **load), "queries": queries(deep, office), "position": deep_index}
 
@@ -318,8 +322,9 @@ def measure(scale: str, *, duration: int, connections: int) -> dict:
     return results
 
 
-def mixed_load(district, community, office, *, duration: int, connections: int) -> dict:
-    """Many clients at once: 70% reads, 20% lists, 10% writes (payments, each audited) against F_view."""
+def mixed_load(district, community, office, *, duration: int, connections: int, list_path: str = REVIEWER_LIST) -> dict:
+    """Many clients at once: 70% reads, 20% lists (the reviewer's queue), 10% writes (payments, each audited)
+    against F_view."""
     from django.db.models import F
     from rest_framework.authtoken.models import Token
 
@@ -347,7 +352,7 @@ def mixed_load(district, community, office, *, duration: int, connections: int) 
     ]
     env = {
         "BENCH_READS": "|".join(reads),
-        "BENCH_LIST": "/api/v1/applications/?page_size=25",
+        "BENCH_LIST": list_path,
         "BENCH_OFFICE_TOKEN": Token.objects.get_or_create(user=office)[0].key,
         "BENCH_PAYER_TOKEN": Token.objects.get_or_create(user=payer)[0].key,
         "BENCH_INSTALMENT": str(instalment.pk),

@@ -372,7 +372,13 @@ def payment_record(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        locked = Instalment.objects.select_for_update().select_related("contract").get(pk=instalment.pk)
+        # The instalment and its contract are locked (a termination locks the contract); the community is read
+        # with them, unlocked, for the answer.
+        locked = (
+            Instalment.objects.select_for_update(of=("self", "contract"))
+            .select_related("contract", "community")
+            .get(pk=instalment.pk)
+        )
         # Checked under the lock, so that a retry racing the first submission finds it and is answered with it.
         existing = (
             Payment.objects.filter(payer_id=locked.contract.payer_id, voucher_key=key)

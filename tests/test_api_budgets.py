@@ -1,5 +1,6 @@
 """Every API endpoint has a query budget; a new endpoint without one fails here."""
 
+from datetime import date
 from io import BytesIO
 
 import pytest
@@ -192,3 +193,64 @@ def test_a_notice_costs_a_bounded_number_of_queries_per_demand(client, world):
             assert response.status_code == 200, (name, response.content)
             assert len(response.json()["demands"]) == n
             assert len(context) <= fixed + per_demand * n, (name, n, len(context))
+
+
+def test_the_brief_application_list_costs_the_same_with_more_applications(client, world):
+    """The reviewer's queue (`?brief=1`): the session, the user and their unit, then one query for the rows with
+    their scopes, however many applications the page holds (the full list adds a query per scope relation)."""
+    from approvals.models import Application
+    from approvals.services import application_save
+
+    client.force_login(world.user("minzheng"))
+    url = reverse("api:application-list") + "?brief=1&page_size=200"
+    applicant, district = world.user("bumen"), world.unit("锦江区")
+    communities = list(world.unit("双桂路街道").children.all()[:3])
+    costs = []
+    for more in (0, 5):
+        for i in range(more):
+            application_save(
+                actor=applicant,
+                title=f"协助开展第{i}次入户调查",
+                reason="需要社区通知居民。",
+                requested_list="assistance",
+                item_type="work_task",
+                scope="communities",
+                scope_communities=communities,
+                workload="每社区约1个工作日",
+                start_date=date(2027, 3, 1),
+            )
+        with CaptureQueriesContext(connection) as context:
+            response = client.get(url)
+        assert response.status_code == 200
+        assert len(response.json()["results"]) == Application.objects.filter(district=district).count()
+        costs.append(len(context))
+    assert costs == [4, 4]
+
+
+def test_a_payment_costs_a_bounded_number_of_queries(api_client, world):
+    """POST /api/v1/payments/: the instalment in scope, once; in the transaction the locked instalment with its
+    contract and (unlocked) its community for the answer, the voucher's first payment, the insert in a savepoint
+    with its audit entry, and the instalment's total. (In tests the audit entry is written from a signal: the
+    payment's instalment and contract, a savepoint, the last hash and the insert. On PostgreSQL in production the
+    trigger writes it inside the INSERT.)"""
+    from django.db.models import F
+
+    from catalog.demo import load_demo
+    from funding.models import Instalment
+
+    load_demo()
+    instalment = (
+        Instalment.objects.filter(
+            contract__payer=world.user("bumen").unit, contract__state="in_force", paid__lt=F("amount") - 1
+        )
+        .select_related("contract")
+        .first()
+    )
+    api_client.force_authenticate(world.user("bumen"))
+    body = {"instalment": instalment.pk, "paid_on": str(instalment.contract.starts_on), "amount": "0.01"}
+    for n in range(2):
+        with CaptureQueriesContext(connection) as context:
+            response = api_client.post("/api/v1/payments/", body | {"voucher": f"预算-{n}"}, format="json")
+        assert response.status_code == 201, response.content
+        assert response.json()["community_name"]
+        assert len(context) <= 15, [q["sql"][:80] for q in context.captured_queries]

@@ -3,7 +3,8 @@ from rest_framework import serializers
 from catalog.limits import REASON_CHARS
 from catalog.models import Unit
 
-from ..choices import Stage
+from .. import selectors
+from ..choices import ApplicationState, RequestedList, Scope, Stage
 from ..models import Application, ApplicationEvent, Ballot, Batch
 
 
@@ -123,6 +124,71 @@ class ApplicationDetailSerializer(ApplicationSerializer):
 
     class Meta(ApplicationSerializer.Meta):
         fields = [*ApplicationSerializer.Meta.fields, "events"]
+
+
+_DATETIME = serializers.DateTimeField()  # the full representation's: in the current time zone, ISO 8601
+
+
+def _date(value):
+    return None if value is None else value.isoformat()  # as DateField writes it (ISO 8601, the default)
+
+
+class ApplicationBriefSerializer(serializers.Serializer):
+    """The brief representation (`?brief=1`): what a reviewer's queue shows. Every field it shares with the full
+    representation (Application) has the same value; the scope's unit ids are in ascending order."""
+
+    # The fields are the schema. A row is written straight from the values of one query
+    # (selectors.application_briefs), without building a field per row or per request.
+
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    state = serializers.ChoiceField(choices=ApplicationState.choices)
+    state_display = serializers.CharField(help_text="The state in words, in the request's language.")
+    is_urgent = serializers.BooleanField()
+    district = serializers.IntegerField()
+    district_name = serializers.CharField()
+    applicant_unit = serializers.IntegerField()
+    applicant_unit_name = serializers.CharField()
+    requested_list = serializers.ChoiceField(choices=RequestedList.choices)
+    requested_list_display = serializers.CharField()
+    scope = serializers.ChoiceField(choices=Scope.choices)
+    scope_display = serializers.CharField()
+    scope_streets = serializers.ListField(child=serializers.IntegerField(), help_text="Street ids, ascending.")
+    scope_communities = serializers.ListField(child=serializers.IntegerField(), help_text="Community ids, ascending.")
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(allow_null=True)
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    lapses_on = serializers.DateField(allow_null=True)
+    batch = serializers.IntegerField(allow_null=True)
+    batch_consultation_ends = serializers.DateField(allow_null=True, help_text="The batch's consultation deadline.")
+    batch_committee_meets = serializers.DateField(allow_null=True, help_text="When the batch's committee meets.")
+
+    def to_representation(self, row):
+        row = selectors.brief_row(row)
+        return {
+            "id": row["id"],
+            "title": row["title"],
+            "state": row["state"],
+            "state_display": row["state_display"],
+            "is_urgent": row["is_urgent"],
+            "district": row["district"],
+            "district_name": row["district_name"],
+            "applicant_unit": row["applicant_unit"],
+            "applicant_unit_name": row["applicant_unit_name"],
+            "requested_list": row["requested_list"],
+            "requested_list_display": row["requested_list_display"],
+            "scope": row["scope"],
+            "scope_display": row["scope_display"],
+            "scope_streets": row["scope_street_ids"],
+            "scope_communities": row["scope_community_ids"],
+            "start_date": _date(row["start_date"]),
+            "end_date": _date(row["end_date"]),
+            "submitted_at": None if row["submitted_at"] is None else _DATETIME.to_representation(row["submitted_at"]),
+            "lapses_on": _date(row["lapses_on"]),
+            "batch": row["batch"],
+            "batch_consultation_ends": _date(row["batch_consultation_ends"]),
+            "batch_committee_meets": _date(row["batch_committee_meets"]),
+        }
 
 
 class TextSerializer(serializers.Serializer):

@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
@@ -9,6 +9,7 @@ from catalog.api.errors import call_service
 from .. import selectors, services
 from ..choices import ApplicationState
 from .serializers import (
+    ApplicationBriefSerializer,
     ApplicationDetailSerializer,
     ApplicationSerializer,
     BallotSerializer,
@@ -52,12 +53,35 @@ class ApplicationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, views
         parameters=[
             OpenApiParameter("mine", str, enum=["1"], description="only the caller's unit's own applications"),
             OpenApiParameter("queue", str, enum=["1"], description="what waits for the committee office"),
-        ]
+            OpenApiParameter(
+                "brief",
+                str,
+                enum=["1", "true"],
+                description=(
+                    "the brief representation (ApplicationBrief): what a reviewer's queue shows — id, title, state "
+                    "in code and words, district and applying unit by name, the list and scope asked for with the "
+                    "scope's unit ids, the dates and the batch's deadlines — read in one query. Without it, the "
+                    "full representation (Application)."
+                ),
+            ),
+        ],
+        responses=PolymorphicProxySerializer(
+            component_name="ApplicationListItem",
+            serializers=[ApplicationSerializer, ApplicationBriefSerializer],
+            resource_type_field_name=None,
+            many=True,
+        ),
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
+    @property
+    def brief(self) -> bool:
+        return self.action == "list" and self.request.query_params.get("brief") in ("1", "true")
+
     def get_serializer_class(self):
+        if self.brief:
+            return ApplicationBriefSerializer
         return ApplicationDetailSerializer if self.action == "retrieve" else ApplicationSerializer
 
     def get_queryset(self):
@@ -69,6 +93,8 @@ class ApplicationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, views
         )
         if self.request.query_params.get("mine") == "1":
             qs = qs.filter(applicant_unit_id=user.unit_id)
+        if self.brief:
+            return selectors.application_briefs(qs)
         if self.action == "retrieve":
             qs = qs.prefetch_related("events__actor", "scope_streets", "scope_communities")
         return qs.prefetch_related("scope_streets", "scope_communities")

@@ -162,14 +162,13 @@ class PaymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     )
     def create(self, request, *args, **kwargs):
         params = PaymentSerializer(data=request.data)
+        # The instalment is looked up once, in the caller's scope (404 for one out of scope or naming nothing).
+        params.fields["instalment"].queryset = selectors.instalments_visible_to(request.user)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        instalment = selectors.instalments_visible_to(request.user).filter(pk=data["instalment"].pk).first()
-        if instalment is None:
-            raise exceptions.NotFound("No such instalment in your scope.")
         payment, created = _run(
             services.payment_record,
-            instalment=instalment,
+            instalment=data["instalment"],
             actor=request.user,
             amount=data["amount"],
             paid_on=data["paid_on"],
