@@ -116,8 +116,8 @@ def check_demand(
         best = candidates[0]
         return CheckResult(community, on, item.title, version, best.verdict, best.reason, candidates, confidence=1.0)
     # The items of the version are judged; an item's applicability (its communities, the day it applies
-    # until) narrows them with judge(applies=…).
-    judged = judge(version=version, text=q, applies=lambda obj: obj.applies_to(community, on))
+    # until) narrows them.
+    judged = judge(version=version, text=q, community=community, on=on)
     if judged.best is not None:
         # The items are the index's own (shared by every request): their scores travel beside them.
         shown = judged.candidates[:limit]

@@ -36,6 +36,7 @@ from .serializers import (
     PublishSerializer,
     UnitSerializer,
     UserSerializer,
+    check_result_data,
 )
 
 
@@ -398,7 +399,7 @@ class CheckView(APIView):
                 ).first()
                 if item is None:
                     raise exceptions.ValidationError({"item": "No such item in this community's district catalogue."})
-            return CheckResultSerializer(check_demand(community=community, on=on, q=q, item=item)).data
+            return check_result_data(check_demand(community=community, on=on, q=q, item=item))
 
         answer = answers.check_answer(
             community_id=data["community"], on=on, q=q, item_id=data.get("item"), compute=compute
