@@ -388,8 +388,10 @@ class CheckView(APIView):
         on, q = data.get("date") or timezone.localdate(), data.get("q", "")
 
         def compute():
-            community = Unit.objects.communities().select_related("parent__parent__parent")
-            community = community.filter(pk=data["community"]).first()
+            communities = Unit.objects.communities().select_related("parent__parent__parent")
+            community = answers.kept_read(
+                ("community", data["community"]), lambda: communities.filter(pk=data["community"]).first()
+            )
             if community is None:
                 raise exceptions.ValidationError({"community": f"No community has the id {data['community']}."})
             item = None
