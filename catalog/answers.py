@@ -16,7 +16,10 @@ The cache only saves work: when it cannot be reached (Redis down), every answer 
 
 import hashlib
 import logging
+import threading
 import time
+from collections import OrderedDict
+from contextvars import ContextVar
 from uuid import uuid4
 
 from django.conf import settings
@@ -74,9 +77,46 @@ def check_answer(*, community_id: int, on, q: str, item_id: int | None, compute)
     answer = _cache("get", key) if generation != _seen else None
     _seen = generation
     if answer is None:
-        answer = _computed_after(generation, compute)
+        token = _computing.set(generation)
+        try:
+            answer = _computed_after(generation, compute)
+        finally:
+            _computing.reset(token)
         _cache("set", key, answer, CHECK_TTL)
     return answer
+
+
+# --- What a check answer is read from, kept in the process under the generation ------------------------
+#
+# A check computed under a generation reads the community, the version in force and what the providers say;
+# the cached answer already holds all of them until the generation moves on, so the next answer computed under
+# the same generation (another demand of the same community, or of the district) may read them from here.
+
+KEPT_READS = 4096  # entries: a community with its parents, a version, a provider's answer (a few KB at most)
+_computing: ContextVar[str | None] = ContextVar("check_generation", default=None)
+_kept: OrderedDict = OrderedDict()
+_kept_lock = threading.Lock()
+_MISSING = object()
+
+
+def kept_read(key: tuple, read):
+    """`read()`, or what it gave under the same generation in this process, while a check answer is computed
+    under one (check_answer); anywhere else (the page, a notice, no cache) `read()` itself."""
+    generation = _computing.get()
+    if generation is None:
+        return read()
+    key = (generation, *key)
+    with _kept_lock:
+        value = _kept.get(key, _MISSING)
+        if value is not _MISSING:
+            _kept.move_to_end(key)
+            return value
+    value = read()
+    with _kept_lock:
+        _kept[key] = value
+        while len(_kept) > KEPT_READS:
+            _kept.popitem(last=False)
+    return value
 
 
 # Web servers' clocks agree within this (NTP); the generation carries the time of the host that moved it.

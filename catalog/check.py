@@ -13,7 +13,7 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
-from .answers import invalidate_check_on
+from .answers import invalidate_check_on, kept_read
 from .choices import ItemList, Verdict
 from .judgement import judge, judge_extra
 from .models import CatalogueItem, CatalogueVersion, Unit
@@ -97,7 +97,8 @@ def check_demand(
     """The verdict for a demand made of `community` on `on`: free text `q`, or one catalogue `item`. A caller
     that judges several demands at once (a notice's) passes the `version` in force it looked up once."""
     if version is _LOOK_UP:
-        version = version_in_force(district_id=community.district_id, on=on)
+        district_id = community.district_id
+        version = kept_read(("version", district_id, on), lambda: version_in_force(district_id=district_id, on=on))
     if version is None:
         return CheckResult(
             community,
@@ -116,8 +117,8 @@ def check_demand(
         best = candidates[0]
         return CheckResult(community, on, item.title, version, best.verdict, best.reason, candidates, confidence=1.0)
     # The items of the version are judged; an item's applicability (its communities, the day it applies
-    # until) narrows them with judge(applies=…).
-    judged = judge(version=version, text=q, applies=lambda obj: obj.applies_to(community, on))
+    # until) narrows them.
+    judged = judge(version=version, text=q, community=community, on=on)
     if judged.best is not None:
         # The items are the index's own (shared by every request): their scores travel beside them.
         shown = judged.candidates[:limit]
@@ -168,7 +169,7 @@ def _not_listed(community, on, q, version, confidence: float = 1.0) -> CheckResu
 
 def _urgent_cover(community: Unit, version: CatalogueVersion, q: str, on: date):
     """The approved urgent item that covers the demand as strongly as a catalogue item would, if any."""
-    urgent = [u for provider in _providers["expedited"] for u in provider(community, on)]
+    urgent = [u for provider in _providers["expedited"] for u in _asked(provider, community, on)]
     if not urgent or not q.strip():
         return None
     judged = judge_extra(version=version, text=q, documents=[(u, u.title, u.text) for u in urgent])
@@ -177,13 +178,20 @@ def _urgent_cover(community: Unit, version: CatalogueVersion, q: str, on: date):
     return judged.best.obj, judged.confidence
 
 
+def _asked(provider, community: Unit, *args):
+    """A provider's answer: what it reads moves the check's generation on (`reads=`), so under one generation
+    the same question has the same answer (catalog.answers.kept_read)."""
+    key = tuple(tuple(i.pk for i in a) if isinstance(a, list) else a for a in args)
+    return kept_read(("provider", id(provider), community.pk, *key), lambda: provider(community, *args))
+
+
 def _verdicts(community: Unit, items: list[CatalogueItem], on: date, scores: list[float]) -> list[Candidate]:
     funded: set = set()
     for provider in _providers["funded"]:
-        funded |= provider(community, [i for i in items if i.list == ItemList.ASSISTANCE], on)
+        funded |= _asked(provider, community, [i for i in items if i.list == ItemList.ASSISTANCE], on)
     held: dict = {}
     for provider in _providers["assessments"]:
-        for key, n in provider(community, [i for i in items if i.list == ItemList.ASSESSMENTS], on).items():
+        for key, n in _asked(provider, community, [i for i in items if i.list == ItemList.ASSESSMENTS], on).items():
             held[key] = held.get(key, 0) + n
     return [_verdict(item, on, funded, held, score) for item, score in zip(items, scores, strict=True)]
 

@@ -187,9 +187,27 @@ class Entry:
     title: dict[str, float]  # the best of title and aliases, per feature
     features: dict[str, float]  # every field, weighted
     actions: frozenset[str]
+    communities: frozenset = frozenset()  # the ids of the communities an item is limited to (none: all)
+    # What rank() asks of every entry, worked out once (an entry never changes).
+    enforcing: bool = field(init=False)
+    certificate: bool = field(init=False)
+    commercial: bool = field(init=False)
+    order: tuple = field(init=False)  # how equal scores are ordered: by code, then by name
+
+    def __post_init__(self):
+        self.order = (getattr(self.obj, "code", ""), str(self.obj))
+        # (An assessment is an inspection of the community: being inspected is what it is.)
+        self.enforcing = bool(self.actions & ENFORCING_ACTIONS) or self.list in (
+            ItemList.WITHDRAWN,
+            ItemList.ASSESSMENTS,
+        )
+        self.certificate = self.type == ItemType.CERTIFICATE
+        self.commercial = "c:商业" in self.features
 
 
-def _entry(obj, *, list_: str, type_: str = "", title: str, aliases=(), body: str = "", units: str = "") -> Entry:
+def _entry(
+    obj, *, list_: str, type_: str = "", title: str, aliases=(), body: str = "", units: str = "", communities=()
+) -> Entry:
     heads = [understand(title).features, *(understand(a).features for a in aliases if a and a.strip())]
     head: dict[str, float] = {}
     for reading in heads:
@@ -204,14 +222,21 @@ def _entry(obj, *, list_: str, type_: str = "", title: str, aliases=(), body: st
     actions = understand(title).actions | understand(body).actions
     for alias in aliases:
         actions |= understand(alias).actions
-    return Entry(obj, list_, type_, head, weighted, frozenset(actions))
+    return Entry(obj, list_, type_, head, weighted, frozenset(actions), frozenset(communities))
 
 
 def item_entry(item) -> Entry:
     body = " ".join(filter(None, [item.description, item.withdrawal_reason]))
     units = " ".join(filter(None, [item.belongs_to, item.delegating_unit, item.responsible_department]))
     return _entry(
-        item, list_=item.list, type_=item.type, title=item.title, aliases=item.aliases or (), body=body, units=units
+        item,
+        list_=item.list,
+        type_=item.type,
+        title=item.title,
+        aliases=item.aliases or (),
+        body=body,
+        units=units,
+        communities=[unit.pk for unit in item.communities.all()],
     )
 
 
@@ -282,6 +307,7 @@ class Scored:
     list: str
     score: float
     evidence: float = 0.0  # the IDF-weighted mass of what the demand and the item share
+    entry: Entry | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -299,34 +325,35 @@ class Judgement:
 
 
 def rank(index: Index, reading: Reading, entries: list[Entry] | None = None) -> list[Scored]:
+    # What the demand asks, once: the same for every entry.
+    asks_enforcing = bool(reading.actions & ENFORCING_ACTIONS)
+    asks_hard_enforcing = bool(reading.actions & (ENFORCING_ACTIONS - {"inspect"}))
+    asks_enforcing_actions = reading.actions & ENFORCING_ACTIONS
+    publicises = "publicise" in reading.actions
+    certifies = "certify" in reading.actions
+    commercial = "c:商业" in reading.features
     scored = []
     for entry, matched, total, head in index.coverage(reading, entries):
         coverage = matched / total
         score = 0.55 * coverage + 0.45 * head
         # What the demand asks the community to do against what the item is: enforcement given as
         # publicity, or publicity taken for enforcement, is a different piece of work.
-        # (An assessment is an inspection of the community: being inspected is what it is.)
-        asks_enforcing = bool(reading.actions & ENFORCING_ACTIONS)
-        entry_enforcing = bool(entry.actions & ENFORCING_ACTIONS) or entry.list in (
-            ItemList.WITHDRAWN,
-            ItemList.ASSESSMENTS,
-        )
-        if asks_enforcing and not entry_enforcing:
+        if asks_enforcing and not entry.enforcing:
             score *= 0.75
         elif entry.list == ItemList.WITHDRAWN and (
-            reading.actions & (ENFORCING_ACTIONS - {"inspect"}) or reading.actions & entry.actions & ENFORCING_ACTIONS
+            asks_hard_enforcing or not asks_enforcing_actions.isdisjoint(entry.actions)
         ):
             score *= 1.2
-        elif entry.list == ItemList.WITHDRAWN and not asks_enforcing and "publicise" in reading.actions:
+        elif entry.list == ItemList.WITHDRAWN and not asks_enforcing and publicises:
             score *= 0.75
         # A certificate item is what a demand for a certificate is; a demand that asks for none is other work.
-        if entry.type == ItemType.CERTIFICATE and "certify" not in reading.actions:
+        if entry.certificate and not certifies:
             score *= 0.6
         # Selling, promoting or recruiting for a business is on no list unless an item says so.
-        if "c:商业" in reading.features and "c:商业" not in entry.features:
+        if commercial and not entry.commercial:
             score *= 0.45
-        scored.append(Scored(entry.obj, entry.list, score, matched))
-    scored.sort(key=lambda s: (-s.score, s.list, getattr(s.obj, "code", ""), str(s.obj)))
+        scored.append(Scored(entry.obj, entry.list, score, matched, entry))
+    scored.sort(key=lambda s: (-s.score, s.list, *s.entry.order))
     return scored
 
 
@@ -380,7 +407,7 @@ def version_index(version) -> Index:
             _indexes.move_to_end(key)
             return index
     # The index holds every item of the version; which of them apply to a community on a day is the
-    # caller's filter (judge(applies=…)).
+    # caller's filter (judge(community=…, on=…)).
     # With their communities: which items apply to a community is then answered without a query.
     index = Index([item_entry(item) for item in version.items.prefetch_related("communities")])
     if version.is_draft:
@@ -401,14 +428,29 @@ def forget_indexes(**_kwargs) -> None:
 post_save.connect(forget_indexes, sender=CatalogueVersion, dispatch_uid="judgement-forget-indexes")
 
 
-def judge(*, version, text: str, applies: Callable[[object], bool] | None = None) -> Judgement:
-    """The judgement of `text` against `version`; `applies` (item → bool), if given, keeps only the items
-    that apply (to a community, on a day)."""
+def judge(*, version, text: str, community=None, on=None) -> Judgement:
+    """The judgement of `text` against `version`; with a `community` and a day `on`, only the items that apply
+    to that community on that day (CatalogueItem.applies_to) are candidates."""
     index = version_index(version)
     scored = rank(index, understand(text))
-    if applies is not None:
-        scored = [s for s in scored if applies(s.obj)]
+    if community is not None:
+        scored = _applying(scored, lambda s: s.obj.applies_to(community, on, named=s.entry.communities))
     return decide(scored)
+
+
+def _applying(scored: list[Scored], applies: Callable[[Scored], bool]) -> list[Scored]:
+    """The applicable head of `scored`, as far as decide() reads it: the first five, and the first item that
+    answers otherwise than the best (its rival). decide() of it is decide() of all applicable ones."""
+    kept: list[Scored] = []
+    rival = False
+    for s in scored:
+        if not applies(s):
+            continue
+        kept.append(s)
+        rival = rival or _positive(s.list) != _positive(kept[0].list)
+        if len(kept) >= 5 and rival:
+            break
+    return kept
 
 
 def judge_extra(*, version, text: str, documents: list[tuple[object, str, str]]) -> Judgement:

@@ -1,3 +1,4 @@
+from django.utils.translation import get_language
 from rest_framework import serializers
 
 from ..aliases import clean_aliases
@@ -143,6 +144,78 @@ class CheckResultSerializer(serializers.Serializer):
     confidence = serializers.FloatField()
     hedged = serializers.BooleanField()
     candidates = CheckCandidateSerializer(many=True)
+
+
+_DATE = serializers.DateField()
+_DATETIME = serializers.DateTimeField()
+
+
+def check_result_data(result) -> dict:
+    """What CheckResultSerializer gives for a CheckResult, without building its nested serializers for every
+    answer (they were half the time of a computed check). tests/catalog/test_check_data.py holds the two equal."""
+    version = result.version
+    return {
+        "community": _unit_data(result.community),
+        "date": _DATE.to_representation(result.on),
+        "query": str(result.query),
+        "version": None if version is None else _version_data(version),
+        "verdict": str(result.verdict),
+        "reason": str(result.reason),
+        "covered_by": None if result.covered_by is None else str(result.covered_by),
+        "covered_until": None if result.covered_until is None else _DATE.to_representation(result.covered_until),
+        "confidence": float(result.confidence),
+        "hedged": bool(result.hedged),
+        "candidates": [_candidate_data(c) for c in result.candidates],
+    }
+
+
+def _unit_data(unit) -> dict:
+    return {
+        "id": unit.pk,
+        "kind": unit.kind,
+        "name": str(unit.name),
+        "full_name": str(unit.full_name),
+        "code": str(unit.code),
+        "parent": unit.parent_id,
+        "parent_name": None if unit.parent is None else str(unit.parent.name),
+        "district": unit.district_id,
+        "city": unit.city_id,
+    }
+
+
+def _version_data(version) -> dict:
+    return {
+        "id": version.pk,
+        "district": version.district_id,
+        "district_name": str(version.district.name),
+        "number": version.number,
+        "state": version.state,
+        "effective_from": _DATE.to_representation(version.effective_from),
+        "title": str(version.title),
+        "note": str(version.note),
+        "published_at": _DATETIME.to_representation(version.published_at),
+    }
+
+
+def _candidate_data(candidate) -> dict:
+    return {
+        "verdict": str(candidate.verdict),
+        "verdict_label": str(candidate.verdict.label),
+        "reason": str(candidate.reason),
+        "score": float(candidate.score),
+        "held_this_year": None if candidate.held_this_year is None else int(candidate.held_this_year),
+        "item": _item_data(candidate.item),
+    }
+
+
+def _item_data(item) -> dict:
+    """An item as CatalogueItemSerializer gives it, kept on the item per language: the check's candidates are
+    the items of a published version's index (catalog.judgement), which never change, and live as long as it."""
+    kept = vars(item).setdefault("_check_data", {})
+    language = get_language()
+    if language not in kept:
+        kept[language] = dict(CatalogueItemSerializer(item).data)
+    return dict(kept[language])  # its own dict; what it holds is only read
 
 
 class CheckQuerySerializer(serializers.Serializer):

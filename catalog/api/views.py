@@ -36,6 +36,7 @@ from .serializers import (
     PublishSerializer,
     UnitSerializer,
     UserSerializer,
+    check_result_data,
 )
 
 
@@ -387,8 +388,10 @@ class CheckView(APIView):
         on, q = data.get("date") or timezone.localdate(), data.get("q", "")
 
         def compute():
-            community = Unit.objects.communities().select_related("parent__parent__parent")
-            community = community.filter(pk=data["community"]).first()
+            communities = Unit.objects.communities().select_related("parent__parent__parent")
+            community = answers.kept_read(
+                ("community", data["community"]), lambda: communities.filter(pk=data["community"]).first()
+            )
             if community is None:
                 raise exceptions.ValidationError({"community": f"No community has the id {data['community']}."})
             item = None
@@ -398,7 +401,7 @@ class CheckView(APIView):
                 ).first()
                 if item is None:
                     raise exceptions.ValidationError({"item": "No such item in this community's district catalogue."})
-            return CheckResultSerializer(check_demand(community=community, on=on, q=q, item=item)).data
+            return check_result_data(check_demand(community=community, on=on, q=q, item=item))
 
         answer = answers.check_answer(
             community_id=data["community"], on=on, q=q, item_id=data.get("item"), compute=compute

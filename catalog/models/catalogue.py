@@ -266,12 +266,13 @@ class CatalogueItem(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def applies_to(self, community, on) -> bool:
+    def applies_to(self, community, on, *, named=None) -> bool:
         """Whether this item is work for `community` on `on` (the rule of CatalogueItemQuerySet.applicable_to;
-        prefetch `communities` when asking for many items)."""
+        prefetch `communities` when asking for many items, or give `named`: the ids of its communities)."""
         if self.applies_until is not None and on > self.applies_until:
             return False
-        named = {unit.pk for unit in self.communities.all()}
+        if named is None:
+            named = {unit.pk for unit in self.communities.all()}
         return not named or community.pk in named
 
     def basis_display(self) -> str:
