@@ -96,6 +96,8 @@ def asks_first(context, action=""):
         url,
         CONFIRM_DIALOG_TARGET,
     )
+
+
 @register.filter
 def yuan(amount):
     """1234567.5 → "1,234,567.50 元" (catalog.workbench.yuan); nothing → "—"."""
