@@ -98,11 +98,14 @@ document.addEventListener("DOMContentLoaded", () => {
     if (!shown) shown = URL.createObjectURL(picture);
     figure.querySelector("[data-notice-image]").src = shown;
     for (const mark of figure.querySelectorAll("[data-box]")) {
-      const [left, top, right, bottom] = mark.dataset.box.split(" ").map(Number);
-      mark.style.left = `${left * 100}%`;
-      mark.style.top = `${top * 100}%`;
-      mark.style.width = `${(right - left) * 100}%`;
-      mark.style.height = `${(bottom - top) * 100}%`;
+      let [left, top, right, bottom] = mark.dataset.box.split(" ").map(Number);
+      // A little room around the characters, so that the outline does not cross them.
+      const room = Math.min(right - left, bottom - top) * 0.2;
+      [left, top, right, bottom] = [left - room, top - room, right + room, bottom + room];
+      mark.style.left = `${Math.max(0, left) * 100}%`;
+      mark.style.top = `${Math.max(0, top) * 100}%`;
+      mark.style.width = `${(Math.min(1, right) - Math.max(0, left)) * 100}%`;
+      mark.style.height = `${(Math.min(1, bottom) - Math.max(0, top)) * 100}%`;
       if (top < 0.04) mark.classList.add("label-below");
     }
     figure.hidden = false;
