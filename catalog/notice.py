@@ -17,6 +17,7 @@ characters come from. A line rewritten entirely, and a demand typed in that the 
 marked.
 """
 
+import bisect
 import difflib
 import json
 import re
@@ -223,38 +224,53 @@ class Placement:
         sentences) is cut by characters: Chinese characters are of one width, so the k-th of n characters starts
         k/n along the line."""
         moved = _aligned(self.text, text)
-        out = []
-        for demand in demands:
-            parts = []
-            for line in self.lines:
-                # Its words, not its punctuation: a 。 that the alignment could place at either of two sentence ends
-                # never marks a line for a demand.
-                kept = [
-                    i
-                    for i in range(line.start, line.end)
-                    if demand.start <= (moved[i] if moved[i] is not None else -1) < demand.end
-                    and self.text[i].isalnum()
-                ]
-                if not kept:
+        starts = [d.start for d in demands]
+        out: list[list] = [[] for _d in demands]
+        for line in self.lines:
+            # Which demand each of the line's characters is now in. Its words, not its punctuation: a 。 that the
+            # alignment could place at either of two sentence ends never marks a line for a demand.
+            spans: dict[int, list[int]] = {}
+            for i in range(line.start, line.end):
+                at = moved[i]
+                if at is None or not self.text[i].isalnum():
                     continue
-                length = max(1, line.end - line.start)
-                left, top, right, bottom = line.box  # as read: the line runs left to right
+                k = bisect.bisect_right(starts, at) - 1
+                if k >= 0 and at < demands[k].end:
+                    spans.setdefault(k, []).append(i)
+            length = max(1, line.end - line.start)
+            left, top, right, bottom = line.box  # as read: the line runs left to right
+            for k, kept in spans.items():
                 start, end = (kept[0] - line.start) / length, (kept[-1] + 1 - line.start) / length
                 part = (left + (right - left) * start, top, left + (right - left) * end, bottom)
-                parts.append(turned_back(part, self.rotated))
-            out.append(parts)
+                out[k].append(turned_back(part, self.rotated))
         return out
 
 
 def _aligned(read: str, corrected: str) -> list[int | None]:
-    """Where each character of `read` is in `corrected`, or None if it was changed or deleted."""
-    moved: list[int | None] = [None] * len(read)
+    """Where each character of `read` is in `corrected`, or None if it was changed or deleted. Paragraphs are
+    aligned first (a correction leaves most of them as they were), then the characters of those that differ."""
     if read == corrected:
         return list(range(len(read)))
-    matcher = difflib.SequenceMatcher(None, read, corrected, autojunk=False)
-    for a, b, size in matcher.get_matching_blocks():
-        for k in range(size):
-            moved[a + k] = b + k
+    moved: list[int | None] = [None] * len(read)
+    old, new = read.split("\n"), corrected.split("\n")
+    old_at = [0]
+    for row in old:
+        old_at.append(old_at[-1] + len(row) + 1)
+    new_at = [0]
+    for row in new:
+        new_at.append(new_at[-1] + len(row) + 1)
+    rows = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, i1, i2, j1, j2 in rows.get_opcodes():
+        a0, a1 = old_at[i1], min(old_at[i2], len(read) + 1) - (1 if i2 > i1 else 0)
+        b0, b1 = new_at[j1], min(new_at[j2], len(corrected) + 1) - (1 if j2 > j1 else 0)
+        if tag == "equal":
+            for k in range(a1 - a0):
+                moved[a0 + k] = b0 + k
+        elif tag == "replace":
+            chars = difflib.SequenceMatcher(None, read[a0:a1], corrected[b0:b1], autojunk=False)
+            for a, b, size in chars.get_matching_blocks():
+                for k in range(size):
+                    moved[a0 + a + k] = b0 + b + k
     return moved
 
 

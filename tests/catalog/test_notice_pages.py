@@ -218,3 +218,22 @@ def test_a_secretary_may_report_a_refusable_demand_and_attach_the_photo_there(cl
     assert len(links) == 1  # the refusable demand, not the duty
     form = client.get(html.unescape(links[0])).context["form"]
     assert form.initial["demand"] == "请协助做好协税工作。"
+
+
+def test_the_policy_lets_pictures_come_from_the_browsers_memory_and_nothing_else(client, community):
+    response = client.post("/check/notice/", {"community": community.pk, "text": TEXT})
+    directives = {}
+    for part in response["Content-Security-Policy"].split(";"):
+        name, *values = part.split()
+        directives[name] = values
+    assert directives["img-src"] == ["'self'", "blob:"]  # the secretary's own photo, never sent back
+    assert all("blob:" not in values for name, values in directives.items() if name != "img-src")
+
+
+def test_issuing_a_notice_slip_costs_a_bounded_number_of_queries(client, community, django_assert_max_num_queries):
+    # The community, the version, each demand's check (two a demand at most), the district locked, its last
+    # number, the slip.
+    with django_assert_max_num_queries(6 + 3 * 2):
+        _issue_notice_slip(client, community)
+    with django_assert_max_num_queries(3):
+        assert client.get(_issue_notice_slip(client, community).removesuffix("slip.pdf")).status_code == 200
