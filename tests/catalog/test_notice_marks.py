@@ -223,3 +223,23 @@ def test_an_altered_placement_marks_nothing():
     assert placement_from_token(token) is not None
     assert placement_from_token(token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]) is None
     assert placement_from_token("") is None and placement_from_token("x" * 30_000) is None
+
+
+@pytest.mark.django_db
+def test_the_notice_api_marks_a_corrected_text_from_the_photos_placement(api_client, world):
+    community = world.unit("牛沙路社区")
+    reading = _reading([["关于近期工作的通知"], ["各社区："], ["一、请协助做好协税工作。"], ["某某街道办事处"]], 90)
+    token = placement_token(Placement.of_reading(reading))
+    corrected = reading.text.replace("某某街道办事处", "二、调解邻里纠纷。\n某某街道办事处")
+    body = api_client.post(
+        "/api/v1/check/notice/", {"community": community.pk, "text": corrected, "placement": token}, format="json"
+    ).json()
+    first, typed = body["demands"]
+    assert first["marks"] and typed["marks"] == [] and typed["region"] is None
+    # Read turned a quarter clockwise: on the picture as shown, the line runs up it (taller than wide).
+    ((left, top, right, bottom),) = first["marks"]
+    assert bottom - top > right - left
+    # The same places go on with the text, for the next correction.
+    assert placement_from_token(body["placement"]) == placement_from_token(token)
+    plain = api_client.post("/api/v1/check/notice/", {"community": community.pk, "text": corrected}, format="json")
+    assert [d["marks"] for d in plain.json()["demands"]] == [[], []] and plain.json()["placement"] == ""

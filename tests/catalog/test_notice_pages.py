@@ -234,6 +234,7 @@ def test_issuing_a_notice_slip_costs_a_bounded_number_of_queries(client, communi
     # The community, the version, each demand's check (two a demand at most), the district locked, its last
     # number, the slip.
     with django_assert_max_num_queries(6 + 3 * 2):
-        _issue_notice_slip(client, community)
+        url = _issue_notice_slip(client, community)
+    # Its verification page: the slip with its district, community and street, however many demands it lists.
     with django_assert_max_num_queries(3):
-        assert client.get(_issue_notice_slip(client, community).removesuffix("slip.pdf")).status_code == 200
+        assert client.get(url.removesuffix("slip.pdf")).status_code == 200
