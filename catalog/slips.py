@@ -94,34 +94,45 @@ def _basis_of(result: CheckResult):
     return best, basis[:600], best.basis_number if best else ""
 
 
-@transaction.atomic
-def slip_issue(*, result: CheckResult, demanding_unit: str = "", actor=None) -> ReplySlip:
-    """Keep `result` as a numbered slip of its community's district."""
-    district, year, sequence, issued_at = _next_number(result.community.district_id)
-    shown = result.candidates[:SHOWN_ITEMS]
-    _best, basis, basis_number = _basis_of(result)
+def _numbered(*, community, version, demanding_unit: str, actor, **fields) -> ReplySlip:
+    """The next slip of `community`'s district, with the facts every slip states."""
+    district, year, sequence, issued_at = _next_number(community.district_id)
     return ReplySlip.objects.create(
         district=district,
         year=year,
         sequence=sequence,
         serial=f"{district.name}-{year}-{sequence:06d}",
-        community=result.community,
+        community=community,
         demanding_unit=mask_personal_numbers(demanding_unit)[:DEMANDING_UNIT_CHARS],
+        version=version,
+        version_label=version_label(version),
+        issued_at=issued_at,
+        issued_by=actor if actor is not None and actor.is_authenticated else None,
+        **fields,
+    )
+
+
+@transaction.atomic
+def slip_issue(*, result: CheckResult, demanding_unit: str = "", actor=None) -> ReplySlip:
+    """Keep `result` as a numbered slip of its community's district."""
+    shown = result.candidates[:SHOWN_ITEMS]
+    _best, basis, basis_number = _basis_of(result)
+    return _numbered(
+        community=result.community,
+        version=result.version,
+        demanding_unit=demanding_unit,
+        actor=actor,
         demand=mask_personal_numbers(result.query),
         asked_on=result.on,
         verdict=result.verdict,
         reason=mask_personal_numbers(result.reason),
         hedged=result.hedged,
-        version=result.version,
-        version_label=version_label(result.version),
         basis_number=basis_number,
         basis=basis,
         items=[
             {"title": c.item.title, "list": str(c.item.get_list_display()), "basis": c.item.basis_display()}
             for c in shown
         ],
-        issued_at=issued_at,
-        issued_by=actor if actor is not None and actor.is_authenticated else None,
     )
 
 
@@ -135,7 +146,6 @@ def notice_slip_issue(*, result, demanding_unit: str = "", actor=None) -> ReplyS
     verdict, reason and basis as the page showed them, in the notice's order."""
     if not result.demands:
         raise NothingToIssue(_("No demand was found in the notice: a reply slip would answer nothing."))
-    district, year, sequence, issued_at = _next_number(result.community.district_id)
     demands = []
     for judged in result.demands:
         best, basis, basis_number = _basis_of(judged.result)
@@ -153,21 +163,15 @@ def notice_slip_issue(*, result, demanding_unit: str = "", actor=None) -> ReplyS
             }
         )
     heading = mask_personal_numbers(result.heading) or _("Notice")
-    return ReplySlip.objects.create(
-        district=district,
-        year=year,
-        sequence=sequence,
-        serial=f"{district.name}-{year}-{sequence:06d}",
+    return _numbered(
         community=result.community,
-        demanding_unit=mask_personal_numbers(demanding_unit)[:DEMANDING_UNIT_CHARS],
+        version=result.version,
+        demanding_unit=demanding_unit,
+        actor=actor,
         demand=heading[:300],
         asked_on=result.date,
         verdict="",
         reason="",
         hedged=any(d["hedged"] for d in demands),
-        version=result.version,
-        version_label=version_label(result.version),
         demands=demands,
-        issued_at=issued_at,
-        issued_by=actor if actor is not None and actor.is_authenticated else None,
     )
