@@ -75,35 +75,43 @@ def make_notice(rng: random.Random, pool: list[str]) -> tuple[list[str], list[st
 def render(paragraphs: list[str], *, width: int = 1080, size: int = 34, margin: int = 70):
     """The notice as a page: the heading centred and larger, paragraphs wrapped at the margin, the issuer and date
     to the right."""
+    return render_lines(paragraphs, width=width, size=size, margin=margin)[0]
+
+
+def render_lines(paragraphs: list[str], *, width: int = 1080, size: int = 34, margin: int = 70):
+    """The page (as `render`) and where its lines are: [(paragraph's index, the line's text, (x0, y0, x1, y1) of
+    its ink on the page)], top to bottom. A test knows from it where each demand is on the picture."""
     from PIL import Image, ImageDraw, ImageFont
 
     font = ImageFont.truetype(FONT, size)
     big = ImageFont.truetype(FONT, int(size * 1.3))
     usable = width - 2 * margin
-    rows = []  # (text, font, align)
+    rows = []  # (paragraph's index, text, font, align)
     for i, paragraph in enumerate(paragraphs):
         tail = i >= len(paragraphs) - 2
         if i == 0:
-            rows.append((paragraph, big, "center"))
+            rows.append((i, paragraph, big, "center"))
             continue
         line = ""
         for char in paragraph:
             if font.getlength(line + char) > usable:
-                rows.append((line, font, "left"))
+                rows.append((i, line, font, "left"))
                 line = ""
             line += char
-        rows.append((line, font, "right" if tail else "left"))
+        rows.append((i, line, font, "right" if tail else "left"))
     line_height = int(size * 1.9)
     height = max(int(width * 1.3), margin * 2 + line_height * (len(rows) + 1))
     page = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(page)
     y = margin
-    for text, f, align in rows:
+    placed = []
+    for i, text, f, align in rows:
         length = f.getlength(text)
         x = {"left": margin, "center": (width - length) / 2, "right": width - margin - length}[align]
         draw.text((x, y), text, font=f, fill=(20, 20, 20))
+        placed.append((i, text, draw.textbbox((x, y), text, font=f)))
         y += line_height
-    return page
+    return page, placed
 
 
 def photograph(page, rng: random.Random):

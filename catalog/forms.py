@@ -180,6 +180,15 @@ class NoticeTextForm(forms.Form):
     date = forms.DateField(
         label=_("On"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
+    demanding_unit = forms.CharField(
+        label=_("Unit that made the demand"),
+        max_length=100,
+        required=False,
+        help_text=_("Printed on the reply slip: the unit that issued the notice."),
+    )
+    # Where the read lines are on the picture, signed (catalog.notice.placement_token): the corrected text's demands
+    # are marked from it. Not shown; a missing, altered or oversized one marks nothing.
+    placement = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -8,15 +8,28 @@ demands.
 
 Every demand keeps where it is in the text (start, end), so that a page can mark it and a corrected text can be
 split again without reading the picture again.
+
+Read from a picture, each demand is also marked on it: the lines it is made of, as fractions of the picture as the
+person sees it (`Placement`). The picture is not kept, so the page carries the lines' places with the text, signed
+(`placement_token`); when the secretary corrects the text, each line keeps its place by the characters of it that
+are still there (an alignment of the read text with the corrected one), and a demand is marked by the lines its
+characters come from. A line rewritten entirely, and a demand typed in that the picture never showed, are not
+marked.
 """
 
+import bisect
+import difflib
+import json
 import re
 import time
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.core import signing
+
 from .check import CheckResult, check_demand
 from .models import Unit
+from .photo import turned_back
 from .selectors import version_in_force
 
 NOTICE_CHARS = 5000  # a notice of two pages; longer is several notices
@@ -168,11 +181,155 @@ def split_notice(text: str) -> Notice:
     return notice
 
 
+def issuer_of(signature: str) -> str:
+    """The unit that issued a notice, from its signature (某某街道办事处 2026年11月1日): the part that is no date
+    and no contact line."""
+    for part in signature.split(" "):
+        if part and not _DATE.match(part) and not _CONTACT.match(part):
+            return part[:100]
+    return ""
+
+
+# --- Where each demand is on the picture ------------------------------------------------------------------------
+
+PLACEMENT_SALT = "catalog.notice-placement"
+PLACEMENT_TOKEN_CHARS = 18_000  # under the request's bound on one value (catalog.limits.MAX_FIELD_CHARS)
+MAX_LINES = 400
+
+
+@dataclass
+class PlacedLine:
+    start: int  # the line's characters in the read text
+    end: int
+    box: tuple[float, float, float, float]  # left, top, right, bottom: fractions of the picture as read
+
+
+@dataclass
+class Placement:
+    """The lines of a reading and where each is on the picture (catalog.photo.Reading), and how far the picture was
+    turned to be read: the marks are given on the picture as the person sees it."""
+
+    text: str
+    lines: list[PlacedLine]
+    rotated: int = 0
+
+    @classmethod
+    def of_reading(cls, reading) -> "Placement":
+        lines = [PlacedLine(ln.start, ln.end, reading.fractions(ln.box)) for ln in reading.lines]
+        return cls(reading.text, lines, reading.rotated)
+
+    def marks(self, text: str, demands: list[Demand]) -> list[list[tuple[float, float, float, float]]]:
+        """For each demand of `text` (the read text, or the secretary's correction of it), the parts of the lines it
+        is made of, from the first to the last of its characters on each. A line shared by two demands (two
+        sentences) is cut by characters: Chinese characters are of one width, so the k-th of n characters starts
+        k/n along the line."""
+        moved = _aligned(self.text, text)
+        starts = [d.start for d in demands]
+        out: list[list] = [[] for _d in demands]
+        for line in self.lines:
+            # Which demand each of the line's characters is now in. Its words, not its punctuation: a 。 that the
+            # alignment could place at either of two sentence ends never marks a line for a demand.
+            spans: dict[int, list[int]] = {}
+            for i in range(line.start, line.end):
+                at = moved[i]
+                if at is None or not self.text[i].isalnum():
+                    continue
+                k = bisect.bisect_right(starts, at) - 1
+                if k >= 0 and at < demands[k].end:
+                    spans.setdefault(k, []).append(i)
+            length = max(1, line.end - line.start)
+            left, top, right, bottom = line.box  # as read: the line runs left to right
+            for k, kept in spans.items():
+                start, end = (kept[0] - line.start) / length, (kept[-1] + 1 - line.start) / length
+                part = (left + (right - left) * start, top, left + (right - left) * end, bottom)
+                out[k].append(turned_back(part, self.rotated))
+        return out
+
+
+def _aligned(read: str, corrected: str) -> list[int | None]:
+    """Where each character of `read` is in `corrected`, or None if it was changed or deleted. Paragraphs are
+    aligned first (a correction leaves most of them as they were), then the characters of those that differ."""
+    if read == corrected:
+        return list(range(len(read)))
+    moved: list[int | None] = [None] * len(read)
+    old, new = read.split("\n"), corrected.split("\n")
+    old_at = [0]
+    for row in old:
+        old_at.append(old_at[-1] + len(row) + 1)
+    new_at = [0]
+    for row in new:
+        new_at.append(new_at[-1] + len(row) + 1)
+    rows = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, i1, i2, j1, j2 in rows.get_opcodes():
+        a0, a1 = old_at[i1], min(old_at[i2], len(read) + 1) - (1 if i2 > i1 else 0)
+        b0, b1 = new_at[j1], min(new_at[j2], len(corrected) + 1) - (1 if j2 > j1 else 0)
+        if tag == "equal":
+            for k in range(a1 - a0):
+                moved[a0 + k] = b0 + k
+        elif tag == "replace":
+            chars = difflib.SequenceMatcher(None, read[a0:a1], corrected[b0:b1], autojunk=False)
+            for a, b, size in chars.get_matching_blocks():
+                for k in range(size):
+                    moved[a0 + a + k] = b0 + b + k
+    return moved
+
+
+class _Compact:
+    """signing's serializer, without escaping Chinese (three bytes a character, not six)."""
+
+    def dumps(self, obj):
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    def loads(self, data):
+        return json.loads(data.decode("utf-8"))
+
+
+def placement_token(placement: Placement | None) -> str:
+    """The placement, signed, for the page to send back with a corrected text; "" if there is none to carry."""
+    if placement is None or not placement.lines:
+        return ""
+    lines = [[ln.start, ln.end, *(round(n, 4) for n in ln.box)] for ln in placement.lines[:MAX_LINES]]
+    data = {"t": placement.text, "l": lines, "r": placement.rotated}
+    token = signing.dumps(data, salt=PLACEMENT_SALT, serializer=_Compact, compress=True)
+    return token if len(token) <= PLACEMENT_TOKEN_CHARS else ""
+
+
+def placement_from_token(token: str) -> Placement | None:
+    """The placement a token carries; None if there is none, or it was altered (then nothing is marked)."""
+    if not token or len(token) > PLACEMENT_TOKEN_CHARS:
+        return None
+    try:
+        data = signing.loads(token, salt=PLACEMENT_SALT, serializer=_Compact)
+        text, rotated = data["t"], int(data.get("r", 0)) % 360
+        lines = [
+            PlacedLine(int(s), int(e), tuple(float(n) for n in box))
+            for s, e, *box in data["l"][:MAX_LINES]
+            if len(box) == 4 and 0 <= int(s) < int(e) <= len(text)
+        ]
+    except (signing.BadSignature, ValueError, TypeError, KeyError):
+        return None
+    return Placement(text, lines, rotated - rotated % 90) if isinstance(text, str) else None
+
+
 @dataclass
 class JudgedDemand:
     demand: Demand
     result: CheckResult
     boxes: list[list[int]] = field(default_factory=list)  # its lines on the picture, if it was read from one
+    # Its parts on the picture as shown: (left, top, right, bottom) fractions, one a line; empty if not on it.
+    marks: list[tuple[float, float, float, float]] = field(default_factory=list)
+
+    @property
+    def region(self) -> tuple[float, float, float, float] | None:
+        """The one rectangle around its marks."""
+        if not self.marks:
+            return None
+        return (
+            min(m[0] for m in self.marks),
+            min(m[1] for m in self.marks),
+            max(m[2] for m in self.marks),
+            max(m[3] for m in self.marks),
+        )
 
 
 @dataclass
@@ -191,22 +348,38 @@ class NoticeCheck:
     width: int = 0
     height: int = 0
     rotated: int = 0
+    placement: Placement | None = None
+
+    @property
+    def placement_token(self) -> str:
+        return placement_token(self.placement)
+
+    @property
+    def marked(self) -> bool:
+        return any(j.marks for j in self.demands)
 
 
-def check_notice(*, community: Unit, on: date, text: str, reading=None) -> NoticeCheck:
+def check_notice(
+    *, community: Unit, on: date, text: str, reading=None, placement: Placement | None = None
+) -> NoticeCheck:
     """The notice `text` split into its demands, each judged for `community` on `on` with the same judgement as a
     typed demand (catalog.check.check_demand). `reading` (catalog.photo.Reading), if the text is what was read
-    from a picture, places each demand on it."""
+    from a picture, places each demand on it; `placement`, that of an earlier reading whose text the secretary
+    corrected into `text`, places the demands whose characters are still those read."""
     started = time.monotonic()
-    notice = split_notice(text[:NOTICE_CHARS])
+    text = text[:NOTICE_CHARS]
+    notice = split_notice(text)
     judged = []
     version = version_in_force(district_id=community.district_id, on=on)
-    for demand in notice.demands:
+    if reading is not None:
+        placement = Placement.of_reading(reading)
+    marks = placement.marks(text, notice.demands) if placement is not None else [[] for _d in notice.demands]
+    for demand, demand_marks in zip(notice.demands, marks, strict=True):
         result = check_demand(community=community, on=on, q=demand.text[:DEMAND_CHARS], version=version)
         boxes = []
         if reading is not None and reading.text == text:
             boxes = [list(line.box) for line in reading.lines if line.start < demand.end and line.end > demand.start]
-        judged.append(JudgedDemand(demand, result, boxes))
+        judged.append(JudgedDemand(demand, result, boxes, demand_marks))
     seconds = time.monotonic() - started + (reading.seconds if reading else 0.0)
     return NoticeCheck(
         community,
@@ -221,4 +394,5 @@ def check_notice(*, community: Unit, on: date, text: str, reading=None) -> Notic
         reading.width if reading else 0,
         reading.height if reading else 0,
         reading.rotated if reading else 0,
+        placement,
     )

@@ -58,7 +58,29 @@ class Reading:
     width: int = 0
     height: int = 0
     seconds: float = 0.0
-    rotated: int = 0  # degrees the picture was turned to read it (0, 90, 180, 270)
+    rotated: int = 0  # degrees the picture was turned clockwise to read it (0, 90, 180, 270)
+
+    def fractions(self, box) -> tuple[float, float, float, float]:
+        """`box` (x0, y0, x1, y1 in the pixels as read) as fractions of the picture as read."""
+        w, h = max(1, self.width), max(1, self.height)
+        return (box[0] / w, box[1] / h, box[2] / w, box[3] / h)
+
+    def shown_box(self, box) -> tuple[float, float, float, float]:
+        """`box` (as read) as fractions of the picture as a person sees it (catalog.photo.turned_back)."""
+        return turned_back(self.fractions(box), self.rotated)
+
+
+def turned_back(box, rotated: int) -> tuple[float, float, float, float]:
+    """A box given as fractions (left, top, right, bottom) of the picture as read, in the picture as a person sees
+    it: upright by its EXIF orientation, before it was turned `rotated` degrees clockwise to be read. A browser
+    showing the file draws it in that frame, at any size, so the fractions place it at any width."""
+    # Turned back a quarter, a point at fractions (u, v) of the reading is at (v, 1 - u) of the picture before the
+    # turn: twice, (1 - u, 1 - v) after 180°; three times, (1 - v, u) after 270°.
+    corners = [(box[0], box[1]), (box[2], box[3])]
+    for _quarter in range((rotated // 90) % 4):
+        corners = [(v, 1 - u) for u, v in corners]
+    (a, b), (c, d) = corners
+    return tuple(round(min(max(n, 0.0), 1.0), 4) for n in (min(a, c), min(b, d), max(a, c), max(b, d)))
 
 
 # --- Opening the picture -------------------------------------------------------------------------------------

@@ -225,13 +225,14 @@ SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("DJANGO_SESSION_EXPIRE_AT_BROWSER_CLOSE")
 
 # Content Security Policy (django-csp): only this site's own scripts and styles; an inline <style> or
-# <script> needs the request's nonce. No framing, no plugins, forms post only here.
+# <script> needs the request's nonce. No framing, no plugins, forms post only here. Pictures may also be blob:
+# addresses: 拍照查一查 shows the secretary's own photo of a notice from the browser's memory (it is never kept here).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
         "style-src": [SELF, NONCE],
-        "img-src": [SELF],
+        "img-src": [SELF, "blob:"],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],

@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from ..aliases import clean_aliases
 from ..models import CatalogueItem, CatalogueVersion, DistrictPolicy, Unit, User
-from ..notice import NOTICE_CHARS
+from ..notice import NOTICE_CHARS, PLACEMENT_TOKEN_CHARS
 
 
 class UnitSerializer(serializers.ModelSerializer):
@@ -253,7 +253,18 @@ class NoticeDemandSerializer(serializers.Serializer):
     boxes = serializers.ListField(
         child=serializers.ListField(child=serializers.IntegerField(), min_length=4, max_length=4),
         help_text="where it is on the picture: [x0, y0, x1, y1] of each of its lines, in the picture's pixels "
-        "as read (`width` × `height`); empty for a typed text",
+        "as read (`width` × `height`, after the turn `rotated`); empty for a typed text",
+    )
+    marks = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField(), min_length=4, max_length=4),
+        help_text="where it is on the picture as a person sees it (upright by its EXIF orientation, not turned): "
+        "[left, top, right, bottom] of each of its lines' parts, as fractions (0–1) of the picture's width and "
+        "height; empty for a typed text or for a demand the picture does not show",
+    )
+    region = serializers.ListField(
+        child=serializers.FloatField(),
+        allow_null=True,
+        help_text="the one rectangle around its marks, [left, top, right, bottom] as fractions; null if none",
     )
 
     def get_span(self, judged) -> NoticeSpanSerializer:
@@ -275,7 +286,13 @@ class NoticeCheckSerializer(serializers.Serializer):
     seconds = serializers.FloatField(help_text="how long reading and judging took")
     width = serializers.IntegerField(help_text="the picture's width as read (0 for a typed text)")
     height = serializers.IntegerField()
-    rotated = serializers.IntegerField(help_text="degrees the picture was turned to read it: 0, 90, 180, 270")
+    rotated = serializers.IntegerField(help_text="degrees the picture was turned clockwise to read it: 0, 90, 180, 270")
+    placement = serializers.CharField(
+        source="placement_token",
+        allow_blank=True,
+        help_text="the read lines' places on the picture, signed: send it back with a corrected `text` to "
+        "`/check/notice/` and its demands are marked again; empty for a typed text",
+    )
 
 
 class PhotoCheckRequestSerializer(serializers.Serializer):
@@ -290,6 +307,12 @@ class NoticeTextRequestSerializer(serializers.Serializer):
     )
     community = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     date = serializers.DateField(required=False)
+    placement = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=PLACEMENT_TOKEN_CHARS,
+        help_text="`placement` of the photo's answer: the corrected text's demands are marked on the picture",
+    )
 
 
 class ImportUploadSerializer(serializers.Serializer):

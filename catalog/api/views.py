@@ -472,5 +472,6 @@ class NoticeCheckView(APIView):
             community=_notice_community(data["community"]),
             on=data.get("date") or timezone.localdate(),
             text=data["text"],
+            placement=notice.placement_from_token(data.get("placement", "")),
         )
         return Response(NoticeCheckSerializer(result).data)

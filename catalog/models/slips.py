@@ -3,6 +3,9 @@
 A slip is kept exactly as issued and never changes: its public verification page (reached from the QR code
 on the paper) shows this row, not a fresh judgement, so a later catalogue version cannot rewrite what the
 community was told. Its serial (锦江区-2026-000123) counts the district's slips of the year.
+
+A slip answers one demand, or a whole notice (通知): then `demand` is the notice's heading and `demands` each of its
+demands with its own verdict, reason and basis, as issued; `verdict` and `reason` stay empty.
 """
 
 from django.conf import settings
@@ -39,6 +42,9 @@ class ReplySlip(models.Model):
     basis = models.CharField(_("basis"), max_length=600, blank=True)
     # The items the answer showed, as shown: [{"title", "list", "basis"}]
     items = models.JSONField(_("items shown"), default=list, blank=True)
+    # A notice's slip: its demands as issued, [{"number", "text", "verdict", "reason", "hedged", "item", "list",
+    # "basis", "basis_number"}], in the notice's order; empty for a slip of one demand.
+    demands = models.JSONField(_("demands of the notice"), default=list, blank=True)
     issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -64,6 +70,10 @@ class ReplySlip(models.Model):
         if not self._state.adding:
             raise IssuedSlipError(_("An issued reply slip never changes."))
         super().save(*args, **kwargs)
+
+    @property
+    def is_notice(self) -> bool:
+        return bool(self.demands)
 
     @property
     def token(self) -> str:

@@ -1,6 +1,7 @@
 from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from ..choices import ItemList, ItemType, Verdict
 from ..partials import CONFIRM_DIALOG_TARGET
@@ -37,6 +38,25 @@ def type_label(value):
 @register.filter
 def verdict_label(value):
     return Verdict(value).label if value in Verdict.values else value
+
+
+# A verdict in two to five characters, where a whole label does not fit: a mark on the photo of a notice.
+_VERDICT_WORDS = {
+    Verdict.MUST_DO: _lazy("Must do"),
+    Verdict.ASSIST_FUNDED: _lazy("Assist, funded"),
+    Verdict.ASSIST_UNFUNDED: _lazy("Assist, unfunded"),
+    Verdict.REFUSE: _lazy("May refuse"),
+    Verdict.ASSESSMENT_ALLOWED: _lazy("Assessment allowed"),
+    Verdict.ASSESSMENT_LIMIT_REACHED: _lazy("Over the limit: may refuse"),
+    Verdict.NOT_LISTED: _lazy("Not listed: may refuse"),
+    Verdict.UNCERTAIN: _lazy("Please check"),
+    Verdict.URGENT_COVERED: _lazy("Urgent item: assist"),
+}
+
+
+@register.filter
+def verdict_word(value):
+    return _VERDICT_WORDS.get(value, verdict_label(value))
 
 
 @register.filter
@@ -96,6 +116,8 @@ def asks_first(context, action=""):
         url,
         CONFIRM_DIALOG_TARGET,
     )
+
+
 @register.filter
 def yuan(amount):
     """1234567.5 → "1,234,567.50 元" (catalog.workbench.yuan); nothing → "—"."""

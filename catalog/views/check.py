@@ -5,10 +5,8 @@ from urllib.parse import unquote
 import segno
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -21,7 +19,7 @@ from ..documents import document_pdf
 from ..forms import CheckForm, NoticePhotoForm, NoticeTextForm, SlipForm
 from ..ids import parse_id
 from ..models import CatalogueItem, Unit
-from ..slips import SlipRefused, slip_from_token, slip_issue
+from ..slips import NothingToIssue, SlipRefused, notice_slip_issue, slip_from_token, slip_issue
 
 
 def _community_choice(request, data):
@@ -140,7 +138,8 @@ def slip_pdf(request, token: str):
     except SlipRefused as refusal:
         return _refused(request, refusal)
     name = _("Reply slip %(serial)s") % {"serial": slip.serial}
-    return document_pdf(request, "catalog/reply_slip.html", _slip_context(request, slip), filename=f"{name}.pdf")
+    template = "catalog/notice_slip.html" if slip.is_notice else "catalog/reply_slip.html"
+    return document_pdf(request, template, _slip_context(request, slip), filename=f"{name}.pdf")
 
 
 # --- 拍照查一查: a notice's demands, from a photo or its corrected text ---------------------------------------------
@@ -173,8 +172,16 @@ def _marked(result) -> list[tuple[str, int | None, str]]:
 
 def _notice_page(request, *, community, result=None, error="", text_form=None, status=200):
     if result is not None and text_form is None:
+        # The places of the demands on the picture go with the text (a corrected text posts them back as they were:
+        # they are those of the reading, and the demands are placed again from them).
         text_form = NoticeTextForm(
-            initial={"community": community.pk, "text": result.text, "date": result.date.isoformat()}
+            initial={
+                "community": community.pk,
+                "text": result.text,
+                "date": result.date.isoformat(),
+                "demanding_unit": notice.issuer_of(result.signature),
+                "placement": result.placement_token,
+            }
         )
     return render(
         request,
@@ -225,7 +232,12 @@ def _notice_from_text(request):
     if community is None or not form.is_valid():
         return form, community, None
     on = form.cleaned_data["date"] or timezone.localdate()
-    return form, community, notice.check_notice(community=community, on=on, text=form.cleaned_data["text"])
+    placement = notice.placement_from_token(form.cleaned_data["placement"])
+    return (
+        form,
+        community,
+        notice.check_notice(community=community, on=on, text=form.cleaned_data["text"], placement=placement),
+    )
 
 
 @require_POST
@@ -241,17 +253,19 @@ def check_notice_text(request):
 
 @require_POST
 def notice_slip(request):
-    """One reply slip for the whole notice: each demand, its verdict and its basis."""
-    from weasyprint import HTML  # heavy import, only for this page
-
-    _form, community, result = _notice_from_text(request)
+    """One numbered reply slip for the whole notice, kept as issued (each demand, its verdict and its basis), and
+    open its PDF: the same series, serial, QR code and verification page as a slip of one demand."""
+    try:
+        limits.rate_take(request, "slip")
+    except limits.RateExceeded as refused:
+        return HttpResponse(refused.message, status=429, content_type="text/plain; charset=utf-8")
+    form, _community, result = _notice_from_text(request)
     if result is None:
         return HttpResponse(
             _("Give the community and the notice's text."), status=400, content_type="text/plain; charset=utf-8"
         )
-    html = render_to_string("catalog/notice_slip.html", {"result": result, "now": timezone.localtime()}, request)
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
-    response = HttpResponse(pdf, content_type="application/pdf")
-    name = _("Reply slip for a notice, %(community)s") % {"community": community.name}
-    response["Content-Disposition"] = content_disposition_header(False, f"{name}.pdf")
-    return response
+    try:
+        slip = notice_slip_issue(result=result, demanding_unit=form.cleaned_data["demanding_unit"], actor=request.user)
+    except NothingToIssue as refused:
+        return HttpResponse(str(refused), status=400, content_type="text/plain; charset=utf-8")
+    return HttpResponseRedirect(reverse("check-slip-pdf", args=[slip.token]), status=303)

@@ -82,3 +82,59 @@ document.addEventListener("DOMContentLoaded", () => {
     update();
   }
 });
+
+// 拍照查一查: the notice's picture with each demand outlined. The picture is not kept on the server, so it is shown
+// from the file the secretary chose, held in this page's memory: the photo form and the corrected text are posted by
+// htmx (the page is not left), and the result's marks (data-box: left top right bottom, fractions of the picture as
+// shown) are laid over it in per cent, so they follow the picture at any width. Without JavaScript, or once the page
+// is left, the demands and verdicts show without the picture.
+(() => {
+  let picture = null; // the File last read
+  let shown = null; // its object URL
+
+  const place = (root) => {
+    const figure = root.querySelector("[data-notice-picture]");
+    if (!figure || !picture) return;
+    if (!shown) shown = URL.createObjectURL(picture);
+    figure.querySelector("[data-notice-image]").src = shown;
+    for (const mark of figure.querySelectorAll("[data-box]")) {
+      let [left, top, right, bottom] = mark.dataset.box.split(" ").map(Number);
+      // A little room around the characters, so that the outline does not cross them.
+      const room = Math.min(right - left, bottom - top) * 0.2;
+      [left, top, right, bottom] = [left - room, top - room, right + room, bottom + room];
+      mark.style.left = `${Math.max(0, left) * 100}%`;
+      mark.style.top = `${Math.max(0, top) * 100}%`;
+      mark.style.width = `${(Math.min(1, right) - Math.max(0, left)) * 100}%`;
+      mark.style.height = `${(Math.min(1, bottom) - Math.max(0, top)) * 100}%`;
+      if (top < 0.04) mark.classList.add("label-below");
+    }
+    figure.hidden = false;
+    for (const note of root.querySelectorAll("[data-needs-picture]")) note.hidden = false;
+    const result = root.querySelector("[data-notice-result]");
+    if (result) result.classList.add("has-picture");
+  };
+
+  document.addEventListener(
+    "submit",
+    (event) => {
+      const form = event.target;
+      if (!(form instanceof HTMLFormElement) || !form.matches("[data-notice-photo]")) return;
+      let chosen = null;
+      for (const input of form.querySelectorAll("input[type=file]")) {
+        if (input.files && input.files.length) chosen = input.files[0];
+      }
+      if (!chosen) return;
+      if (shown) URL.revokeObjectURL(shown);
+      picture = chosen;
+      shown = null;
+      const note = form.querySelector(".busy-note");
+      if (note) note.hidden = false;
+    },
+    true,
+  );
+
+  document.addEventListener("htmx:after:swap", () => {
+    const main = document.getElementById("main");
+    if (main) place(main);
+  });
+})();

@@ -169,6 +169,12 @@ def test_the_photo_api_reads_the_notice_and_judges_each_demand(api_client, world
         assert body["text"][demand["span"]["start"] : demand["span"]["end"]] == demand["text"]
         ((x0, y0, x1, y1),) = demand["boxes"]
         assert 0 <= x0 < x1 <= body["width"] and 0 <= y0 < y1 <= body["height"]
+        # On an upright picture the marks are the boxes as fractions, cut to the demand's words (not its number).
+        ((left, top, right, bottom),) = demand["marks"]
+        assert demand["region"] == [left, top, right, bottom]
+        assert x0 / body["width"] < left < right <= x1 / body["width"] + 1e-3
+        assert (top, bottom) == pytest.approx((y0 / body["height"], y1 / body["height"]), abs=1e-3)
+    assert body["placement"]
     assert body["seconds"] > 0
 
 
