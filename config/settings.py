@@ -284,7 +284,7 @@ if CACHE_KIND == "locmem":
 elif CACHE_KIND == "redis":
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.KeptClientRedisCache",  # Django's, one client per pool (config/cache.py)
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": str(DATABASES["default"]["NAME"]),
             # An unreachable cache costs a request at most a second: the answer is then computed (catalog.answers).
