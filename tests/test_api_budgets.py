@@ -192,3 +192,19 @@ def test_a_notice_costs_a_bounded_number_of_queries_per_demand(client, world):
             assert response.status_code == 200, (name, response.content)
             assert len(response.json()["demands"]) == n
             assert len(context) <= fixed + per_demand * n, (name, n, len(context))
+
+
+# name → (query budget for a search asked again, anonymous and signed in: 2 more for the session and the user)
+HIT_BUDGETS = {"item-list": (0, 2)}
+
+
+def test_a_search_asked_again_stays_within_its_hit_budget(client, world):
+    url = reverse("api:item-list") + f"?district={world.unit('锦江区').pk}&q=协助&page_size=20"
+    for name, budgets in HIT_BUDGETS.items():
+        for budget, username in zip(budgets, (None, "admin"), strict=True):
+            if username:
+                client.force_login(world.user(username))
+            assert client.get(url).status_code == 200  # kept (the first time)
+            with CaptureQueriesContext(connection) as context:
+                assert client.get(url).status_code == 200
+            assert len(context) <= budget, (name, username, context.captured_queries)
