@@ -7,6 +7,11 @@ generation that every committed write to those models moves on (each app names i
 `invalidate_check_on`), so a stale answer is never served. The generation moves after the commit, not before:
 a reader that computed an answer from the old data can only store it under the old generation.
 
+What a district has in force on a date (which version, its district's name, the version that follows) is read
+from the organisation tree and the published versions, which move the same generation: the search API's answers
+for `?district=&date=` and the whole catalogue page shown to visitors who are not signed in are kept under it
+too (`district_answer`), so a repeated search costs one round trip and no query.
+
 With read replicas (config/db_router.py) a replica may not yet have the write that moved the generation on: an
 answer computed there within the replicas' lag bound of a move is computed on the primary instead (in a
 transaction, which always reads the primary), so the new generation never holds an old answer.
@@ -52,7 +57,13 @@ def _cache(operation: str, *args, default=None):
 
 
 def check_answer(*, community_id: int, on, q: str, item_id: int | None, compute):
-    """The cached answer to a check, or `compute()`'s (cached for the next asker) if there is none.
+    """The cached answer to a check, or `compute()`'s (cached for the next asker) if there is none."""
+    parts = f"{_SEARCH_REVISION}:{get_language()}:{community_id}:{on}:{item_id or ''}:{_digest(q)}"
+    return _current_answer("check", parts, compute, CHECK_TTL)
+
+
+def _current_answer(kind: str, parts: str, compute, ttl: int):
+    """The answer stored under the current generation, or `compute()`'s (stored for the next asker).
 
     A hit costs one cache round trip: the generation this process saw last and the answer stored under it are
     fetched together, and the answer is used only if that generation is still the current one.
@@ -60,11 +71,10 @@ def check_answer(*, community_id: int, on, q: str, item_id: int | None, compute)
     global _seen
     if _pending and not retry_pending_invalidation():
         return compute()  # a write this process committed has not retired the cached answers yet
-    parts = f"{_SEARCH_REVISION}:{get_language()}:{community_id}:{on}:{item_id or ''}:{_digest(q)}"
     if _seen is not None:
-        found = _cache("get_many", [GENERATION, f"check:{_seen}:{parts}"], default={})
+        found = _cache("get_many", [GENERATION, f"{kind}:{_seen}:{parts}"], default={})
         generation = found.get(GENERATION)
-        if generation == _seen and (answer := found.get(f"check:{_seen}:{parts}")) is not None:
+        if generation == _seen and (answer := found.get(f"{kind}:{_seen}:{parts}")) is not None:
             return answer
     else:
         generation = _cache("get", GENERATION)
@@ -73,7 +83,7 @@ def check_answer(*, community_id: int, on, q: str, item_id: int | None, compute)
         generation = _cache("get", GENERATION)
         if generation is None:  # no cache to keep answers in
             return compute()
-    key = f"check:{generation}:{parts}"
+    key = f"{kind}:{generation}:{parts}"
     answer = _cache("get", key) if generation != _seen else None
     _seen = generation
     if answer is None:
@@ -82,7 +92,7 @@ def check_answer(*, community_id: int, on, q: str, item_id: int | None, compute)
             answer = _computed_after(generation, compute)
         finally:
             _computing.reset(token)
-        _cache("set", key, answer, CHECK_TTL)
+        _cache("set", key, answer, ttl)
     return answer
 
 
@@ -156,13 +166,30 @@ def search_answer(*, kind: str, version, params, known: set, extra: str = "", co
     """
     if version is None or version.state != "published" or not set(params) <= known:
         return compute()
-    query = "&".join(f"{k}={params[k]}" for k in sorted(params))
-    key = f"search:{kind}:{_SEARCH_REVISION}:{get_language()}:{version.pk}:{extra}:{_digest(query)}"
+    key = f"search:{kind}:{_SEARCH_REVISION}:{get_language()}:{version.pk}:{_params_digest(params, extra)}"
     answer = _cache("get", key)
     if answer is None:
         answer = compute()
         _cache("set", key, answer, SEARCH_TTL)
     return answer
+
+
+def _params_digest(params, extra: str) -> str:
+    return _digest("&".join(f"{k}={params[k]}" for k in sorted(params)) + f"#{extra}")
+
+
+def district_answer(*, kind: str, district_id: int, on, params, known: set, extra: str = "", compute):
+    """What a district has in force on a date, searched (the search API's `?district=&date=`, the catalogue
+    page), cached under the check's generation, which publishing a version, or changing the district, moves on.
+
+    A hit is one cache round trip and no query: not even which version is in force. `extra` is what else the
+    answer is made of (the API's host, in its page links; the page's full path, in its language switch). Only a
+    request made of the `known` parameters is cached, as in `search_answer`.
+    """
+    if not set(params) <= known:
+        return compute()
+    parts = f"{_SEARCH_REVISION}:{get_language()}:{district_id}:{on}:{_params_digest(params, extra)}"
+    return _current_answer(f"district-{kind}", parts, compute, SEARCH_TTL)
 
 
 def invalidate_check_answers() -> None:

@@ -254,3 +254,17 @@ def test_a_payment_costs_a_bounded_number_of_queries(api_client, world):
         assert response.status_code == 201, response.content
         assert response.json()["community_name"]
         assert len(context) <= 15, [q["sql"][:80] for q in context.captured_queries]
+# name → (query budget for a search asked again, anonymous and signed in: 2 more for the session and the user)
+HIT_BUDGETS = {"item-list": (0, 2)}
+
+
+def test_a_search_asked_again_stays_within_its_hit_budget(client, world):
+    url = reverse("api:item-list") + f"?district={world.unit('锦江区').pk}&q=协助&page_size=20"
+    for name, budgets in HIT_BUDGETS.items():
+        for budget, username in zip(budgets, (None, "admin"), strict=True):
+            if username:
+                client.force_login(world.user(username))
+            assert client.get(url).status_code == 200  # kept (the first time)
+            with CaptureQueriesContext(connection) as context:
+                assert client.get(url).status_code == 200
+            assert len(context) <= budget, (name, username, context.captured_queries)

@@ -314,24 +314,38 @@ class CatalogueItemViewSet(viewsets.ModelViewSet):
         q = request.query_params.get("q", "").strip()
         if not q:
             return super().list(request, *args, **kwargs)
-        queryset = self.get_queryset()
+        params, host = request.query_params.dict(), request.get_host()  # the page links are absolute
+        known = {"version", "district", "date", "q", "list", "type", "ordering", "page", "page_size", "format"}
 
-        def compute():
+        def compute(queryset):
             ranked = selectors.items_search(items=self.filter_queryset(queryset), q=q)
             page = self.paginate_queryset(ranked)
             return self.get_paginated_response(self.get_serializer(page, many=True).data).data
 
-        # A published version never changes: its searches are cached under its id (catalog.answers).
-        return Response(
-            answers.search_answer(
+        if params.get("version"):
+            # A published version never changes: its searches are cached under its id (catalog.answers).
+            queryset = self.get_queryset()  # which version, if this user may see it
+            answer = answers.search_answer(
                 kind="api",
                 version=self.listed_version,
-                params=request.query_params.dict(),
-                known={"version", "district", "date", "q", "list", "type", "ordering", "page", "page_size", "format"},
-                extra=request.get_host(),  # the page links are absolute
-                compute=compute,
+                params=params,
+                known=known,
+                extra=host,
+                compute=lambda: compute(queryset),
             )
-        )
+        else:
+            # What is in force in a district: cached under the generation that publishing moves on, so that a
+            # hit does not even ask which version that is (catalog.answers).
+            answer = answers.district_answer(
+                kind="api",
+                district_id=_small_id(params.get("district")),
+                on=_date_param(params.get("date")),
+                params=params,
+                known=known,
+                extra=host,
+                compute=lambda: compute(self.get_queryset()),
+            )
+        return Response(answer)
 
     def perform_create(self, serializer):
         draft = _domain_errors(

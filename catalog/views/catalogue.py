@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -50,11 +51,41 @@ def catalogue_index(request):
 LIST_COLOURS = {"duties": "#1f7a4d", "assistance": "#0b5cad", "withdrawn": "#b42318", "assessments": "#b54708"}
 
 
+# Where the CSRF token goes in a page rendered once for every visitor who is not signed in: each gets their own.
+_TOKEN_SLOT = "csrf-token-of-this-visitor"
+_TOKEN_INPUT = '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+DISTRICT_PAGE_PARAMS = {"q", "list", "type", "date", "page"}
+
+
 @require_safe
 def district_catalogue(request, district_id: int):
-    """A district's four lists in force on a date, by list and type, searchable, with counts."""
-    district = _district(district_id)
+    """A district's four lists in force on a date, by list and type, searchable, with counts.
+
+    Visitors who are not signed in (most of them: residents, communities) and have no message waiting are
+    answered a page rendered once under the generation that publishing a version moves on (catalog.answers):
+    nothing in it is theirs but the CSRF token of the language switch, which is filled in per visitor.
+    """
     on = _date_from(request)
+    if request.user.is_authenticated or len(messages.get_messages(request)):
+        return _district_catalogue(request, district_id, on=on)
+    html = answers.district_answer(
+        kind="region" if partials.wants_partial(request) else "page",
+        district_id=district_id,
+        on=on,
+        params=request.GET.dict(),
+        known=DISTRICT_PAGE_PARAMS,
+        extra=request.get_full_path(),  # the language switch comes back to it
+        compute=lambda: _district_catalogue(request, district_id, on=on, token=_TOKEN_SLOT).content.decode(),
+    )
+    slot = _TOKEN_INPUT.format(_TOKEN_SLOT)
+    if slot in html:
+        html = html.replace(slot, _TOKEN_INPUT.format(get_token(request)))
+    return partials.vary(HttpResponse(html))
+
+
+def _district_catalogue(request, district_id: int, *, on: date, token: str | None = None):
+    """The page (or, to htmx, its results) rendered; with `token`, that stands in for the visitor's CSRF token."""
+    district = _district(district_id)
     version = selectors.version_in_force(district_id=district.pk, on=on)
     chosen_list = request.GET.get("list") if request.GET.get("list") in ItemList.values else ""
     chosen_type = request.GET.get("type") if request.GET.get("type") in ItemType.values else ""
@@ -83,9 +114,13 @@ def district_catalogue(request, district_id: int):
     # A published version never changes: its counts and items are rendered once per query (catalog.answers).
     html = ""
     if version:
-        known = {"q", "list", "type", "date", "page"}
         html = answers.search_answer(
-            kind="page", version=version, params=request.GET.dict(), known=known, extra=on, compute=results
+            kind="page",
+            version=version,
+            params=request.GET.dict(),
+            known=DISTRICT_PAGE_PARAMS,
+            extra=on,
+            compute=results,
         )
     next_version = selectors.next_version(district_id=district.pk, after=on)
     if partials.wants_partial(request):  # searching as you type: the same results, without the page around them
@@ -107,6 +142,7 @@ def district_catalogue(request, district_id: int):
                 "types": ItemType.choices,
                 "can_manage": services.can_manage_district(request.user, district),
                 "next_version": next_version,
+                **({"csrf_token": token} if token else {}),
             },
         )
     )

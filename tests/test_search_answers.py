@@ -1,0 +1,246 @@
+"""A repeated search (the API's `?district=&date=&q=`, the catalogue page) is kept under the check's generation
+(catalog.answers.district_answer): answered with no query, never stale once a version is published, and the page
+kept for visitors who are not signed in carries nothing of another visitor's (their CSRF token, messages, menu).
+
+Writes run under `django_capture_on_commit_callbacks(execute=True)` because the generation moves after commit.
+"""
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from django.conf import settings as django_settings
+from django.contrib.messages import constants
+from django.contrib.messages.storage.base import Message
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.db import connection
+from django.middleware.csrf import _unmask_cipher_token
+from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext, override_settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from catalog import services as catalog
+from catalog.selectors import version_in_force
+
+pytestmark = pytest.mark.django_db
+LATER = date(2027, 3, 1)  # after every demo version: what is in force then is the latest one published
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+NO_CACHE = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
+
+def api(client, district, q, on=None, **extra):
+    params = {"district": district.pk, "q": q, "page_size": 20, **({"date": on.isoformat()} if on else {})}
+    response = client.get("/api/v1/items/", params, **extra)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def page(client, district, q, on=None, **extra):
+    response = client.get(f"/catalogue/{district.pk}/", {"q": q, **({"date": on.isoformat()} if on else {})}, **extra)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def titles(answer) -> list[str]:
+    return [item["title"] for item in answer["results"]]
+
+
+def without_tokens(html: str) -> str:
+    return TOKEN.sub('name="csrfmiddlewaretoken" value=""', html)
+
+
+def visitor_secret(client) -> str:
+    return client.cookies[django_settings.CSRF_COOKIE_NAME].value
+
+
+def test_a_repeated_search_is_answered_without_a_query(client, world):
+    district = world.unit("锦江区")
+    first_api, first_page = api(client, district, "低保", LATER), page(client, district, "低保", LATER)
+    assert first_api["results"] and "低保" in first_page
+    with CaptureQueriesContext(connection) as context:
+        assert api(client, district, "低保", LATER) == first_api
+        assert without_tokens(page(client, district, "低保", LATER)) == without_tokens(first_page)
+    assert context.captured_queries == []
+    # Other words, another district or another date are other answers.
+    assert api(client, district, "协税", LATER) != first_api
+    assert "低保" not in titles(api(client, district, "协税", LATER))[0]
+    other = world.unit("金牛区")
+    assert {item["version"] for item in api(client, other, "低保", LATER)["results"]} == {
+        version_in_force(district_id=other.pk, on=LATER).pk
+    }
+
+
+def test_an_item_changed_in_a_draft_is_searched_as_published_once_published_and_not_before(
+    client, world, django_capture_on_commit_callbacks
+):
+    district, staff = world.unit("锦江区"), world.user("minzheng")
+    before_api, before_page = api(client, district, "低保", LATER), page(client, district, "低保", LATER)
+    old_title = before_api["results"][0]["title"]
+    with django_capture_on_commit_callbacks(execute=True):
+        draft = catalog.draft_start(district=district, actor=staff)
+        item = draft.items.get(title=old_title)
+        catalog.item_save(draft=draft, actor=staff, item=item, title="低保家庭入户核对（改）")
+    # A draft is nobody's answer: the published version is still what is searched.
+    assert api(client, district, "低保", LATER) == before_api
+    assert without_tokens(page(client, district, "低保", LATER)) == without_tokens(before_page)
+    with django_capture_on_commit_callbacks(execute=True):
+        published = catalog.version_publish(draft=draft, actor=staff, effective_from=LATER)
+    after_api, after_page = api(client, district, "低保", LATER), page(client, district, "低保", LATER)
+    assert "低保家庭入户核对（改）" in titles(after_api) and old_title not in titles(after_api)
+    assert "低保家庭入户核对（改）" in after_page
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert f"version {published.number}, in force from {LATER}" in page(client, district, "低保", LATER)
+    # The version in force a day earlier is answered as before.
+    assert titles(api(client, district, "低保", LATER - timedelta(days=1))) == titles(before_api)
+
+
+def test_when_the_day_moves_to_the_next_version_the_search_follows_it(
+    client, world, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    district, staff = world.unit("锦江区"), world.user("minzheng")
+    today = timezone.localdate()
+    with django_capture_on_commit_callbacks(execute=True):
+        draft = catalog.draft_start(district=district, actor=staff)
+        item = draft.items.get(title=api(client, district, "低保")["results"][0]["title"])
+        catalog.item_save(draft=draft, actor=staff, item=item, title="明天起的低保事项")
+        tomorrow_version = catalog.version_publish(draft=draft, actor=staff, effective_from=today + timedelta(days=1))
+    # Asked today with no date (and its answer kept), the search answers what is in force today.
+    assert "明天起的低保事项" not in titles(api(client, district, "低保"))
+    assert "明天起的低保事项" not in page(client, district, "低保")
+    monkeypatch.setattr(timezone, "localdate", lambda *args: today + timedelta(days=1))  # the next morning
+    assert version_in_force(district_id=district.pk, on=timezone.localdate()) == tomorrow_version
+    assert "明天起的低保事项" in titles(api(client, district, "低保"))
+    assert "明天起的低保事项" in page(client, district, "低保")
+
+
+def test_a_renamed_district_is_shown_under_its_new_name(client, world, django_capture_on_commit_callbacks):
+    district = world.unit("锦江区")
+    assert "锦江区" in page(client, district, "低保", LATER)
+    with django_capture_on_commit_callbacks(execute=True):
+        district.name = "锦江新区"
+        district.save()
+    assert "锦江新区 " in page(client, district, "低保", LATER)
+
+
+def test_the_page_kept_for_visitors_carries_each_visitors_own_csrf_token(world):
+    district = world.unit("锦江区")
+    a, b = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    page_a = page(a, district, "低保", LATER)
+    with CaptureQueriesContext(connection) as context:
+        page_b = page(b, district, "低保", LATER)
+    assert context.captured_queries == []  # B was answered the page kept for A's request
+    assert "csrf-token-of-this-visitor" not in page_a + page_b
+    (token_a,), (token_b,) = TOKEN.findall(page_a), TOKEN.findall(page_b)
+    assert _unmask_cipher_token(token_a) == visitor_secret(a) != visitor_secret(b) == _unmask_cipher_token(token_b)
+    assert without_tokens(page_a) == without_tokens(page_b)
+    # B's token is a working one: B's language switch posts with it (and A's token is refused for B).
+    switch = {"language": "en", "next": f"/catalogue/{district.pk}/"}
+    assert b.post("/i18n/setlang/", {**switch, "csrfmiddlewaretoken": token_a}).status_code == 403
+    assert b.post("/i18n/setlang/", {**switch, "csrfmiddlewaretoken": token_b}).status_code == 302
+    assert "Log in" in page(b, district, "低保", LATER) and "登录" not in page(b, district, "低保", LATER)
+
+
+def test_languages_are_kept_apart(world):
+    district = world.unit("锦江区")
+    english = Client()
+    english.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+    chinese = Client()
+    zh_first = page(chinese, district, "低保", LATER)
+    en_first = page(english, district, "低保", LATER)
+    assert 'lang="zh-hans"' in zh_first and 'lang="en"' in en_first and "Catalogues" in en_first
+    assert without_tokens(page(chinese, district, "低保", LATER)) == without_tokens(zh_first)
+    assert without_tokens(page(english, district, "低保", LATER)) == without_tokens(en_first)
+    zh_api = api(chinese, district, "低保", LATER)
+    en_api = api(english, district, "低保", LATER, HTTP_ACCEPT_LANGUAGE="en")
+    assert zh_api["results"][0]["list_label"] != en_api["results"][0]["list_label"]
+
+
+def test_a_signed_in_visitor_and_a_waiting_message_are_never_kept_nor_shown_to_another(client, world):
+    district = world.unit("锦江区")
+    staff = Client()
+    staff.force_login(world.user("minzheng"))
+    signed_in = page(staff, district, "低保", LATER)
+    draft_link = f'href="/catalogue/{district.pk}/draft/"'
+    assert 'data-testid="who"' in signed_in and draft_link in signed_in
+    assert len(TOKEN.findall(signed_in)) == 2  # the logout form's and the language switch's
+    anonymous = page(client, district, "低保", LATER)
+    assert 'data-testid="who"' not in anonymous and draft_link not in anonymous
+    assert len(TOKEN.findall(anonymous)) == 1  # the language switch's; no logout form
+    # A visitor with a message waiting (after logging out, say) reads it, and the page kept for others has none.
+    storage = CookieStorage(RequestFactory().get("/"))
+    waiting = Client()
+    waiting.cookies[storage.cookie_name] = storage._encode([Message(constants.SUCCESS, "只给这位访客的消息")])
+    assert "只给这位访客的消息" in page(waiting, district, "低保", LATER)
+    assert "只给这位访客的消息" not in page(Client(), district, "低保", LATER)
+    assert 'data-testid="who"' not in page(Client(), district, "低保", LATER)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    # Words, characters HTML escapes, and the very text that stands for the token in the kept page.
+    q=st.lists(
+        st.sampled_from(["低保", "协税", "养老", " ", '"', "'", "<", "&", "=", "csrf-token-of-this-visitor"])
+    ).map("".join),
+    chosen=st.sampled_from(["", "assistance", "duties"]),
+    partial=st.booleans(),
+)
+def test_the_kept_page_is_the_page_each_visitor_would_have_been_rendered(world, q, chosen, partial):
+    """Whatever is asked, a visitor answered from the kept page reads what rendering it for them would show."""
+    district = world.unit("锦江区")
+    headers = {"HTTP_HX_REQUEST": "true"} if partial else {}
+    params = {"q": q, "list": chosen, "date": LATER.isoformat()}
+    url = f"/catalogue/{district.pk}/"
+    Client().get(url, params, **headers)  # kept
+    kept, fresh = Client(), Client()
+    served = kept.get(url, params, **headers)
+    with override_settings(CACHES=NO_CACHE):
+        rendered = fresh.get(url, params, **headers)
+    assert served.status_code == rendered.status_code == 200
+    assert without_tokens(served.content.decode()) == without_tokens(rendered.content.decode())
+    assert served["Vary"] == rendered["Vary"] and served["Content-Type"] == rendered["Content-Type"]
+    for token in TOKEN.findall(served.content.decode()):
+        assert _unmask_cipher_token(token) == visitor_secret(kept)
+
+
+@pytest.fixture
+def replica_1():
+    """A replica that has replayed everything: here, the test database's own connection under a replica's name."""
+    from django.db import connections
+
+    connections._connections.replica_1 = connections["default"]
+    yield "replica_1"
+    del connections._connections.replica_1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_search_kept_just_after_the_generation_moved_is_computed_on_the_primary(world, replica_1, monkeypatch):
+    """With replicas taking the reads, an answer computed within the lag bound of a move (a version published a
+    moment ago, which a replica may not have replayed) reads the primary, so it is never kept stale."""
+    import time
+
+    from django.core.cache import cache
+    from django.db import router
+
+    from catalog import answers, selectors
+    from catalog.models import CatalogueVersion
+    from config import db_router
+
+    district, seen = world.unit("锦江区"), []
+    in_force = selectors.version_in_force
+
+    def version_in_force(**kwargs):
+        seen.append(router.db_for_read(CatalogueVersion))  # where this read goes
+        return in_force(**kwargs)
+
+    monkeypatch.setattr(selectors, "version_in_force", version_in_force)
+    for moved_at, expected in ((time.time(), "default"), (time.time() - 600, replica_1)):
+        for ask in (page, api):
+            cache.clear()
+            cache.set(answers.GENERATION, f"{ask.__name__}{moved_at}@{moved_at:.3f}")
+            seen.clear()
+            with db_router.reads_from(replica_1):
+                ask(Client(), district, "低保", LATER)
+            assert seen == [expected], (ask.__name__, moved_at)
