@@ -26,7 +26,7 @@ from contextlib import nullcontext
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PORT = 8765
+PORT = int(os.environ.get("BENCH_PORT", "8765"))  # another server on 8765: BENCH_PORT=…
 sys.path.insert(0, str(ROOT))
 # The benchmark's own settings: a throwaway key, local hosts only (never a deployment's).
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-not-secret")
