@@ -551,18 +551,28 @@ END $$ LANGUAGE plpgsql;
 
 -- Append-only: no DELETE, and no UPDATE but the sealer's one setting of seq and the hashes on an unsealed entry,
 -- its content unchanged.
+-- The flag is a session setting anyone can set: the seal itself must be the one the sealer gives (the next seq
+-- after an entry whose hash is its prev_hash, and the hash its content gives), and an entry is inserted unsealed.
 CREATE OR REPLACE FUNCTION audits_refuse_change() RETURNS trigger AS $$
+DECLARE
+    r audits_auditentry%ROWTYPE := NEW;
+    prev text := NEW.prev_hash;
 BEGIN
-    IF TG_OP = 'UPDATE' AND OLD.seq IS NULL AND NEW.seq IS NOT NULL AND OLD.hash = '' AND OLD.prev_hash = ''
+    IF TG_OP = 'INSERT' THEN
+        IF NEW.seq IS NULL AND NEW.hash = '' AND NEW.prev_hash = '' THEN RETURN NEW; END IF;
+    ELSIF TG_OP = 'UPDATE' AND OLD.seq IS NULL AND NEW.seq IS NOT NULL AND OLD.hash = '' AND OLD.prev_hash = ''
        AND current_setting('audits.sealing', true) = 'on'
-       AND to_jsonb(OLD) - 'seq' - 'prev_hash' - 'hash' = to_jsonb(NEW) - 'seq' - 'prev_hash' - 'hash' THEN
+       AND to_jsonb(OLD) - 'seq' - 'prev_hash' - 'hash' = to_jsonb(NEW) - 'seq' - 'prev_hash' - 'hash'
+       AND NEW.hash = {_DIGEST}
+       AND ((NEW.seq = 1 AND NEW.prev_hash = '')
+            OR EXISTS (SELECT 1 FROM audits_auditentry p WHERE p.seq = NEW.seq - 1 AND p.hash = NEW.prev_hash)) THEN
         RETURN NEW;
     END IF;
     RAISE EXCEPTION 'The audit trail is append-only: % is refused', TG_OP;
 END $$ LANGUAGE plpgsql;
 
 DROP TRIGGER IF EXISTS audits_append_only ON audits_auditentry;
-CREATE TRIGGER audits_append_only BEFORE UPDATE OR DELETE ON audits_auditentry
+CREATE TRIGGER audits_append_only BEFORE INSERT OR UPDATE OR DELETE ON audits_auditentry
     FOR EACH ROW EXECUTE FUNCTION audits_refuse_change();
 DROP TRIGGER IF EXISTS audits_no_truncate ON audits_auditentry;
 """

@@ -246,9 +246,15 @@ class Placement:
         return out
 
 
+# The characters of the paragraphs a correction changed are aligned at a cost of about the product of their lengths:
+# past this much in one text (a notice rewritten rather than corrected), what is left is not aligned, so not marked.
+ALIGN_BUDGET = 1_000_000
+
+
 def _aligned(read: str, corrected: str) -> list[int | None]:
     """Where each character of `read` is in `corrected`, or None if it was changed or deleted. Paragraphs are
-    aligned first (a correction leaves most of them as they were), then the characters of those that differ."""
+    aligned first (a correction leaves most of them as they were), then the characters of those that differ, while
+    ALIGN_BUDGET lasts."""
     if read == corrected:
         return list(range(len(read)))
     moved: list[int | None] = [None] * len(read)
@@ -260,13 +266,14 @@ def _aligned(read: str, corrected: str) -> list[int | None]:
     for row in new:
         new_at.append(new_at[-1] + len(row) + 1)
     rows = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    budget = ALIGN_BUDGET
     for tag, i1, i2, j1, j2 in rows.get_opcodes():
         a0, a1 = old_at[i1], min(old_at[i2], len(read) + 1) - (1 if i2 > i1 else 0)
         b0, b1 = new_at[j1], min(new_at[j2], len(corrected) + 1) - (1 if j2 > j1 else 0)
         if tag == "equal":
             for k in range(a1 - a0):
                 moved[a0 + k] = b0 + k
-        elif tag == "replace":
+        elif tag == "replace" and (budget := budget - (a1 - a0) * (b1 - b0)) >= 0:
             chars = difflib.SequenceMatcher(None, read[a0:a1], corrected[b0:b1], autojunk=False)
             for a, b, size in chars.get_matching_blocks():
                 for k in range(size):

@@ -166,3 +166,47 @@ def test_a_connection_opened_inside_another_execute_wrapper_keeps_the_sealing_on
         assert [type(wrapper) for wrapper in fresh.execute_wrappers] == [trail.SealAfterAuditedWrites]
     finally:
         fresh.close()
+
+
+def _forge(sql: str, params=()) -> None:
+    """A session of the application's role that sets the sealer's flag itself and writes the trail."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('audits.sealing', 'on', true)")
+        cursor.execute(sql, params)
+
+
+@pytest.mark.django_db(transaction=True)
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@given(
+    seq_step=st.sampled_from([0, 2, 10**9]),
+    prev=st.sampled_from(["head", "bogus"]),
+    digest=st.sampled_from(["right", "bogus"]),
+)
+def test_only_the_seal_the_sealer_would_give_is_accepted_whoever_sets_the_sealing_flag(seq_step, prev, digest):
+    """Setting `audits.sealing` in one's own session lets no one seal an entry out of the chain: a seq that does
+    not follow the head, a prev_hash that is not the head's hash or a hash its content does not give is refused;
+    nor can a sealed entry be inserted directly."""
+    trail.seal(wait=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT audits_append(NULL, '', '', 'note', 'test', '', NULL, NULL, '待封存', NULL)")
+        victim = cursor.fetchone()[0]
+    head = AuditEntry.objects.filter(seq__isnull=False).order_by("-seq").values("seq", "hash").first()
+    head_seq, head_hash = (head["seq"], head["hash"]) if head else (0, "")
+    seq = head_seq + 1 + seq_step
+    prev_hash = head_hash if prev == "head" else "f" * 64
+    digest_sql = "'0' || repeat('a', 63)" if digest == "bogus" else trail._DIGEST.replace("prev,", "%s,", 1)
+    update = f"UPDATE audits_auditentry r SET seq = %s, prev_hash = %s, hash = {digest_sql} WHERE id = %s"
+    params = [seq, prev_hash, *([prev_hash] if digest == "right" else []), victim]
+    if (seq_step, prev, digest) == (0, "head", "right"):  # exactly the sealer's seal: harmless, accepted
+        _forge(update, params)
+    else:
+        with pytest.raises(Exception, match="append-only"):
+            _forge(update, params)
+    with pytest.raises(Exception, match="append-only"):
+        _forge(
+            "INSERT INTO audits_auditentry (at, actor_id, actor, source_ip, action, object_type, object_id, note, "
+            "district_id, seq, prev_hash, hash) VALUES (now(), NULL, '', '', 'note', 't', '', '', NULL, %s, %s, %s)",
+            [seq + 5, prev_hash, "a" * 64],
+        )
+    trail.seal(wait=True)
+    assert trail.verify() == (AuditEntry.objects.count(), None)

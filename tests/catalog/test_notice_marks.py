@@ -243,3 +243,25 @@ def test_the_notice_api_marks_a_corrected_text_from_the_photos_placement(api_cli
     assert placement_from_token(body["placement"]) == placement_from_token(token)
     plain = api_client.post("/api/v1/check/notice/", {"community": community.pk, "text": corrected}, format="json")
     assert [d["marks"] for d in plain.json()["demands"]] == [[], []] and plain.json()["placement"] == ""
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 60), m=st.integers(1, 60), at=st.integers(0, 59), budget=st.integers(0, 3000))
+def test_a_correction_is_aligned_by_characters_only_while_the_budget_lasts(n, m, at, budget):
+    """A replayed placement with a text rewritten at will must not cost the server the square of the notice: the
+    characters of changed paragraphs are aligned while their lengths' product stays within the budget, and the
+    paragraphs left as read are always aligned."""
+    from catalog import notice
+
+    kept = "各社区报送材料"
+    read = kept + "\n" + "甲" * n
+    corrected = kept + "\n" + "甲" * (at % m) + "乙" + "甲" * (m - at % m - 1)  # m characters, one changed
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(notice, "ALIGN_BUDGET", budget)
+        moved = notice._aligned(read, corrected)
+    assert moved[: len(kept)] == list(range(len(kept)))
+    changed = moved[len(kept) + 1 :]
+    if n * m > budget:
+        assert changed == [None] * n
+    else:
+        assert any(place is not None for place in changed) == (m > 1)
