@@ -34,7 +34,9 @@ def limit_text(field, limit: int = REASON_CHARS):
 # --- How often one caller may do what costs the system a stored row or seconds of CPU ---------------------------
 # The check is public, so a reply slip (a stored, numbered document) and a photo read (2–3 s of both cores) are
 # open to anyone; a caller is allowed this many in a window, a signed-in person ten times as many.
-RATES = {"slip": (30, 3600), "photo": (20, 600)}  # action → (anonymous callers per window, window in seconds)
+# action → (anonymous callers per window, window in seconds). A notice judged again from its text is up to 5,000
+# characters of demands (about a second of CPU at worst): counted apart from the pictures, more generously.
+RATES = {"slip": (30, 3600), "photo": (20, 600), "notice": (60, 600)}
 SIGNED_IN_FACTOR = 10
 
 

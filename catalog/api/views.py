@@ -477,11 +477,21 @@ class NoticeCheckView(APIView):
 
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(request=NoticeTextRequestSerializer, responses=NoticeCheckSerializer)
+    @extend_schema(
+        request=NoticeTextRequestSerializer,
+        responses={
+            200: NoticeCheckSerializer,
+            429: OpenApiResponse(description="too many notices from this caller in the window (catalog.limits.RATES)"),
+        },
+    )
     def post(self, request):
         params = NoticeTextRequestSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = params.validated_data
+        try:
+            limits.rate_take(request, "notice")
+        except limits.RateExceeded as refused:
+            raise exceptions.Throttled(detail=refused.message) from refused
         result = notice.check_notice(
             community=_notice_community(data["community"]),
             on=data.get("date") or timezone.localdate(),

@@ -243,6 +243,10 @@ def _notice_from_text(request):
 @require_POST
 def check_notice_text(request):
     """Judge the notice's text again, as corrected by the secretary: the picture is not read again."""
+    try:
+        limits.rate_take(request, "notice")
+    except limits.RateExceeded as refused:
+        return _notice_page(request, community=None, error=refused.message, status=429)
     form, community, result = _notice_from_text(request)
     if community is None:
         return _notice_page(request, community=None, error=_("Choose the community first."), status=400)

@@ -58,3 +58,32 @@ def test_no_caller_is_ever_allowed_more_than_its_allowance_and_callers_never_sha
                 assert n == min(cap, calls.count(who))
         finally:
             limits.RATES["photo"] = original
+
+
+def test_a_notice_judged_again_from_its_text_is_counted_per_caller_on_the_page_and_in_the_api(world, settings):
+    """A corrected notice is up to 5,000 characters of demands: judged again as often as the allowance lets, then a
+    429 that says why, on the page and in the API alike (one allowance for both); another caller is counted apart."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    community = world.unit("牛沙路社区")
+    client = Client()
+    client.cookies["django_language"] = "en"
+    text = "关于开展调查的通知\n各社区：\n一、请于本周五前协助征收税款。"
+    allowance = limits.RATES["notice"][0]
+    answers = []
+    for n in range(allowance + 2):
+        if n % 2:
+            response = client.post(
+                "/api/v1/check/notice/",
+                {"community": community.pk, "text": text},
+                content_type="application/json",
+                REMOTE_ADDR="203.0.113.8",
+            )
+        else:
+            response = client.post(
+                "/check/notice/", {"community": community.pk, "text": text}, REMOTE_ADDR="203.0.113.8"
+            )
+        answers.append(response.status_code)
+    assert answers == [200] * allowance + [429, 429]
+    assert "Too many requests" in response.content.decode()
+    other = client.post("/check/notice/", {"community": community.pk, "text": text}, REMOTE_ADDR="198.51.100.9")
+    assert other.status_code == 200

@@ -157,9 +157,9 @@ PAGES = {
         "GET": "m m m m m m m m",
         "POST": "o o o o o f f o",
     },
-    "check-notice-slip": {
+    "check-notice-slip": {  # one numbered slip for the notice, kept (written) like a slip of one demand
         "GET": "m m m m m m m m",
-        "POST": "o o o o o f f o",
+        "POST": "w w w w w f f w",
     },
     "applications": {
         "GET": "l o o o o o o o",
