@@ -58,6 +58,16 @@ def normalise(text: str | None) -> str:
 
 def comparison_key(text: str | None) -> str:
     """The form under which two identifiers are the same one (vouchers, item keys typed by hand): normalised,
-    case-folded, with every space removed and look-alike letters folded ("V - 100", "ｖ１００ ", "V-1​00" and
+    case-folded, with every space removed and look-alike letters folded ("V - 100", "ｖ－１００ ", "V-1​00" and
     Cyrillic "В-100" are all "v-100")."""
+    key = _key_pass(text)
+    for _ in range(3):  # removing a space can join a combining mark to its letter ("A´" → "a" + U+0301 → "á")
+        again = _key_pass(key)
+        if again == key:
+            break
+        key = again
+    return key
+
+
+def _key_pass(text: str | None) -> str:
     return _SPACES.sub("", normalise(text)).casefold().translate(_LOOKALIKES)

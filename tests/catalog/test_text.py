@@ -2,7 +2,7 @@
 
 import unicodedata
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from catalog.search import query_tokens
@@ -89,6 +89,7 @@ def test_a_voucher_retyped_with_look_alike_letters_is_the_same_voucher(voucher, 
 
 
 @given(st.text(max_size=40))
+@example("A´")  # NFKC gives "A", a space and a combining acute: the space removed, the mark joins the letter
 def test_comparison_key_is_idempotent(text):
     assert comparison_key(comparison_key(text)) == comparison_key(text)
 
