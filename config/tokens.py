@@ -51,8 +51,11 @@ def token_used(token: Token, *, now=None) -> None:
     """Record that `token` authenticated a request now (at most one write per LAST_USE_GRANULARITY)."""
     now = now or timezone.now()
     use = getattr(token, "use", None)
-    if use is None:
-        TokenUse.objects.create(token=token, last_used_at=now, password_hash=token.user.get_session_auth_hash())
+    if use is None:  # its first use: several workers may record it at once (ON CONFLICT DO NOTHING)
+        TokenUse.objects.bulk_create(
+            [TokenUse(token=token, last_used_at=now, password_hash=token.user.get_session_auth_hash())],
+            ignore_conflicts=True,
+        )
     elif now - use.last_used_at >= LAST_USE_GRANULARITY:
         TokenUse.objects.filter(pk=token.pk).update(last_used_at=now)
 

@@ -351,3 +351,18 @@ def test_an_administrator_sees_a_users_tokens_and_devices_on_one_page(client, wo
     page = client.get(reverse("admin:catalog_user_change", args=[user.pk])).content.decode()
     assert "API" in page and "手机" in page
     assert 'name="auth_token-0-DELETE"' in page or "auth_token" in page
+
+
+def test_a_tokens_first_use_recorded_by_two_workers_at_once_is_one_record_and_no_error(world):
+    """A token without a record of use (made in the admin, or before uses were recorded) is first used by two
+    requests at once: each read 'no record'; the second insert must neither fail the request nor add a row."""
+    from rest_framework.authtoken.models import Token
+
+    from config.models import TokenUse
+    from config.tokens import token_used
+
+    token = Token.objects.create(user=world.user("minzheng"))
+    first, second = (Token.objects.select_related("user").get(pk=token.pk) for _ in range(2))
+    token_used(first)
+    token_used(second)  # what the second worker does: it read no record before the first wrote one
+    assert TokenUse.objects.filter(token=token).count() == 1
