@@ -362,7 +362,9 @@ def test_a_tokens_first_use_recorded_by_two_workers_at_once_is_one_record_and_no
     from config.tokens import token_used
 
     token = Token.objects.create(user=world.user("minzheng"))
-    first, second = (Token.objects.select_related("user").get(pk=token.pk) for _ in range(2))
+    # as authentication reads it: with its record of use (none yet), both read before either writes
+    first, second = (Token.objects.select_related("user", "use").get(pk=token.pk) for _ in range(2))
+    assert getattr(first, "use", None) is None and getattr(second, "use", None) is None
     token_used(first)
     token_used(second)  # what the second worker does: it read no record before the first wrote one
     assert TokenUse.objects.filter(token=token).count() == 1
