@@ -41,6 +41,73 @@ def number_the_chained(apps, schema_editor):
         AuditEntry.objects.filter(pk=pk).update(seq=seq)
 
 
+# Unapplied (a migration test going back to an older state): the chain under the global lock again, as before
+# this migration, so that audited writes work on the table without `seq`.
+LOCKED_CHAIN_SQL = """DROP FUNCTION IF EXISTS audits_seal(boolean);
+
+DROP FUNCTION IF EXISTS audits_append(bigint, text, text, text, text, text, jsonb, jsonb, text);
+CREATE OR REPLACE FUNCTION audits_append(p_actor_id bigint, p_actor text, p_ip text, p_action text, p_type text,
+                                         p_id text, p_before jsonb, p_after jsonb, p_note text,
+                                         p_district bigint) RETURNS bigint AS $$
+DECLARE
+    prev text;
+    ts timestamptz := clock_timestamp();
+    digest text;
+    new_id bigint;
+BEGIN
+    PERFORM pg_advisory_xact_lock(727274);
+    SELECT hash INTO prev FROM audits_auditentry ORDER BY id DESC LIMIT 1;
+    prev := coalesce(prev, '');
+    digest := encode(sha256(convert_to(concat_ws('|', prev,
+              to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'),
+              coalesce(p_actor_id::text, ''), coalesce(p_actor, ''), coalesce(p_ip, ''), p_action, p_type,
+              coalesce(p_id, ''), coalesce(p_before::text, ''), coalesce(p_after::text, ''), coalesce(p_note, '')),
+              'UTF8')), 'hex');
+    INSERT INTO audits_auditentry (at, actor_id, actor, source_ip, action, object_type, object_id, before, after,
+                                   note, district_id, prev_hash, hash)
+    VALUES (ts, p_actor_id, coalesce(p_actor, ''), coalesce(p_ip, ''), p_action, p_type, coalesce(p_id, ''),
+            p_before, p_after, coalesce(p_note, ''), p_district, prev, digest)
+    RETURNING id INTO new_id;
+    RETURN new_id;
+END $$ LANGUAGE plpgsql;
+
+CREATE OR REPLACE FUNCTION audits_row_change() RETURNS trigger AS $$
+DECLARE
+    b jsonb;
+    a jsonb;
+BEGIN
+    IF TG_OP <> 'INSERT' THEN b := to_jsonb(OLD) - 'password'; END IF;
+    IF TG_OP <> 'DELETE' THEN a := to_jsonb(NEW) - 'password'; END IF;
+    IF TG_OP = 'UPDATE' AND a = b THEN RETURN NULL; END IF;
+    PERFORM audits_append(nullif(current_setting('audits.actor_id', true), '')::bigint,
+                          current_setting('audits.actor', true), current_setting('audits.ip', true),
+                          lower(TG_OP), TG_TABLE_NAME, coalesce(a->>'id', b->>'id', ''), b, a, '',
+                          coalesce(audits_district(TG_TABLE_NAME, coalesce(a, b)),
+                                   nullif(current_setting('audits.district_id', true), '')::bigint));
+    RETURN NULL;
+END $$ LANGUAGE plpgsql;
+
+CREATE OR REPLACE FUNCTION audits_refuse_change() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'The audit trail is append-only: % is refused', TG_OP;
+END $$ LANGUAGE plpgsql;
+
+DROP TRIGGER IF EXISTS audits_append_only ON audits_auditentry;
+CREATE TRIGGER audits_append_only BEFORE UPDATE OR DELETE ON audits_auditentry
+    FOR EACH ROW EXECUTE FUNCTION audits_refuse_change();
+DROP TRIGGER IF EXISTS audits_no_truncate ON audits_auditentry;
+"""
+
+
+def restore_the_locked_chain(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_proc WHERE proname = 'audits_append'")
+        if cursor.fetchone():
+            cursor.execute(LOCKED_CHAIN_SQL)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("audits", "0006_merge_evidence_text_and_finding_keys"),
@@ -61,5 +128,5 @@ class Migration(migrations.Migration):
             model_name="auditentry",
             index=models.Index(condition=models.Q(("seq__isnull", True)), fields=["id"], name="audits_entry_unsealed"),
         ),
-        migrations.RunPython(number_the_chained, migrations.RunPython.noop),
+        migrations.RunPython(number_the_chained, restore_the_locked_chain),
     ]
