@@ -21,7 +21,6 @@ of one run, not the absolute rates.
 import argparse
 import json
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -34,16 +33,9 @@ PREFIX = "bench-trail-"
 
 
 def setup(database_url: str) -> None:
-    name = database_url.rsplit("/", 1)[-1]
-    admin = database_url.rsplit("/", 1)[0] + "/postgres"
-    exists = subprocess.run(
-        ["psql", admin, "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    if not exists:
-        subprocess.run(["psql", admin, "-qc", f'CREATE DATABASE "{name}"'], check=True)
+    from bench import ensure_database
+
+    ensure_database(database_url)
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-not-secret")
