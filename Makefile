@@ -31,6 +31,8 @@ $(STAMP): $(LOCK) pyproject.toml
 # Versions already locked that still fit are kept (only what changed is resolved); `make lock UPGRADE=--upgrade`
 # takes the newest of everything.
 UPGRADE ?=
+# The suite runs in this many processes (pytest-xdist; 2 cores here). TEST_PROCESSES=0 runs it in one.
+TEST_PROCESSES ?= 2
 UV_COMPILE = $(BIN)/uv pip compile $(LOCK_INPUTS) --universal --python-version 3.11 --generate-hashes --quiet \
 	--custom-compile-command "make lock"
 lock:
@@ -71,7 +73,7 @@ test: export DJANGO_ALLOWED_HOSTS ?= localhost,127.0.0.1,testserver
 test: messages browser
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run --verbosity 0
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadgroup $(PYTEST_ARGS)
 	@# How often the check finds what a demand is (dev set and our own held-out set): figures printed, never
 	@# asserted; an evaluation that cannot run at all fails the target.
 	$(BIN)/python bench/check_eval.py --catalogue bench/check_eval_data/catalogue.csv \

@@ -20,7 +20,10 @@ import contextvars
 import hashlib
 import json
 import logging
+import os
 import re
+import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC
 from functools import cache
@@ -212,13 +215,14 @@ def seal(*, wait: bool = False, using: str = "default") -> int:
         return cursor.fetchone()[0]
 
 
-def _seal_committed(using: str) -> None:
+def _seal_committed(using: str) -> int:
+    """seal(), never raising: how many were sealed, -1 when another sealer was at it, 0 when sealing failed."""
     try:
-        seal(using=using)
+        return seal(using=using)
     except Exception as failure:  # the beat task and the next writer seal what is left: the write itself is done
-        if getattr(failure.__cause__, "pgcode", None) == "42883":  # no audits_seal() yet: a migrate under way
-            return
-        logger.exception("sealing the audit trail after a commit failed")
+        if getattr(failure.__cause__, "pgcode", None) != "42883":  # 42883: no audits_seal() yet, a migrate under way
+            logger.exception("sealing the audit trail after a commit failed")
+        return 0
 
 
 def seal_after_commit(using: str = "default") -> None:
@@ -234,13 +238,83 @@ def seal_after_commit(using: str = "default") -> None:
 
 
 class SealOnCommit:
-    """The callback seal_after_commit leaves with the transaction (one per transaction)."""
+    """The callback seal_after_commit leaves with the transaction (one per transaction): it seals at once when
+    AUDIT_SEAL_DELAY_SECONDS is 0, else it wakes the process's sealer, which seals without the request waiting."""
 
     def __init__(self, using: str):
         self.using = using
 
     def __call__(self):
-        _seal_committed(self.using)
+        delay = settings.AUDIT_SEAL_DELAY_SECONDS
+        if delay <= 0:
+            _seal_committed(self.using)
+        else:
+            Sealer.of_this_process(self.using).wake(delay)
+
+
+class Sealer:
+    """One thread per process and database that seals shortly after audited commits, on a connection of its own:
+    the writing request does not wait for the seal (a round trip and the chaining of every entry committed since
+    the last one), and the commits of a busy moment are sealed together. An entry is sealed within the delay
+    (plus the seal's own time) of its commit; a process that ends with a seal pending leaves it to the next seal
+    (the beat task, another process's sealer, `verify`), as a busy lock does."""
+
+    _each: dict = {}
+    _guard = threading.Lock()
+
+    def __init__(self, using: str):
+        self.using = using
+        self.pid = os.getpid()
+        self.due = threading.Event()
+        self.delay = 0.0
+        self.stopping = False
+        self.thread = threading.Thread(target=self._run, name=f"audit-sealer-{using}", daemon=True)
+        self.thread.start()
+
+    @classmethod
+    def of_this_process(cls, using: str = "default") -> "Sealer":
+        """The process's sealer, started on its first use (again in a forked child: threads do not survive a fork)."""
+        sealer = cls._each.get(using)
+        if sealer is None or sealer.pid != os.getpid() or not sealer.thread.is_alive():
+            with cls._guard:
+                sealer = cls._each.get(using)
+                if sealer is None or sealer.pid != os.getpid() or not sealer.thread.is_alive():
+                    sealer = cls._each[using] = cls(using)
+        return sealer
+
+    def wake(self, delay: float) -> None:
+        self.delay = delay
+        self.due.set()
+
+    @classmethod
+    def stop_all(cls) -> None:
+        """Seal what is pending, close the sealers' connections and end their threads (a test's database is
+        about to be emptied or dropped)."""
+        with cls._guard:
+            sealers, cls._each = list(cls._each.values()), {}
+        for sealer in sealers:
+            sealer.stopping = True
+            sealer.due.set()
+            sealer.thread.join(timeout=10)
+
+    def _run(self) -> None:
+        from django.db import connections
+
+        while True:
+            self.due.wait()
+            if self.stopping:
+                _seal_committed(self.using)
+                connections[self.using].close()
+                return
+            time.sleep(self.delay)  # the commits of the next moment join this seal
+            self.due.clear()  # a commit from here on wakes the next one: nothing committed is left behind
+            try:
+                connections[self.using].close_if_unusable_or_obsolete()
+                if _seal_committed(self.using) == -1:
+                    # Another process's sealer is at it, and may have taken its last look before our commits.
+                    self.due.set()
+            except Exception:  # never let the thread die: the next commit or the beat seals what is left
+                logger.exception("the audit trail's sealer failed")
 
 
 class SealAfterAuditedWrites:

@@ -9,8 +9,10 @@ an entry, finding the row's district) in a transaction of its own, as fast as it
 
 - `off`: the trail's row trigger disabled on the table: the floor;
 - `on`: the trigger on, and after each commit what the application does after an audited commit
-  (`audits.trail.seal_after_commit`: try the sealer's lock, seal what is committed, or leave it to whoever holds
-  the lock) when the trail has a sealer; the entries still unsealed when the clients stop are sealed and counted.
+  (`audits.trail.SealOnCommit`): with `--seal-delay` above 0 (the application's default, 0.2 s), wake the
+  process's sealer thread (`audits.trail.Sealer`), which seals on a connection of its own shortly after; with 0,
+  seal in the writer itself (try the sealer's lock, seal what is committed, or leave it to whoever holds it).
+  The entries still unsealed when the clients stop are counted, then sealed.
 
 While the clients run, pg_stat_activity is sampled every few milliseconds: the share of the clients' samples
 spent waiting for an advisory lock (the chain's lock, when there is a global one) says where the time went.
@@ -32,11 +34,12 @@ TABLE = "catalog_unit"
 PREFIX = "bench-trail-"
 
 
-def setup(database_url: str) -> None:
+def setup(database_url: str, *, seal_delay: float) -> None:
     from bench import ensure_database
 
     ensure_database(database_url)
     os.environ["DATABASE_URL"] = database_url
+    os.environ["AUDIT_SEAL_DELAY_SECONDS"] = str(seal_delay)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-not-secret")
     os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
@@ -96,10 +99,14 @@ def has_sealer() -> bool:
 
 
 def run(ids: list[int], *, duration: float, trail_on: bool) -> dict:
+    from django.conf import settings
+
     from audits import trail
 
     sealer = trail_on and has_sealer()
-    seal_sql = trail.SEAL_SQL if sealer else ""
+    delay = getattr(settings, "AUDIT_SEAL_DELAY_SECONDS", 0)
+    seal_sql = trail.SEAL_SQL if sealer and delay <= 0 else ""
+    wake = trail.Sealer.of_this_process().wake if sealer and delay > 0 else None
     with _Connection() as admin:
         state = "ENABLE" if trail_on else "DISABLE"
         admin.one(f"ALTER TABLE {TABLE} {state} TRIGGER audits_row_change")
@@ -132,6 +139,8 @@ def run(ids: list[int], *, duration: float, trail_on: bool) -> dict:
                 conn.one("COMMIT")
                 if seal_sql:
                     conn.one(seal_sql)
+                elif wake:
+                    wake(delay)
                 counts[n] += 1
 
     threads = [threading.Thread(target=client, args=(n, pk)) for n, pk in enumerate(ids)]
@@ -160,6 +169,7 @@ def run(ids: list[int], *, duration: float, trail_on: bool) -> dict:
         if trail_on:
             result["entries"] = watcher.one("SELECT count(*) FROM audits_auditentry")[0] - entries_before
             if sealer:
+                time.sleep(delay)  # the seal the last commits woke
                 unsealed = watcher.one("SELECT count(*) FROM audits_auditentry WHERE seq IS NULL")[0]
                 result["unsealed_at_stop"] = unsealed
                 watcher.one("SELECT audits_seal()")
@@ -172,10 +182,13 @@ def measure(*, clients: int, duration: float) -> dict:
     run(ids, duration=1, trail_on=True)  # warms the connections, the plans and the table
     off = run(ids, duration=duration, trail_on=False)
     on = run(ids, duration=duration, trail_on=True)
+    from django.conf import settings
+
     return {
         "clients": clients,
         "duration": duration,
         "sealer": has_sealer(),
+        "seal_delay": getattr(settings, "AUDIT_SEAL_DELAY_SECONDS", 0),
         "off": off,
         "on": on,
         "ratio": round(on["per_second"] / off["per_second"], 3) if off["per_second"] else 0.0,
@@ -184,7 +197,13 @@ def measure(*, clients: int, duration: float) -> dict:
 
 def table(result: dict) -> str:
     off, on = result["off"], result["on"]
-    design = "sealed after commit (no global lock)" if result["sealer"] else "chained under one global lock"
+    delay = result.get("seal_delay", 0)
+    if not result["sealer"]:
+        design = "chained under one global lock"
+    elif delay > 0:
+        design = f"sealed by the process's sealer thread within {delay:.1f} s of the commit (no global lock)"
+    else:
+        design = "sealed by the writer after its commit (no global lock)"
     lines = [
         f"Audited writes, {result['clients']} clients × {result['duration']} s, the trail {design}:",
         "",
@@ -196,7 +215,10 @@ def table(result: dict) -> str:
         f"ratio on/off: {result['ratio']:.2f} (target ≥ 0.50)",
     ]
     if "unsealed_at_stop" in on:
-        lines.append(f"entries written: {on['entries']}; unsealed when the clients stopped: {on['unsealed_at_stop']}")
+        lines.append(
+            f"entries written: {on['entries']}; still unsealed {delay:.1f} s after the clients stopped: "
+            f"{on['unsealed_at_stop']}"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -205,11 +227,12 @@ def main():
     parser.add_argument("--database-url", default=os.environ.get("BENCH_TRAIL_DATABASE_URL", ""))
     parser.add_argument("--clients", type=int, default=12)
     parser.add_argument("--duration", type=float, default=5)
+    parser.add_argument("--seal-delay", type=float, default=0.2, help="AUDIT_SEAL_DELAY_SECONDS (0: the writer seals)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON (for bench/run)")
     args = parser.parse_args()
     if not args.database_url.startswith("postgres"):
         sys.exit("bench.trail needs a throwaway PostgreSQL database: --database-url (or BENCH_TRAIL_DATABASE_URL)")
-    setup(args.database_url)
+    setup(args.database_url, seal_delay=args.seal_delay)
     result = measure(clients=args.clients, duration=args.duration)
     print(json.dumps(result) if args.json else table(result))
 

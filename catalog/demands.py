@@ -12,6 +12,7 @@ evidence of what departments ask of communities that no list allows.
 import logging
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Q
@@ -78,11 +79,20 @@ def check_record(
             named_unit=department_named(masked),
             state=DemandState.OPEN if needs_review else DemandState.ANSWERED,
         )
-        if transaction.get_connection().in_atomic_block:
+        connection = transaction.get_connection()
+        if connection.in_atomic_block:
             with transaction.atomic():  # a savepoint: a failed INSERT must not poison the caller's transaction
                 record.save(force_insert=True)
         else:
-            record.save(force_insert=True)
+            with transaction.atomic():
+                if connection.vendor == "postgresql" and not settings.CHECK_RECORDS_DURABLE_COMMIT:
+                    # The record's own transaction only: its commit does not wait for the write-ahead log to
+                    # reach the disk (4.9 ms of a computed check's ~10). A crash of the database server may
+                    # lose the last fraction of a second of kept checks (3 × wal_writer_delay at most), never
+                    # make them inconsistent; nothing refers to a kept check but its own review.
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+                record.save(force_insert=True)
         return record
     except Exception:  # the check is answered whatever happens to its record
         log.exception("the check could not be recorded")

@@ -147,6 +147,10 @@ for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
     }
     DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
     DATABASE_REPLICAS.append(_alias)
+# Every check is kept (catalog.demands). Its one-row transaction commits without waiting for the write-ahead log
+# to reach the disk unless this is set: a database crash may lose the last fraction of a second of kept checks
+# (never a slip, a payment or anything else). docs/performance.md has the measurement.
+CHECK_RECORDS_DURABLE_COMMIT = env_bool("CHECK_RECORDS_DURABLE_COMMIT", False)
 DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
 DATABASE_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("DATABASE_REPLICA_MAX_LAG_SECONDS", "2"))
 # Raised to at least the lag bound plus the lag check's period: after that a replica has the writer's writes.
@@ -350,9 +354,13 @@ CELERY_BEAT_SCHEDULE = {
     # 限期改正: remind units before a notice's deadline, escalate overdue notices; the system proposes findings.
     "audits-remind-notices": {"task": "audits.tasks.remind_notices", "schedule": crontab(minute=0, hour=9)},
     "audits-propose-findings": {"task": "audits.tasks.propose_findings", "schedule": crontab(minute=40, hour=1)},
-    # The audit trail: every audited commit seals after itself; this seals what a busy sealer's lock left over.
+    # The audit trail: every audited commit is sealed shortly after; this seals what a busy sealer's lock left over.
     "audits-seal-trail": {"task": "audits.tasks.seal_trail", "schedule": 30.0},
 }
+# How soon after an audited commit its entry is sealed, by a thread of the committing process (audits.trail.Sealer)
+# so that the request does not wait for it; 0 seals in the committing request itself, as the tests do (each
+# test then sees its own entries sealed when its write returns; tests/audits/test_trail_sealer.py covers the thread).
+AUDIT_SEAL_DELAY_SECONDS = float(os.environ.get("AUDIT_SEAL_DELAY_SECONDS", "0" if TESTING else "0.2"))
 
 # --- REST API ---------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

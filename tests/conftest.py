@@ -36,10 +36,30 @@ def pytest_configure(config):
 def pytest_runtest_call(item):
     _server_errors.current = item.nodeid
     _server_errors.allowed = item.get_closest_marker("server_error_expected") is not None
+    before = len(_server_errors.records)
     try:
-        return (yield)
+        result = yield
     finally:
         _server_errors.allowed = False
+    # The test that provoked it fails, so that a parallel run's worker reports it too (a worker's own exit status
+    # does not reach the run's); the session's summary below still lists them all.
+    provoked = [message for test, message in _server_errors.records[before:] if test == item.nodeid]
+    if provoked:
+        pytest.fail("unhandled server error logged: " + "; ".join(provoked[:5]), pytrace=False)
+    return result
+
+
+# --- Parallel runs (pytest -n 2, as make test does) ---------------------------------------------------------------
+# Tests that start servers and real workers, drive Chromium, or share the broker run one after another in one
+# process (xdist's loadgroup); the rest are spread over the processes, each with its own test database.
+SERIAL_PATHS = ("tests/e2e/", "tests/faults/", "tests/test_celery_worker.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        if path.startswith(SERIAL_PATHS) or item.get_closest_marker("worker") or item.get_closest_marker("e2e"):
+            item.add_marker(pytest.mark.xdist_group("serial"))
 
 
 def pytest_sessionfinish(session, exitstatus):

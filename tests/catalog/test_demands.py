@@ -115,6 +115,39 @@ def test_an_anonymous_check_is_kept_but_never_fills_the_queue_or_the_burden(clie
     assert CheckRecord.objects.filter(state=DemandState.OPEN).count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("durable", [False, True])
+def test_a_kept_check_alone_commits_without_waiting_for_the_disk(world, settings, durable):
+    """The record's own one-row transaction turns synchronous commit off (unless the district asks for durable
+    commits); the connection's next transaction, and a caller's transaction the record joins, keep the server's
+    setting."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("synchronous commit is PostgreSQL's")
+    settings.CHECK_RECORDS_DURABLE_COMMIT = durable
+    community = world.unit("牛沙路社区")
+    ask = dict(community_id=community.pk, district_id=community.district_id, on=date(2026, 11, 2), verdict="refuse")
+
+    def setting():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    server = setting()
+    with CaptureQueriesContext(connection) as seen:
+        assert demands.check_record(text="协税护税", **ask) is not None
+    turned_off = [q["sql"] for q in seen.captured_queries if "synchronous_commit" in q["sql"]]
+    assert turned_off == ([] if durable else ["SET LOCAL synchronous_commit TO OFF"])
+    assert setting() == server  # SET LOCAL ended with the record's transaction
+    with transaction.atomic(), CaptureQueriesContext(connection) as seen:
+        demands.check_record(text="协税护税", **ask)  # inside the caller's transaction: a savepoint, nothing more
+        assert not [q for q in seen.captured_queries if "synchronous_commit" in q["sql"]]
+        assert setting() == server
+    assert CheckRecord.objects.filter(community=community).count() == 2
+
+
 # --- The queue and its review -------------------------------------------------------------------------------
 
 
