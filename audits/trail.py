@@ -302,19 +302,19 @@ class Sealer:
 
         while True:
             self.due.wait()
-            if self.stopping:
-                _seal_committed(self.using)
-                connections[self.using].close()
-                return
-            time.sleep(self.delay)  # the commits of the next moment join this seal
+            if not self.stopping:
+                time.sleep(self.delay)  # the commits of the next moment join this seal
             self.due.clear()  # a commit from here on wakes the next one: nothing committed is left behind
             try:
                 connections[self.using].close_if_unusable_or_obsolete()
-                if _seal_committed(self.using) == -1:
+                if _seal_committed(self.using) == -1 and not self.stopping:
                     # Another process's sealer is at it, and may have taken its last look before our commits.
                     self.due.set()
             except Exception:  # never let the thread die: the next commit or the beat seals what is left
                 logger.exception("the audit trail's sealer failed")
+            if self.stopping:  # checked after the clear: a stop asked at any moment is seen here or next time
+                connections[self.using].close()
+                return
 
 
 class SealAfterAuditedWrites:

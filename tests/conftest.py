@@ -113,3 +113,30 @@ def api_client():
     from rest_framework.test import APIClient
 
     return APIClient()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_session_left_on_the_test_database(django_db_setup, django_db_blocker):
+    """Before the test database is dropped: the process's sealers stopped, and no other session left on it (a
+    thread's connection a test did not close would make the drop fail and leave the database behind); one that
+    is left is named, then ended."""
+    yield
+    import warnings
+
+    from django.db import connection
+
+    from audits.trail import Sealer
+
+    Sealer.stop_all()
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, application_name, state, left(query, 200) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        left = cursor.fetchall()
+        for pid, *_ in left:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    if left:
+        warnings.warn(f"sessions left on the test database, ended: {left}", stacklevel=1)

@@ -89,3 +89,19 @@ def test_a_forked_process_gets_a_sealer_of_its_own(sealing_later, monkeypatch):
     first.due.set()
     first.thread.join(timeout=10)
     _sealed_soon()
+
+
+def test_a_stopped_sealer_seals_what_is_pending_and_leaves_no_session_behind(sealing_later):
+    street = _street()
+    for n in range(3):
+        Unit.objects.create(kind="community", name=f"停止前写入{n}", parent=street)  # each wakes the sealer
+    sealer = trail.Sealer.of_this_process()
+    started = time.monotonic()
+    trail.Sealer.stop_all()  # asked at once, while a seal is due
+    assert not sealer.thread.is_alive() and time.monotonic() - started < 2
+    assert trail.unsealed() == 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        assert cursor.fetchone()[0] == 0
