@@ -20,10 +20,7 @@ import contextvars
 import hashlib
 import json
 import logging
-import os
 import re
-import threading
-import time
 from dataclasses import dataclass
 from datetime import UTC
 from functools import cache
@@ -32,6 +29,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from catalog.background import ProcessThread
 from catalog.limits import client_address
 
 from .models import AuditEntry
@@ -252,69 +250,18 @@ class SealOnCommit:
             Sealer.of_this_process(self.using).wake(delay)
 
 
-class Sealer:
-    """One thread per process and database that seals shortly after audited commits, on a connection of its own:
-    the writing request does not wait for the seal (a round trip and the chaining of every entry committed since
-    the last one), and the commits of a busy moment are sealed together. An entry is sealed within the delay
+class Sealer(ProcessThread):
+    """The process's thread that seals shortly after audited commits (catalog.background), on a connection of its
+    own: the writing request does not wait for the seal (a round trip and the chaining of every entry committed
+    since the last one), and the commits of a busy moment are sealed together. An entry is sealed within the delay
     (plus the seal's own time) of its commit; a process that ends with a seal pending leaves it to the next seal
     (the beat task, another process's sealer, `verify`), as a busy lock does."""
 
-    _each: dict = {}
-    _guard = threading.Lock()
+    name = "audit-sealer"
 
-    def __init__(self, using: str):
-        self.using = using
-        self.pid = os.getpid()
-        self.due = threading.Event()
-        self.delay = 0.0
-        self.stopping = False
-        self.thread = threading.Thread(target=self._run, name=f"audit-sealer-{using}", daemon=True)
-        self.thread.start()
-
-    @classmethod
-    def of_this_process(cls, using: str = "default") -> "Sealer":
-        """The process's sealer, started on its first use (again in a forked child: threads do not survive a fork)."""
-        sealer = cls._each.get(using)
-        if sealer is None or sealer.pid != os.getpid() or not sealer.thread.is_alive():
-            with cls._guard:
-                sealer = cls._each.get(using)
-                if sealer is None or sealer.pid != os.getpid() or not sealer.thread.is_alive():
-                    sealer = cls._each[using] = cls(using)
-        return sealer
-
-    def wake(self, delay: float) -> None:
-        self.delay = delay
-        self.due.set()
-
-    @classmethod
-    def stop_all(cls) -> None:
-        """Seal what is pending, close the sealers' connections and end their threads (a test's database is
-        about to be emptied or dropped)."""
-        with cls._guard:
-            sealers, cls._each = list(cls._each.values()), {}
-        for sealer in sealers:
-            sealer.stopping = True
-            sealer.due.set()
-            sealer.thread.join(timeout=10)
-
-    def _run(self) -> None:
-        from django.db import connections
-
-        while True:
-            self.due.wait()
-            if not self.stopping:
-                time.sleep(self.delay)  # the commits of the next moment join this seal
-            self.due.clear()  # a commit from here on wakes the next one: nothing committed is left behind
-            try:
-                connections[self.using].close_if_unusable_or_obsolete()
-                if _seal_committed(self.using) == -1 and not self.stopping:
-                    # Another process's sealer is at it, and may have taken its last look before our commits.
-                    self.due.set()
-            except Exception:  # never let the thread die: the next commit or the beat seals what is left
-                logger.exception("the audit trail's sealer failed")
-            if self.stopping:  # checked after the clear: a stop asked at any moment is seen here or next time
-                connections[self.using].close()
-                return
+    def work(self) -> bool:
+        # -1: another process's sealer is at it, and may have taken its last look before our commits: again.
+        return _seal_committed(self.key) == -1
 
 
 class SealAfterAuditedWrites:

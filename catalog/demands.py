@@ -9,6 +9,7 @@ wording to the item's 常见说法 (published with the next version), or marking
 evidence of what departments ask of communities that no list allows.
 """
 
+import collections
 import logging
 from datetime import date
 
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .aliases import MAX_ALIAS_LENGTH, MAX_ALIASES
+from .background import ProcessThread
 from .choices import DemandState, Role, Verdict, VersionState
 from .departments import department_named
 from .models import CatalogueItem, CatalogueVersion, CheckRecord, Unit, User
@@ -59,10 +61,14 @@ def check_record(
     item_id: int | None = None,
     version_id: int | None = None,
     queued: bool = True,
+    soon: bool = False,
 ) -> CheckRecord | None:
     """Keep one check (one INSERT). The demand waits for review when no list answered it or the answer only
     hedged; `queued=False` for a check that did not come from a demand's words (an item picked from the list,
-    or work an approved urgent item covers). Returns None, and logs why, if the record cannot be written."""
+    or work an approved urgent item covers). Returns None, and logs why, if the record cannot be written.
+    `soon` (the check's page and API): on PostgreSQL, outside a transaction, with CHECK_RECORDS_DELAY_SECONDS
+    above 0, the record is handed to the process's RecordWriter, which writes it with the others of that moment
+    (one INSERT for all of them); the record returned is then not saved yet."""
     try:
         masked = mask_personal_numbers(text)[:MAX_DEMAND_LENGTH]
         needs_review = queued and bool(masked) and (verdict == Verdict.NOT_LISTED or hedged)
@@ -80,23 +86,73 @@ def check_record(
             state=DemandState.OPEN if needs_review else DemandState.ANSWERED,
         )
         connection = transaction.get_connection()
-        if connection.in_atomic_block:
+        delay = settings.CHECK_RECORDS_DELAY_SECONDS
+        if soon and delay > 0 and connection.vendor == "postgresql" and not connection.in_atomic_block:
+            RecordWriter.of_this_process().keep(record, delay)
+        elif connection.in_atomic_block:
             with transaction.atomic():  # a savepoint: a failed INSERT must not poison the caller's transaction
                 record.save(force_insert=True)
         else:
             with transaction.atomic():
-                if connection.vendor == "postgresql" and not settings.CHECK_RECORDS_DURABLE_COMMIT:
-                    # The record's own transaction only: its commit does not wait for the write-ahead log to
-                    # reach the disk (4.9 ms of a computed check's ~10). A crash of the database server may
-                    # lose the last fraction of a second of kept checks (3 × wal_writer_delay at most), never
-                    # make them inconsistent; nothing refers to a kept check but its own review.
-                    with connection.cursor() as cursor:
-                        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+                _commit_without_waiting(connection)
                 record.save(force_insert=True)
         return record
     except Exception:  # the check is answered whatever happens to its record
         log.exception("the check could not be recorded")
         return None
+
+
+def _commit_without_waiting(connection) -> None:
+    """In the kept checks' own transaction only: its commit does not wait for the write-ahead log to reach the
+    disk (4.9 ms of a computed check's ~10 on this machine). A crash of the database server may lose the last
+    fraction of a second of kept checks (3 × wal_writer_delay at most), never make them inconsistent; nothing
+    refers to a kept check but its own review. CHECK_RECORDS_DURABLE_COMMIT makes them wait."""
+    if connection.vendor == "postgresql" and not settings.CHECK_RECORDS_DURABLE_COMMIT:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+class RecordWriter(ProcessThread):
+    """The process's thread that writes the kept checks a moment after their requests (catalog.background): one
+    INSERT for the checks of that moment, which the check's request does not wait for. At most MAX_PENDING wait
+    (the oldest give way, logged, while the database cannot take them); a process killed outright loses the
+    checks of its last moment, a process that ends normally writes them first."""
+
+    name = "check-records"
+    MAX_PENDING = 10_000
+
+    def __init__(self, key: str):
+        self.pending: collections.deque = collections.deque()
+        super().__init__(key)
+
+    def keep(self, record: CheckRecord, delay: float) -> None:
+        if len(self.pending) >= self.MAX_PENDING:
+            self.pending.popleft()
+            log.error("a kept check was dropped: %s wait for the database already", self.MAX_PENDING)
+        self.pending.append(record)
+        self.wake(delay)
+
+    def work(self) -> bool:
+        from django.db import connections
+
+        batch = []
+        while self.pending and len(batch) < 1000:
+            batch.append(self.pending.popleft())
+        if not batch:
+            return False
+        connection = connections[self.key]
+        try:
+            with transaction.atomic(using=self.key):
+                _commit_without_waiting(connection)
+                CheckRecord.objects.using(self.key).bulk_create(batch)
+        except Exception:  # one bad record (its community deleted meanwhile) must not cost the others
+            for record in batch:
+                try:
+                    with transaction.atomic(using=self.key):
+                        record.save(force_insert=True, using=self.key)
+                except Exception:
+                    log.exception("the check could not be recorded")
+        return bool(self.pending)
 
 
 def asked_from_the_district(user, district_id) -> bool:
@@ -108,7 +164,7 @@ def asked_from_the_district(user, district_id) -> bool:
 
 
 def record_result(result, *, picked: bool = False, user=None) -> CheckRecord | None:
-    """Keep a check answered by catalog.check (the page)."""
+    """Keep a check answered by catalog.check (the page), soon."""
     best = result.candidates[0].item if result.candidates else None
     return check_record(
         community_id=result.community.pk,
@@ -121,6 +177,7 @@ def record_result(result, *, picked: bool = False, user=None) -> CheckRecord | N
         item_id=best.pk if best else None,
         version_id=result.version.pk if result.version else None,
         queued=not picked and not result.covered_by and asked_from_the_district(user, result.community.district_id),
+        soon=True,
     )
 
 
@@ -141,6 +198,7 @@ def record_answer(answer: dict, *, picked: bool = False, user=None) -> CheckReco
             queued=not picked
             and not answer.get("covered_by")
             and asked_from_the_district(user, answer["community"]["district"]),
+            soon=True,
         )
     except Exception:  # an answer of an unexpected shape: still no reason to fail the check
         log.exception("the check could not be recorded")

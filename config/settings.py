@@ -151,6 +151,9 @@ for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
 # to reach the disk unless this is set: a database crash may lose the last fraction of a second of kept checks
 # (never a slip, a payment or anything else). docs/performance.md has the measurement.
 CHECK_RECORDS_DURABLE_COMMIT = env_bool("CHECK_RECORDS_DURABLE_COMMIT", False)
+# The check's page and API hand the record to a thread of their process, which writes the records of each such
+# moment in one INSERT (catalog.demands.RecordWriter); 0 writes it in the request, as the tests do.
+CHECK_RECORDS_DELAY_SECONDS = float(os.environ.get("CHECK_RECORDS_DELAY_SECONDS", "0" if TESTING else "0.2"))
 DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
 DATABASE_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("DATABASE_REPLICA_MAX_LAG_SECONDS", "2"))
 # Raised to at least the lag bound plus the lag check's period: after that a replica has the writer's writes.

@@ -117,17 +117,17 @@ def api_client():
 
 @pytest.fixture(scope="session", autouse=True)
 def _no_session_left_on_the_test_database(django_db_setup, django_db_blocker):
-    """Before the test database is dropped: the process's sealers stopped, and no other session left on it (a
-    thread's connection a test did not close would make the drop fail and leave the database behind); one that
-    is left is named, then ended."""
+    """Before the test database is dropped: the process's threads (catalog.background) stopped, and no other
+    session left on it (a thread's connection a test did not close would make the drop fail and leave the
+    database behind); one that is left is named, then ended."""
     yield
     import warnings
 
     from django.db import connection
 
-    from audits.trail import Sealer
+    from catalog.background import ProcessThread
 
-    Sealer.stop_all()
+    ProcessThread.stop_all()
     if connection.vendor != "postgresql":
         return
     with django_db_blocker.unblock(), connection.cursor() as cursor:

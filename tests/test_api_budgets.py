@@ -254,6 +254,8 @@ def test_a_payment_costs_a_bounded_number_of_queries(api_client, world):
         assert response.status_code == 201, response.content
         assert response.json()["community_name"]
         assert len(context) <= 15, [q["sql"][:80] for q in context.captured_queries]
+
+
 # name → (query budget for a search asked again, anonymous and signed in: 2 more for the session and the user)
 HIT_BUDGETS = {"item-list": (0, 2)}
 

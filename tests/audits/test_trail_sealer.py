@@ -85,7 +85,7 @@ def test_a_forked_process_gets_a_sealer_of_its_own(sealing_later, monkeypatch):
     child = trail.Sealer.of_this_process()
     assert child is not first and child.thread.is_alive() and child.pid == pid + 1
     monkeypatch.undo()
-    first.stopping = True
+    first.stopped.set()
     first.due.set()
     first.thread.join(timeout=10)
     _sealed_soon()

@@ -148,6 +148,87 @@ def test_a_kept_check_alone_commits_without_waiting_for_the_disk(world, settings
     assert CheckRecord.objects.filter(community=community).count() == 2
 
 
+def _records_soon(community, count, timeout=10.0):
+    import time
+
+    started = time.monotonic()
+    while CheckRecord.objects.filter(community=community).count() < count:
+        assert time.monotonic() - started < timeout, "kept checks not written"
+        time.sleep(0.02)
+    return CheckRecord.objects.filter(community=community).order_by("id")
+
+
+@pytest.fixture
+def records_soon(settings):
+    from catalog.background import ProcessThread
+
+    settings.CHECK_RECORDS_DELAY_SECONDS = 0.05
+    yield
+    ProcessThread.stop_all()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_checks_of_a_moment_are_kept_by_the_process_thread_in_one_insert(
+    api_client, client, world, records_soon, monkeypatch
+):
+    """As in production: the request hands its record over and answers; the thread writes what a moment brought
+    (one INSERT for several), with the same fields a record written in the request has."""
+    import threading
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the thread writes on PostgreSQL only")
+    community = world.unit("牛沙路社区")
+    inserts = []
+    from django.db.models import QuerySet
+
+    real_bulk = QuerySet.bulk_create
+
+    def counted(self, objs, *args, **kwargs):
+        inserts.append((threading.current_thread().name, len(objs)))
+        return real_bulk(self, objs, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "bulk_create", counted)
+    api_client.force_authenticate(world.user("shuji"))
+    with CaptureQueriesContext(connection) as seen:
+        for n in range(4):
+            assert (
+                api_client.get("/api/v1/check/", {"community": community.pk, "q": f"{UNLISTED}{n}"}).status_code == 200
+            )
+        client.force_login(world.user("shuji"))
+        assert client.get("/check/", {"community": community.pk, "q": "协税护税 13800138000"}).status_code == 200
+    assert not [q for q in seen.captured_queries if "catalog_checkrecord" in q["sql"] and "INSERT" in q["sql"]]
+    records = _records_soon(community, 5)
+    assert {name for name, _ in inserts} == {"check-records-default"} and sum(n for _, n in inserts) == 5
+    assert len(inserts) < 5  # the moment's checks went together
+    assert [r.state for r in records] == [DemandState.OPEN] * 4 + [DemandState.ANSWERED]
+    assert "13800138000" not in records[4].text and records[4].verdict == "refuse"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_kept_check_that_cannot_be_written_costs_none_of_the_others_and_stopping_writes_what_waits(
+    world, records_soon
+):
+    from django.db import connection
+
+    from catalog.demands import RecordWriter
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the thread writes on PostgreSQL only")
+    community = world.unit("牛沙路社区")
+    ask = dict(district_id=community.district_id, asked_on=date(2026, 11, 2), verdict="refuse", text="协税护税")
+    writer = RecordWriter.of_this_process()
+    writer.keep(CheckRecord(community_id=community.pk, **ask), 30)  # due in 30 s: only the stop writes them now
+    writer.keep(CheckRecord(community_id=10**9, **ask), 30)  # no such community: refused by its foreign key
+    writer.keep(CheckRecord(community_id=community.pk, **ask), 30)
+    RecordWriter.stop_all()
+    assert not writer.thread.is_alive()
+    assert CheckRecord.objects.filter(community=community).count() == 2
+    assert not CheckRecord.objects.filter(community_id=10**9).exists()
+
+
 # --- The queue and its review -------------------------------------------------------------------------------
 
 
