@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from catalog.background import ProcessThread
 from catalog.limits import client_address
+from catalog.middleware import token_user
 
 from .models import AuditEntry
 
@@ -73,24 +74,11 @@ def client_ip(request) -> str:
     return client_address(request)
 
 
-def _token_user(request):
-    """The API token's user, read as DRF reads it: a guard that refuses a request before the view runs (the
-    read-only roles' guard) leaves request.user anonymous, since DRF authenticates tokens only inside views."""
-    from rest_framework.authentication import TokenAuthentication
-    from rest_framework.exceptions import AuthenticationFailed
-
-    try:
-        found = TokenAuthentication().authenticate(request)
-    except AuthenticationFailed:
-        return None
-    return found[0] if found else None
-
-
 def actor_of(request, *, token: bool = False) -> Actor:
     """Who acts: the session's user; with `token`, an API token's user where no session user is known."""
     user = getattr(request, "user", None)
     if token and (user is None or not user.is_authenticated):
-        user = _token_user(request)
+        user = token_user(request)
     ip = client_ip(request)
     if user is not None and user.is_authenticated:
         return Actor(user.pk, user.get_username(), ip, user.unit.district_id if user.unit_id else None)

@@ -14,20 +14,28 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
 ALLOWED = {"login", "login-verify", "logout", "two-factor", "set_language", "inbox", "api:api-token"}
 
 
-def _user_of(request):
-    """The session's user, or the API token's (DRF authenticates tokens only inside the view)."""
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        return user
+def token_user(request):
+    """The API token's user, read exactly as the API will read it (the project's own token class, which checks a
+    token's end and answers the view's asking again from this one), or None. The guards before a view need it:
+    DRF authenticates tokens only inside the view."""
     from rest_framework.authentication import TokenAuthentication
     from rest_framework.exceptions import AuthenticationFailed
+    from rest_framework.settings import api_settings
 
-    try:  # the header read exactly as the API will read it
-        found = TokenAuthentication().authenticate(request)
+    configured = [c for c in api_settings.DEFAULT_AUTHENTICATION_CLASSES if issubclass(c, TokenAuthentication)]
+    try:
+        found = (configured[0] if configured else TokenAuthentication)().authenticate(request)
     except AuthenticationFailed:
         return None
     return found[0] if found else None
-    return None
+
+
+def _user_of(request):
+    """The session's user, or the API token's."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return user
+    return token_user(request)
 
 
 class ReadOnlyRolesMiddleware:

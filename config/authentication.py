@@ -16,6 +16,25 @@ class TokenAuthentication(authentication.TokenAuthentication):
     issued under an earlier password), and the token of a role that must use two-factor authentication but has no
     device (a token issued before the requirement was set)."""
 
+    def authenticate(self, request):
+        """Once per request: the audit middleware reads the token's user before the view (for the trail's actor),
+        and the view's authentication asks again; the second time takes the first answer (or raises the
+        same refusal)."""
+        raw = getattr(request, "_request", request)  # DRF's Request or Django's HttpRequest: the same one
+        header = authentication.get_authorization_header(request)
+        known = getattr(raw, "_token_authenticated", None)
+        if known is not None and known[0] == header:
+            if isinstance(known[1], exceptions.AuthenticationFailed):
+                raise known[1]  # the same refusal (an ended token is deleted by the first: its reason stays)
+            return known[1]
+        try:
+            found = super().authenticate(request)
+        except exceptions.AuthenticationFailed as refusal:
+            raw._token_authenticated = (header, refusal)
+            raise
+        raw._token_authenticated = (header, found)
+        return found
+
     def authenticate_credentials(self, key):
         from .tokens import token_used, why_ended
 

@@ -163,7 +163,10 @@ class PaymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def create(self, request, *args, **kwargs):
         params = PaymentSerializer(data=request.data)
         # The instalment is looked up once, in the caller's scope (404 for one out of scope or naming nothing).
-        params.fields["instalment"].queryset = selectors.instalments_visible_to(request.user)
+        # payment_record reads only the instalment's contract before it locks both (with the community).
+        params.fields["instalment"].queryset = (
+            selectors.instalments_visible_to(request.user).select_related(None).select_related("contract")
+        )
         params.is_valid(raise_exception=True)
         data = params.validated_data
         payment, created = _run(

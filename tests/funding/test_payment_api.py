@@ -1,6 +1,6 @@
 """Payments as they arrive, through /api/v1/: a contract's payments in one request, a sheet of vouchers."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -109,3 +109,35 @@ def test_other_units_do_not_see_an_import(api, api_client, world, contract):
         assert api_client.get(f"/api/v1/payment-imports/{record}/").status_code == 404
         assert api_client.post(f"/api/v1/payment-imports/{record}/apply/").status_code in (403, 404)
     assert not Payment.objects.exists()
+
+
+def test_a_payment_with_a_token_authenticates_once_and_an_ended_token_keeps_its_reason(
+    api_client, world, contract, settings
+):
+    """The audit middleware reads the token's user before the view, and the view authenticates again: one
+    token query in all. A token that has ended is refused with its reason, though the first asking deleted it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from config.tokens import token_issue
+    from funding.payment_batches import due_rows
+
+    token = token_issue(user=world.user("bumen"))
+    instalment = due_rows(contract)[0]
+    body = {"instalment": instalment.pk, "amount": "1.00", "paid_on": "2026-04-02", "voucher": "记-令牌-1"}
+    with CaptureQueriesContext(connection) as seen:
+        answer = api_client.post("/api/v1/payments/", body, format="json", HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert answer.status_code == 201, answer.content
+    assert len([q for q in seen.captured_queries if 'FROM "authtoken_token"' in q["sql"]]) == 1
+    from config.models import TokenUse
+
+    TokenUse.objects.filter(pk=token.pk).update(
+        last_used_at=timezone.now() - timedelta(days=settings.API_TOKEN_IDLE_DAYS * 2)
+    )
+    refused = api_client.post(
+        "/api/v1/payments/", {**body, "voucher": "记-令牌-2"}, format="json", HTTP_AUTHORIZATION=f"Token {token.key}"
+    )
+    assert refused.status_code in (401, 403), refused.content
+    assert "Invalid token" not in refused.content.decode() and refused.json()["detail"]
+    assert not Payment.objects.filter(voucher="记-令牌-2").exists()
