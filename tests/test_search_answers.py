@@ -244,3 +244,40 @@ def test_a_search_kept_just_after_the_generation_moved_is_computed_on_the_primar
             with db_router.reads_from(replica_1):
                 ask(Client(), district, "低保", LATER)
             assert seen == [expected], (ask.__name__, moved_at)
+
+
+def test_an_item_as_published_is_kept_for_visitors_and_a_draft_item_never_is(client, world):
+    """The item page and the item API, asked again by a visitor who is not signed in: no query, the same
+    answer but for the visitor's own CSRF token. An item of a draft answers 404 to them every time, and a
+    signed-in user's answer is theirs, computed."""
+    from catalog.models import CatalogueItem
+
+    district = world.unit("锦江区")
+    item = CatalogueItem.objects.filter(version__district=district, version__state="published").first()
+    catalog.draft_start(district=district, actor=world.user("minzheng"))  # the draft copies the items in force
+    draft = (
+        CatalogueItem.objects.filter(version__district=district, version__state="draft")
+        .select_related("version")
+        .first()
+    )
+    page_path, api_path = f"/catalogue/{district.pk}/items/{item.pk}/", f"/api/v1/items/{item.pk}/"
+    first_page, first_api = client.get(page_path), client.get(api_path)
+    assert first_page.status_code == first_api.status_code == 200 and item.title in first_page.content.decode()
+    other = Client()
+    with CaptureQueriesContext(connection) as context:
+        again_page, again_api = other.get(page_path), other.get(api_path)
+    assert context.captured_queries == []
+    assert again_api.json() == first_api.json()
+    assert without_tokens(again_page.content.decode()) == without_tokens(first_page.content.decode())
+    mine = TOKEN.search(again_page.content.decode()).group(1)
+    assert _unmask_cipher_token(mine) == visitor_secret(other)  # the visitor's own token, not the first one's
+    for _ in range(2):
+        assert client.get(f"/catalogue/{draft.version.district_id}/items/{draft.pk}/").status_code == 404
+        assert client.get(f"/api/v1/items/{draft.pk}/").status_code == 404
+    staff = Client()
+    staff.force_login(world.user("minzheng"))  # civil-affairs staff of 锦江区
+    if draft.version.district_id == district.pk:
+        assert staff.get(f"/api/v1/items/{draft.pk}/").status_code == 200  # their own draft's items
+    with CaptureQueriesContext(connection) as context:
+        assert staff.get(page_path).status_code == 200
+    assert context.captured_queries  # computed for them

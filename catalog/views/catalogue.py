@@ -66,16 +66,30 @@ def district_catalogue(request, district_id: int):
     nothing in it is theirs but the CSRF token of the language switch, which is filled in per visitor.
     """
     on = _date_from(request)
-    if request.user.is_authenticated or len(messages.get_messages(request)):
-        return _district_catalogue(request, district_id, on=on)
-    html = answers.district_answer(
+    return _kept_for_visitors(
+        request,
         kind="region" if partials.wants_partial(request) else "page",
         district_id=district_id,
         on=on,
-        params=request.GET.dict(),
         known=DISTRICT_PAGE_PARAMS,
+        render_page=lambda token: _district_catalogue(request, district_id, on=on, token=token),
+    )
+
+
+def _kept_for_visitors(request, *, kind: str, district_id: int, on, known: set, render_page):
+    """A public page for a visitor who is not signed in and has no message waiting: rendered once under the
+    check's generation (catalog.answers.district_answer) with a stand-in for the CSRF token of its language
+    switch, which each visitor's own replaces. Anyone else gets it rendered for them (`render_page(None)`)."""
+    if request.user.is_authenticated or len(messages.get_messages(request)):
+        return render_page(None)
+    html = answers.district_answer(
+        kind=kind,
+        district_id=district_id,
+        on=on,
+        params=request.GET.dict(),
+        known=known,
         extra=request.get_full_path(),  # the language switch comes back to it
-        compute=lambda: _district_catalogue(request, district_id, on=on, token=_TOKEN_SLOT).content.decode(),
+        compute=lambda: render_page(_TOKEN_SLOT).content.decode(),
     )
     slot = _TOKEN_INPUT.format(_TOKEN_SLOT)
     if slot in html:
@@ -150,13 +164,28 @@ def _district_catalogue(request, district_id: int, *, on: date, token: str | Non
 
 @require_safe
 def item_detail(request, district_id: int, item_id: int):
+    """An item as published. A visitor who is not signed in sees only published versions' items, which never
+    change: the page is kept for them as the district's lists are (an item that is not theirs to see is a 404,
+    never kept)."""
+    return _kept_for_visitors(
+        request,
+        kind=f"item-{item_id}",
+        district_id=district_id,
+        on=None,
+        known=set(),
+        render_page=lambda token: _item_detail(request, district_id, item_id, token=token),
+    )
+
+
+def _item_detail(request, district_id: int, item_id: int, *, token: str | None = None):
     visible = selectors.versions_visible_to(request.user).filter(district_id=district_id)
     item = get_object_or_404(
         CatalogueItem.objects.select_related("version__district").prefetch_related("communities"),
         pk=item_id,
         version__in=visible,
     )
-    return render(request, "catalog/item_detail.html", {"item": item, "district": item.version.district})
+    context = {"item": item, "district": item.version.district, **({"csrf_token": token} if token else {})}
+    return render(request, "catalog/item_detail.html", context)
 
 
 @require_safe
