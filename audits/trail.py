@@ -7,7 +7,9 @@ no hashes) and without any lock shared with other writers. A sealer, one at a ti
 unsealed entries in id order and gives each the next chain number `seq`, the previous entry's hash and its own
 SHA-256, computed in SQL from the stored columns. The chain's order is `seq`, the order of sealing: an entry with
 a lower id may commit after a higher one. Sealing follows every audited commit (`seal_after_commit`, hooked on
-each connection's writes), a beat task seals what a busy lock left over, and `verify` seals before it walks.
+each connection's writes): a moment later by the process's sealer thread (`Sealer`, AUDIT_SEAL_DELAY_SECONDS),
+so the writing request does not wait for it, or in the request itself when the delay is 0 (the tests). A beat
+task seals what a busy lock or an ended process left over, and `verify` seals before it walks.
 A trigger refuses UPDATE and DELETE on the trail, except the sealer's one setting of seq and the hashes on an
 unsealed entry whose content it leaves as it is (TRUNCATE stays possible for the database owner, as the test
 suite's flush needs; revoke it from the application's role in production). The web request's user and address
