@@ -25,6 +25,7 @@ class ProcessThread(abc.ABC):
     _each: dict = {}  # (class, key) → the thread of this process
     _guard = threading.Lock()
     _at_exit = 0  # the process that registered stop_all at its exit
+    ROUNDS_AT_STOP = 20  # work() asking for more when stopping: at most this many rounds, without waiting
 
     def __init__(self, key: str):
         self.key = key
@@ -76,12 +77,24 @@ class ProcessThread(abc.ABC):
             self.due.wait()
             self.stopped.wait(self.delay)  # what the next moment's requests leave joins this round (a stop: at once)
             self.due.clear()  # a wake from here on asks for the next round: nothing left is forgotten
-            try:
-                connections[self.key].close_if_unusable_or_obsolete()
-                if self.work() and not self.stopped.is_set():
+            # Stopping: again while there is more to do (a batch at a time), a bounded number of times.
+            stopping = self.stopped.is_set()
+            for _ in range(self.ROUNDS_AT_STOP if stopping else 1):
+                try:
+                    connections[self.key].close_if_unusable_or_obsolete()
+                    more = self.work()
+                except Exception:  # never let the thread die: the next wake tries again
+                    logger.exception("%s failed", self.name)
+                    more = False
+                if not more:
+                    break
+                if not self.stopped.is_set():
                     self.due.set()
-            except Exception:  # never let the thread die: the next wake tries again
-                logger.exception("%s failed", self.name)
-            if self.stopped.is_set():  # checked after the clear: a stop asked at any moment is seen here or next round
+            if stopping:  # a stop asked during an ordinary round is seen by the next (stop_all sets `due` too)
+                self.stopped_with_work_left()
                 connections.close_all()
                 return
+
+    def stopped_with_work_left(self) -> None:
+        """Called last when stopping: say what could not be done (a kind that keeps work overrides it)."""
+        logger.debug("%s stopped", self.name)

@@ -114,45 +114,66 @@ def _commit_without_waiting(connection) -> None:
 
 class RecordWriter(ProcessThread):
     """The process's thread that writes the kept checks a moment after their requests (catalog.background): one
-    INSERT for the checks of that moment, which the check's request does not wait for. At most MAX_PENDING wait
-    (the oldest give way, logged, while the database cannot take them); a process killed outright loses the
-    checks of its last moment, a process that ends normally writes them first."""
+    INSERT for the checks of that moment, which the check's request does not wait for. While the database cannot
+    be reached the checks wait (at most MAX_PENDING: past that the oldest give way, logged) and are tried again;
+    a check the database refuses (its community deleted meanwhile) is logged and costs none of the others. A
+    process that ends normally writes what waits first; one killed outright loses its last moment's checks."""
 
     name = "check-records"
     MAX_PENDING = 10_000
+    BATCH = 1_000
 
     def __init__(self, key: str):
         self.pending: collections.deque = collections.deque()
         super().__init__(key)
 
     def keep(self, record: CheckRecord, delay: float) -> None:
+        if self.stopped.is_set():  # handed over as the process stops: nobody would read the deque any more
+            self._write([record])
+            return
         if len(self.pending) >= self.MAX_PENDING:
             self.pending.popleft()
-            log.error("a kept check was dropped: %s wait for the database already", self.MAX_PENDING)
+            log.error("a kept check was dropped: %s were waiting for the database already", self.MAX_PENDING)
         self.pending.append(record)
         self.wake(delay)
 
     def work(self) -> bool:
-        from django.db import connections
-
         batch = []
-        while self.pending and len(batch) < 1000:
+        while self.pending and len(batch) < self.BATCH:
             batch.append(self.pending.popleft())
-        if not batch:
-            return False
-        connection = connections[self.key]
+        if batch and not self._write(batch):
+            self.pending.extendleft(reversed(batch))  # the database is out of reach: they wait, in order
+            return True
+        return bool(self.pending)
+
+    def _write(self, batch: list) -> bool:
+        """Write the batch in one INSERT; False when the database could not be reached (nothing written)."""
+        from django.db import DatabaseError, InterfaceError, OperationalError, connections
+
         try:
             with transaction.atomic(using=self.key):
-                _commit_without_waiting(connection)
+                _commit_without_waiting(connections[self.key])
                 CheckRecord.objects.using(self.key).bulk_create(batch)
-        except Exception:  # one bad record (its community deleted meanwhile) must not cost the others
+            return True
+        except (OperationalError, InterfaceError):
+            log.warning("%s kept checks wait: the database cannot be reached", len(batch))
+            connections[self.key].close()
+            return False
+        except DatabaseError:  # one refused record (its community deleted meanwhile) must not cost the others
             for record in batch:
                 try:
                     with transaction.atomic(using=self.key):
                         record.save(force_insert=True, using=self.key)
-                except Exception:
+                except DatabaseError:
                     log.exception("the check could not be recorded")
-        return bool(self.pending)
+            return True
+
+    def stopped_with_work_left(self) -> None:
+        if self.pending:
+            log.error(
+                "%s kept checks were lost: the database could not take them as the process ended", len(self.pending)
+            )
+            self.pending.clear()
 
 
 def asked_from_the_district(user, district_id) -> bool:

@@ -16,7 +16,7 @@ import pytest
 class _ServerErrors(logging.Handler):
     def __init__(self):
         super().__init__(level=logging.ERROR)
-        self.records, self.current, self.allowed = [], None, False
+        self.records, self.current, self.allowed, self.reported = [], None, False, 0
 
     def emit(self, record):
         if self.allowed or getattr(record, "status_code", 500) == 503:
@@ -32,21 +32,26 @@ def pytest_configure(config):
         logging.getLogger("django.request").addHandler(_server_errors)
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item):
-    _server_errors.current = item.nodeid
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    _server_errors.current = item.nodeid  # from its setup on: a fixture's request is the test's too
     _server_errors.allowed = item.get_closest_marker("server_error_expected") is not None
-    before = len(_server_errors.records)
-    try:
-        result = yield
-    finally:
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """The phase (setup, call or teardown) in which an unhandled server error was logged fails: a parallel run's
+    worker reports it as it reports any failure (a worker's own exit status does not reach the run's); the
+    session's summary below still lists them all."""
+    report = yield
+    provoked = [message for test, message in _server_errors.records[_server_errors.reported :] if test == item.nodeid]
+    _server_errors.reported = len(_server_errors.records)
+    if provoked and report.passed:
+        report.outcome = "failed"
+        report.longrepr = f"unhandled server error logged in {call.when}: " + "; ".join(provoked[:5])
+    if call.when == "teardown":
         _server_errors.allowed = False
-    # The test that provoked it fails, so that a parallel run's worker reports it too (a worker's own exit status
-    # does not reach the run's); the session's summary below still lists them all.
-    provoked = [message for test, message in _server_errors.records[before:] if test == item.nodeid]
-    if provoked:
-        pytest.fail("unhandled server error logged: " + "; ".join(provoked[:5]), pytrace=False)
-    return result
+    return report
 
 
 # --- Parallel runs (pytest -n 2, as make test does) ---------------------------------------------------------------

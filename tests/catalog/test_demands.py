@@ -229,6 +229,38 @@ def test_a_kept_check_that_cannot_be_written_costs_none_of_the_others_and_stoppi
     assert not CheckRecord.objects.filter(community_id=10**9).exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_stopping_writes_every_waiting_check_and_an_outage_keeps_them_waiting(world, records_soon, monkeypatch):
+    """More checks than one INSERT takes wait when the process ends: all are written. While the database cannot
+    be reached they wait and are tried again, in order; nothing is lost."""
+    from django.db import OperationalError, connection
+    from django.db.models import QuerySet
+
+    from catalog.demands import RecordWriter
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the thread writes on PostgreSQL only")
+    community = world.unit("牛沙路社区")
+    ask = dict(district_id=community.district_id, asked_on=date(2026, 11, 2), verdict="refuse")
+    real_bulk, outage = QuerySet.bulk_create, {"left": 2}
+
+    def flaky(self, objs, *args, **kwargs):
+        if self.model is CheckRecord and outage["left"]:
+            outage["left"] -= 1
+            raise OperationalError("server closed the connection unexpectedly")
+        return real_bulk(self, objs, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "bulk_create", flaky)
+    writer = RecordWriter.of_this_process()
+    for n in range(RecordWriter.BATCH * 2 + 500):
+        writer.keep(CheckRecord(community_id=community.pk, text=f"第{n}条", **ask), 30)
+    RecordWriter.stop_all()
+    texts = list(CheckRecord.objects.filter(community=community).order_by("id").values_list("text", flat=True))
+    assert outage["left"] == 0 and len(texts) == RecordWriter.BATCH * 2 + 500
+    assert texts == [f"第{n}条" for n in range(len(texts))]  # in the order they were asked
+    assert not writer.pending
+
+
 # --- The queue and its review -------------------------------------------------------------------------------
 
 
