@@ -281,3 +281,28 @@ def test_an_item_as_published_is_kept_for_visitors_and_a_draft_item_never_is(cli
     with CaptureQueriesContext(connection) as context:
         assert staff.get(page_path).status_code == 200
     assert context.captured_queries  # computed for them
+
+
+ITEM_PATHS = st.one_of(
+    st.sampled_from(["{id}", "+{id}", "0{id}", "{id}%20", "%20{id}", "{other}", "abc", "0", "-1", "１{id}", "{id}x"]),
+    st.text(alphabet="0123456789+- abc١", min_size=1, max_size=6),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(asked=st.lists(ITEM_PATHS, min_size=1, max_size=6))
+def test_a_kept_item_answer_is_always_the_answer_its_own_path_computes(world, asked):
+    """Whatever was asked before, in whatever spelling of an id, `/api/v1/items/<x>/` answers a visitor who is
+    not signed in what it computes for that very path (a look-alike id must not fill another path's key)."""
+    from catalog.models import CatalogueItem
+
+    first, other = CatalogueItem.objects.filter(version__state="published").order_by("id")[:2]
+    visitor = Client()
+    for shape in asked:
+        path = "/api/v1/items/" + shape.format(id=first.pk, other=other.pk).replace("/", "") + "/"
+        kept = visitor.get(path)
+        with override_settings(CACHES=NO_CACHE):
+            computed = Client().get(path)
+        assert kept.status_code == computed.status_code, path
+        if computed.status_code == 200:
+            assert kept.json() == computed.json(), path

@@ -350,10 +350,13 @@ class CatalogueItemViewSet(viewsets.ModelViewSet):
     def retrieve(self, request, *args, **kwargs):
         """A caller who is not signed in sees only published versions' items, which never change: their answer
         is kept under the check's generation (one round trip, no query); a 404 is never kept."""
-        if request.user.is_authenticated or request.query_params:
+        item_id = parse_id(kwargs.get("pk"))
+        if request.user.is_authenticated or request.query_params or item_id is None:
+            # Not an id as ids are written (`+12`, ` 12`): the lookup may still find one, but never keep it under
+            # a key another path shares.
             return super().retrieve(request, *args, **kwargs)
         answer = answers.district_answer(
-            kind=f"api-item-{_small_id(kwargs.get('pk'))}",
+            kind=f"api-item-{item_id}",
             district_id=0,  # the item names its district: the id is the key
             on=None,
             params={},
