@@ -15,7 +15,7 @@ from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connections, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -148,8 +148,6 @@ class RecordWriter(ProcessThread):
 
     def _write(self, batch: list) -> bool:
         """Write the batch in one INSERT; False when the database could not be reached (nothing written)."""
-        from django.db import DatabaseError, InterfaceError, OperationalError, connections
-
         try:
             with transaction.atomic(using=self.key):
                 _commit_without_waiting(connections[self.key])

@@ -7,30 +7,32 @@ from django.db import migrations, models
 
 TABLE = "audits_auditentry"
 ACTION, OBJECT_TYPE = "audits_auditentry_action_082fba05", "audits_auditentry_object_type_a5846207"
+# Each step forwards with its undoing; backwards undoes them in reverse order.
+COMMON = [(f'DROP INDEX IF EXISTS "{OBJECT_TYPE}"', f'CREATE INDEX "{OBJECT_TYPE}" ON "{TABLE}" ("object_type")')]
+STEPS = {
+    "postgresql": COMMON
+    + [
+        (f'DROP INDEX IF EXISTS "{OBJECT_TYPE}_like"', f'CREATE INDEX "{OBJECT_TYPE}_like" ON "{TABLE}" ("object_type" varchar_pattern_ops)'),
+        (f'DROP INDEX IF EXISTS "{ACTION}_like"', f'CREATE INDEX "{ACTION}_like" ON "{TABLE}" ("action" varchar_pattern_ops)'),
+        (f'ALTER INDEX "{ACTION}" RENAME TO "audits_entry_action"', f'ALTER INDEX "audits_entry_action" RENAME TO "{ACTION}"'),
+    ],
+    # SQLite (the demo) cannot rename an index; its trail is small.
+    "sqlite": COMMON
+    + [
+        (f'DROP INDEX IF EXISTS "{ACTION}"', f'CREATE INDEX "{ACTION}" ON "{TABLE}" ("action")'),
+        (f'CREATE INDEX "audits_entry_action" ON "{TABLE}" ("action")', 'DROP INDEX IF EXISTS "audits_entry_action"'),
+    ],
+}
 
 
 def forwards(apps, schema_editor):
-    run = schema_editor.execute
-    run(f'DROP INDEX IF EXISTS "{OBJECT_TYPE}"')
-    if schema_editor.connection.vendor == "postgresql":
-        run(f'DROP INDEX IF EXISTS "{OBJECT_TYPE}_like"')
-        run(f'DROP INDEX IF EXISTS "{ACTION}_like"')
-        run(f'ALTER INDEX "{ACTION}" RENAME TO "audits_entry_action"')
-    else:  # SQLite (the demo) cannot rename an index; its trail is small
-        run(f'DROP INDEX IF EXISTS "{ACTION}"')
-        run(f'CREATE INDEX "audits_entry_action" ON "{TABLE}" ("action")')
+    for step, _undo in STEPS[schema_editor.connection.vendor]:
+        schema_editor.execute(step)
 
 
 def backwards(apps, schema_editor):
-    run = schema_editor.execute
-    run(f'CREATE INDEX "{OBJECT_TYPE}" ON "{TABLE}" ("object_type")')
-    if schema_editor.connection.vendor == "postgresql":
-        run(f'ALTER INDEX "audits_entry_action" RENAME TO "{ACTION}"')
-        run(f'CREATE INDEX "{ACTION}_like" ON "{TABLE}" ("action" varchar_pattern_ops)')
-        run(f'CREATE INDEX "{OBJECT_TYPE}_like" ON "{TABLE}" ("object_type" varchar_pattern_ops)')
-    else:
-        run('DROP INDEX IF EXISTS "audits_entry_action"')
-        run(f'CREATE INDEX "{ACTION}" ON "{TABLE}" ("action")')
+    for _step, undo in reversed(STEPS[schema_editor.connection.vendor]):
+        schema_editor.execute(undo)
 
 
 class Migration(migrations.Migration):

@@ -16,8 +16,9 @@ class InScopeRelatedField(serializers.PrimaryKeyRelatedField):
 
     def to_internal_value(self, data):
         number = parse_id(data if isinstance(data, int | str) else None)
-        # No ORDER BY: the id names one row at most, and the default ordering's joins cost more to plan than the row.
-        obj = next(iter(self.get_queryset().filter(pk=number).order_by()[:1]), None) if number else None
+        # By pk, not the model's ordering: the id names one row at most, and that ordering's joins cost more to
+        # plan than the row.
+        obj = self.get_queryset().filter(pk=number).order_by("pk").first() if number else None
         if obj is None:
             raise exceptions.NotFound(self.not_found)
         return obj
