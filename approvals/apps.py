@@ -12,6 +12,7 @@ class ApprovalsConfig(AppConfig):
         from catalog.demo import register_demo_loader
         from catalog.home import register_home_section
 
+        from .answers import retire_on_writes
         from .demo import load_demo_approvals
         from .home import approvals_section
         from .models import Application
@@ -20,6 +21,7 @@ class ApprovalsConfig(AppConfig):
 
         # The check asks us whether an approved urgent item covers work that is not in the catalogue.
         register_expedited_provider(expedited_cover, reads=(Application,))
+        retire_on_writes()  # the kept reviewer's queue
         register_home_section(approvals_section)
         register_workbench()
         register_demo_loader(load_demo_approvals)

@@ -27,6 +27,7 @@ from collections import OrderedDict
 from contextvars import ContextVar
 from uuid import uuid4
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, router, transaction
@@ -56,44 +57,124 @@ def _cache(operation: str, *args, default=None):
         return default
 
 
+class Generation:
+    """Answers kept under a generation that every committed write to some models moves on (`retire_on`), so that
+    a stale answer is never served. The generation moves after the commit, not before: a reader that computed an
+    answer from the old data can only store it under the old generation."""
+
+    def __init__(self, key: str, *, primary_model: str, keeps_reads: bool = False):
+        self.key = key  # the cache key holding the current generation
+        self.primary_model = primary_model  # a model its answers read, for where the router sends reads
+        self.keeps_reads = keeps_reads  # computing under it, kept_read may answer from the process
+        self.seen: str | None = None  # the generation this process saw last
+        self.pending = False  # a generation this process had to move on, but could not reach the cache to
+        self.failed_at = 0.0
+
+    def answer(self, kind: str, parts: str, compute, ttl: int):
+        """The answer stored under the current generation, or `compute()`'s (stored for the next asker).
+
+        A hit costs one cache round trip: the generation this process saw last and the answer stored under it
+        are fetched together, and the answer is used only if that generation is still the current one.
+        """
+        if self.pending and not self.retry_pending():
+            return compute()  # a write this process committed has not retired the kept answers yet
+        seen = self.seen
+        if seen is not None:
+            found = _cache("get_many", [self.key, f"{kind}:{seen}:{parts}"], default={})
+            generation = found.get(self.key)
+            if generation == seen and (answer := found.get(f"{kind}:{seen}:{parts}")) is not None:
+                return answer
+        else:
+            generation = _cache("get", self.key)
+        if generation is None:
+            _cache("add", self.key, _new_generation(), None)
+            generation = _cache("get", self.key)
+            if generation is None:  # no cache to keep answers in
+                return compute()
+        key = f"{kind}:{generation}:{parts}"
+        answer = _cache("get", key) if generation != seen else None
+        self.seen = generation
+        if answer is None:
+            token = _computing.set(generation) if self.keeps_reads else None
+            try:
+                answer = self.computed_after(generation, compute)
+            finally:
+                if token is not None:
+                    _computing.reset(token)
+            _cache("set", key, answer, ttl)
+        return answer
+
+    def computed_after(self, generation: str, compute):
+        """`compute()`, on the primary if a replica answering this request might not have the write that moved
+        the generation on: a replica in use lags at most the bound, as measured at most a check period ago."""
+        if "@" not in generation:
+            return compute()
+        window = (
+            settings.DATABASE_REPLICA_MAX_LAG_SECONDS + settings.DATABASE_REPLICA_LAG_CHECK_SECONDS + CLOCK_SKEW_SECONDS
+        )
+        moved_at = float(generation.rpartition("@")[2])
+        just_moved = time.time() - moved_at < window
+        if just_moved and router.db_for_read(apps.get_model(self.primary_model)) != DEFAULT_DB_ALIAS:
+            with transaction.atomic():
+                return compute()
+        return compute()
+
+    def retire(self) -> None:
+        """Retire every answer kept under this generation once the current transaction commits (at once outside
+        one)."""
+        transaction.on_commit(self.move_on)
+
+    def move_on(self) -> None:
+        if self.pending and time.monotonic() - self.failed_at < 5:
+            return  # the cache was unreachable a moment ago: do not make every write of a burst wait for it
+        self.pending = _cache("set", self.key, _new_generation(), None, default=False) is False
+        self.failed_at = time.monotonic() if self.pending else 0.0
+
+    def retry_pending(self) -> bool:
+        """Move the generation on if an earlier attempt failed; True when nothing is pending any more."""
+        if self.pending:
+            self.failed_at = 0.0
+            self.move_on()
+        return not self.pending
+
+    def retire_on(self, *models) -> None:
+        """Writes to these models (saves, deletes, many-to-many changes) retire the kept answers.
+
+        Bulk `QuerySet.update()` and `bulk_create()` send no signal: a service that bulk-writes one of them
+        calls `retire()` itself.
+        """
+
+        def changed(sender, **kwargs):
+            self.retire()
+
+        for model in models:
+            label = model._meta.label
+            uid = f"{self.key}-{label}"
+            post_save.connect(changed, sender=model, weak=False, dispatch_uid=f"{uid}-save")
+            post_delete.connect(changed, sender=model, weak=False, dispatch_uid=f"{uid}-delete")
+            for field in model._meta.local_many_to_many:
+                through = field.remote_field.through
+                m2m_changed.connect(changed, sender=through, weak=False, dispatch_uid=f"{uid}-m2m-{through}")
+
+
+# Web servers' clocks agree within this (NTP); the generation carries the time of the host that moved it.
+CLOCK_SKEW_SECONDS = 1.0
+
+
+def _new_generation() -> str:
+    return f"{uuid4().hex}@{time.time():.3f}"  # when it moved, for computed_after
+
+
+# The check's answers and the district's searches: the organisation tree, published versions, contracts in
+# force, assessments held and approved urgent items move it on (each app names its own models).
+CHECK = Generation(GENERATION, primary_model="catalog.CatalogueVersion", keeps_reads=True)
+_computed_after = CHECK.computed_after
+
+
 def check_answer(*, community_id: int, on, q: str, item_id: int | None, compute):
     """The cached answer to a check, or `compute()`'s (cached for the next asker) if there is none."""
     parts = f"{_SEARCH_REVISION}:{get_language()}:{community_id}:{on}:{item_id or ''}:{_digest(q)}"
-    return _current_answer("check", parts, compute, CHECK_TTL)
-
-
-def _current_answer(kind: str, parts: str, compute, ttl: int):
-    """The answer stored under the current generation, or `compute()`'s (stored for the next asker).
-
-    A hit costs one cache round trip: the generation this process saw last and the answer stored under it are
-    fetched together, and the answer is used only if that generation is still the current one.
-    """
-    global _seen
-    if _pending and not retry_pending_invalidation():
-        return compute()  # a write this process committed has not retired the cached answers yet
-    if _seen is not None:
-        found = _cache("get_many", [GENERATION, f"{kind}:{_seen}:{parts}"], default={})
-        generation = found.get(GENERATION)
-        if generation == _seen and (answer := found.get(f"{kind}:{_seen}:{parts}")) is not None:
-            return answer
-    else:
-        generation = _cache("get", GENERATION)
-    if generation is None:
-        _cache("add", GENERATION, _new_generation(), None)
-        generation = _cache("get", GENERATION)
-        if generation is None:  # no cache to keep answers in
-            return compute()
-    key = f"{kind}:{generation}:{parts}"
-    answer = _cache("get", key) if generation != _seen else None
-    _seen = generation
-    if answer is None:
-        token = _computing.set(generation)
-        try:
-            answer = _computed_after(generation, compute)
-        finally:
-            _computing.reset(token)
-        _cache("set", key, answer, ttl)
-    return answer
+    return CHECK.answer("check", parts, compute, CHECK_TTL)
 
 
 # --- What a check answer is read from, kept in the process under the generation ------------------------
@@ -133,31 +214,6 @@ def kept_read(key: tuple, read):
 CLOCK_SKEW_SECONDS = 1.0
 
 
-def _new_generation() -> str:
-    return f"{uuid4().hex}@{time.time():.3f}"  # when it moved, for _computed_after
-
-
-def _computed_after(generation: str, compute):
-    """`compute()`, on the primary if a replica answering this request might not have the write that moved the
-    generation on: a replica in use lags at most the bound, as measured at most a check period ago."""
-    if "@" not in generation:
-        return compute()
-    window = (
-        settings.DATABASE_REPLICA_MAX_LAG_SECONDS + settings.DATABASE_REPLICA_LAG_CHECK_SECONDS + CLOCK_SKEW_SECONDS
-    )
-    moved_at = float(generation.rpartition("@")[2])
-    if time.time() - moved_at < window:
-        from .models import CatalogueVersion
-
-        if router.db_for_read(CatalogueVersion) != DEFAULT_DB_ALIAS:
-            with transaction.atomic():
-                return compute()
-    return compute()
-
-
-_seen: str | None = None  # the generation this process saw last
-
-
 def search_answer(*, kind: str, version, params, known: set, extra: str = "", compute):
     """A search of a catalogue version: cached under the version's id when it is published (drafts change).
 
@@ -189,50 +245,23 @@ def district_answer(*, kind: str, district_id: int, on, params, known: set, extr
     if not set(params) <= known:
         return compute()
     parts = f"{_SEARCH_REVISION}:{get_language()}:{district_id}:{on}:{_params_digest(params, extra)}"
-    return _current_answer(f"district-{kind}", parts, compute, SEARCH_TTL)
+    return CHECK.answer(f"district-{kind}", parts, compute, SEARCH_TTL)
 
 
 def invalidate_check_answers() -> None:
     """Retire every cached check answer once the current transaction commits (at once outside one)."""
-    transaction.on_commit(_move_on)
-
-
-_pending = False  # a generation this process had to move on, but could not reach the cache to
-_failed_at = 0.0
-
-
-def _move_on() -> None:
-    global _pending, _failed_at
-    if _pending and time.monotonic() - _failed_at < 5:
-        return  # the cache was unreachable a moment ago: do not make every write of a burst wait for it
-    _pending = _cache("set", GENERATION, _new_generation(), None, default=False) is False
-    _failed_at = time.monotonic() if _pending else 0.0
-
-
-def retry_pending_invalidation() -> bool:
-    """Move the generation on if an earlier attempt failed (the worker's heartbeat calls this every minute);
-    True when nothing is pending any more."""
-    global _failed_at
-    if _pending:
-        _failed_at = 0.0
-        _move_on()
-    return not _pending
-
-
-def _changed(sender, **kwargs):
-    invalidate_check_answers()
+    CHECK.retire()
 
 
 def invalidate_check_on(*models) -> None:
-    """Writes to these models (saves, deletes, many-to-many changes) retire the cached check answers.
+    """Writes to these models retire the cached check answers (Generation.retire_on)."""
+    CHECK.retire_on(*models)
 
-    Bulk `QuerySet.update()` sends no signal: a service that bulk-updates one of them calls
-    `invalidate_check_answers()` itself.
-    """
-    for model in models:
-        label = model._meta.label
-        post_save.connect(_changed, sender=model, weak=False, dispatch_uid=f"check-answers-save-{label}")
-        post_delete.connect(_changed, sender=model, weak=False, dispatch_uid=f"check-answers-delete-{label}")
-        for field in model._meta.local_many_to_many:
-            through = field.remote_field.through
-            m2m_changed.connect(_changed, sender=through, weak=False, dispatch_uid=f"check-answers-m2m-{through}")
+
+GENERATIONS: list[Generation] = [CHECK]
+
+
+def retry_pending_invalidation() -> bool:
+    """Move on every generation an earlier attempt failed to (the worker's heartbeat calls this every minute);
+    True when nothing is pending any more."""
+    return all([generation.retry_pending() for generation in GENERATIONS])

@@ -39,8 +39,9 @@ class TokenAuthentication(authentication.TokenAuthentication):
         from .tokens import token_used, why_ended
 
         model = self.get_model()
-        # One query, as DRF's own: the token, its user and its last use.
-        token = model.objects.select_related("user", "use").filter(key=key).first()
+        # One query, as DRF's own: the token, its user, the user's unit (every scope and the trail's actor read
+        # it) and its last use.
+        token = model.objects.select_related("user__unit", "use").filter(key=key).first()
         if token is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         if not token.user.is_active:

@@ -380,11 +380,8 @@ def payment_record(
             .get(pk=instalment.pk)
         )
         # Checked under the lock, so that a retry racing the first submission finds it and is answered with it.
-        existing = (
-            Payment.objects.filter(payer_id=locked.contract.payer_id, voucher_key=key)
-            .select_related("reverses", "reversed_by")
-            .first()
-        )
+        # Almost always none: the other side of a reversal is read only when the answer needs it.
+        existing = Payment.objects.filter(payer_id=locked.contract.payer_id, voucher_key=key).first()
         if existing:
             if existing.state != PaymentState.RECORDED:
                 raise PaymentReversed(_reversed_answer(existing))

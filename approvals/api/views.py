@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from catalog.api.errors import call_service
 
 from .. import selectors, services
+from ..answers import kept_briefs
 from ..choices import ApplicationState
 from .serializers import (
     ApplicationBriefSerializer,
@@ -73,7 +74,17 @@ class ApplicationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, views
         ),
     )
     def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        if not self.brief:
+            return super().list(request, *args, **kwargs)
+        # The reviewer's queue, asked again and again: kept until an application (or what shows it) changes.
+        return Response(
+            kept_briefs(
+                user=request.user,
+                params=request.query_params,
+                host=request.build_absolute_uri("/"),
+                compute=lambda: super(ApplicationViewSet, self).list(request, *args, **kwargs).data,
+            )
+        )
 
     @property
     def brief(self) -> bool:

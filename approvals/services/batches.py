@@ -15,6 +15,7 @@ from catalog.models import DistrictPolicy, Unit, User
 from catalog.notifications import notify
 from catalog.transitions import StateConflict, StateMachine, Transition
 
+from ..answers import QUEUE
 from ..choices import ApplicationState as S
 from ..choices import BatchState, Stage
 from ..models import ApplicationEvent, Ballot, Batch
@@ -158,6 +159,7 @@ def batch_open_consultation(*, batch: Batch, actor: User | None = None) -> Opene
                 [Ballot(application=application, unit=unit, deadline=batch.consultation_ends) for unit in units],
                 ignore_conflicts=True,
             )
+            QUEUE.retire()  # bulk_create sends no signal: who sees the application (its ballots) changed
             note = _("%(n)s units consulted until %(date)s.") % {"n": len(units), "date": batch.consultation_ends}
             _finish(application, "open_consultation", actor, note=note)
             voters.update(_voters([unit.pk for unit in units]))

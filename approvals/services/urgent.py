@@ -12,6 +12,7 @@ from catalog.models import User
 from catalog.notifications import civil_affairs_of, notify
 
 from .. import calendar
+from ..answers import QUEUE
 from ..choices import ApplicationState as S
 from ..choices import Stage
 from ..models import Application
@@ -64,6 +65,7 @@ def urgent_escalate(*, today: date | None = None) -> int:
                 escalated_at=timezone.now()
             ):
                 continue  # another run got there first
+            QUEUE.retire()  # a bulk update sends no signal
             users = list(civil_affairs_of(application.district)) + list(User.objects.filter(role=Role.ADMIN))
             notify(
                 users=users,

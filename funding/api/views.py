@@ -178,9 +178,8 @@ class PaymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             voucher=data["voucher"],
             note=data.get("note", ""),
         )
-        return Response(
-            PaymentSerializer(payment).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        )
+        params.instance = payment  # the answer through the same fields, not a second set built for it
+        return Response(params.data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(request=ReverseSerializer, responses={201: PaymentSerializer})
     @action(detail=True, methods=["post"])

@@ -1,0 +1,113 @@
+"""The reviewer's queue is kept (approvals.answers): whatever is written between two askings, every reader is
+answered what the list computes now, never an older queue. Generated sequences of writes (filing, submitting,
+withdrawing, opening the consultation, which bulk-creates the ballots, a vote, a unit renamed, the scope changed,
+an urgent item escalated by a bulk update, a draft deleted), each committed, with every reader asking every list
+before and after each."""
+
+import contextlib
+from datetime import date, timedelta
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase
+from rest_framework.test import APIClient
+
+from approvals import services
+from approvals.choices import ApplicationState
+from approvals.models import Application, Ballot
+from catalog.models import User
+
+from .test_batch_properties import VOTING, World
+
+LISTS = [{"brief": "1"}, {"brief": "1", "queue": "1", "page_size": "2"}, {"brief": "1", "mine": "1"}]
+WRITES = st.lists(
+    st.sampled_from(["file", "submit", "withdraw", "open", "vote", "rename", "scope", "escalate", "delete"]),
+    min_size=1,
+    max_size=6,
+)
+
+
+_CLIENTS: dict = {}
+
+
+def _asked(user, params) -> dict:
+    # One client per reader: a new client loads the middleware again (WhiteNoise scans the static files).
+    client = _CLIENTS.setdefault(user.username, APIClient())
+    client.force_authenticate(user)
+    response = client.get("/api/v1/applications/", params)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+class TestTheKeptQueueIsNeverOlderThanTheLastCommit(TestCase):
+    def _readers(self, world) -> list[User]:
+        street, community = world.streets[0], world.communities[0]
+        return [world.office, world.filer, world.voters[street.pk], world.voters[community.pk]]
+
+    def _write(self, world, kind: str, n: int) -> None:
+        applications = Application.objects.filter(district=world.district).order_by("pk")
+        if kind == "file":
+            world.application(scope="communities", communities=world.communities[: 1 + n % 4])
+        elif kind == "submit":
+            draft = Application.objects.create(
+                district=world.district,
+                applicant_unit=world.department,
+                created_by=world.filer,
+                title=f"协助开展第{n}次测试",
+                reason="测试",
+                requested_list="assistance",
+                workload="1天",
+                start_date=date(2027, 3, 1),
+                payer=world.department,
+                scope="all",
+            )
+            # Refused, it stays a draft, which the lists show too.
+            with contextlib.suppress(services.ApplicationError, ValidationError):
+                services.application_submit(application=draft, actor=world.filer, today=date(2026, 12, 20))
+        elif kind == "withdraw":
+            for application in applications.filter(state=ApplicationState.SUBMITTED)[:1]:
+                services.application_withdraw(application=application, actor=world.filer, reason="撤回")
+        elif kind == "open":
+            with contextlib.suppress(services.ApplicationError):  # already open
+                services.batch_open_consultation(batch=world.batch)
+        elif kind == "vote":
+            for ballot in Ballot.objects.filter(vote="", application__district=world.district).order_by("pk")[:1]:
+                world.cast(ballot, n % 2 == 0)
+        elif kind == "rename":
+            world.department.name = f"测试局{n}"
+            world.department.save()
+        elif kind == "scope":
+            for application in applications[:1]:
+                application.scope_communities.set(world.communities[n % 4 : n % 4 + 2])
+        elif kind == "escalate":
+            urgent = world.application(scope="all")
+            urgent.is_urgent, urgent.urgency_justification = True, "防汛紧急"
+            urgent.batch, urgent.submitted_at = None, timezone.now() - timedelta(days=7)
+            urgent.save()
+            services.urgent_escalate(today=VOTING)  # a bulk update of the urgent item
+        elif kind == "delete":
+            for application in applications.filter(state=ApplicationState.DRAFT)[:1]:
+                application.delete()
+
+    @given(writes=WRITES)
+    @example(writes=["open", "vote", "rename", "scope", "escalate", "submit", "withdraw", "file", "delete"])
+    @settings(max_examples=4, deadline=None)
+    def test_every_reader_is_answered_what_the_list_computes_now(self, writes):
+        cache.clear()
+        world = World()
+        world.application(scope="all")
+        readers = self._readers(world)
+        for n, kind in enumerate(writes):
+            for user in readers:
+                for params in LISTS:
+                    _asked(user, params)  # kept for the next asking (computed the first time)
+            with self.captureOnCommitCallbacks(execute=True):
+                self._write(world, kind, n)
+            kept = {(user.pk, i): _asked(user, params) for user in readers for i, params in enumerate(LISTS)}
+            cache.clear()  # nothing kept: each list computed now
+            for user in readers:
+                for i, params in enumerate(LISTS):
+                    assert kept[user.pk, i] == _asked(user, params), (kind, user.username, params)
