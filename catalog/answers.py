@@ -20,6 +20,7 @@ The cache only saves work: when it cannot be reached (Redis down), every answer 
 """
 
 import hashlib
+import json
 import logging
 import threading
 import time
@@ -222,7 +223,7 @@ def search_answer(*, kind: str, version, params, known: set, extra: str = "", co
     """
     if version is None or version.state != "published" or not set(params) <= known:
         return compute()
-    key = f"search:{kind}:{_SEARCH_REVISION}:{get_language()}:{version.pk}:{_params_digest(params, extra)}"
+    key = f"search:{kind}:{_SEARCH_REVISION}:{get_language()}:{version.pk}:{params_digest(params, extra)}"
     answer = _cache("get", key)
     if answer is None:
         answer = compute()
@@ -230,8 +231,11 @@ def search_answer(*, kind: str, version, params, known: set, extra: str = "", co
     return answer
 
 
-def _params_digest(params, extra: str) -> str:
-    return _digest("&".join(f"{k}={params[k]}" for k in sorted(params)) + f"#{extra}")
+def params_digest(params, extra: str = "") -> str:
+    """A digest that tells any two requests apart: every value of every parameter (a repeated one too), written
+    so that no value can pass for another parameter (`q=a%26b%3Dc` is not `q=a&b=c`)."""
+    asked = sorted(params.lists()) if hasattr(params, "lists") else sorted((k, [v]) for k, v in params.items())
+    return _digest(json.dumps([asked, extra], ensure_ascii=False, default=str))
 
 
 def district_answer(*, kind: str, district_id: int, on, params, known: set, extra: str = "", compute):
@@ -244,7 +248,7 @@ def district_answer(*, kind: str, district_id: int, on, params, known: set, extr
     """
     if not set(params) <= known:
         return compute()
-    parts = f"{_SEARCH_REVISION}:{get_language()}:{district_id}:{on}:{_params_digest(params, extra)}"
+    parts = f"{_SEARCH_REVISION}:{get_language()}:{district_id}:{on}:{params_digest(params, extra)}"
     return CHECK.answer(f"district-{kind}", parts, compute, SEARCH_TTL)
 
 

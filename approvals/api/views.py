@@ -81,7 +81,7 @@ class ApplicationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, views
             kept_briefs(
                 user=request.user,
                 params=request.query_params,
-                host=request.build_absolute_uri("/"),
+                url=request.build_absolute_uri(request.path),
                 compute=lambda: super(ApplicationViewSet, self).list(request, *args, **kwargs).data,
             )
         )
