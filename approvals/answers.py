@@ -10,10 +10,9 @@ of every parameter. Only a request made of the list's own parameters is kept; an
 
 from django.utils.translation import get_language
 
-from catalog.answers import GENERATIONS, Generation, params_digest
+from catalog.answers import Generation, params_digest
 
 QUEUE = Generation("applications:generation", primary_model="approvals.Application")
-GENERATIONS.append(QUEUE)
 # Correctness comes from the generation; the time bounds memory, and how long other processes could answer from
 # a generation that one process failed to move on (the cache refusing that one write: it retries).
 QUEUE_TTL = 300

@@ -58,6 +58,9 @@ def _cache(operation: str, *args, default=None):
         return default
 
 
+_GENERATIONS: list["Generation"] = []
+
+
 class Generation:
     """Answers kept under a generation that every committed write to some models moves on (`retire_on`), so that
     a stale answer is never served. The generation moves after the commit, not before: a reader that computed an
@@ -70,6 +73,7 @@ class Generation:
         self.seen: str | None = None  # the generation this process saw last
         self.pending = False  # a generation this process had to move on, but could not reach the cache to
         self.failed_at = 0.0
+        _GENERATIONS.append(self)  # for the heartbeat's retry_pending_invalidation
 
     def answer(self, kind: str, parts: str, compute, ttl: int):
         """The answer stored under the current generation, or `compute()`'s (stored for the next asker).
@@ -169,7 +173,6 @@ def _new_generation() -> str:
 # The check's answers and the district's searches: the organisation tree, published versions, contracts in
 # force, assessments held and approved urgent items move it on (each app names its own models).
 CHECK = Generation(GENERATION, primary_model="catalog.CatalogueVersion", keeps_reads=True)
-_computed_after = CHECK.computed_after
 
 
 def check_answer(*, community_id: int, on, q: str, item_id: int | None, compute):
@@ -209,10 +212,6 @@ def kept_read(key: tuple, read):
         while len(_kept) > KEPT_READS:
             _kept.popitem(last=False)
     return value
-
-
-# Web servers' clocks agree within this (NTP); the generation carries the time of the host that moved it.
-CLOCK_SKEW_SECONDS = 1.0
 
 
 def search_answer(*, kind: str, version, params, known: set, extra: str = "", compute):
@@ -262,10 +261,7 @@ def invalidate_check_on(*models) -> None:
     CHECK.retire_on(*models)
 
 
-GENERATIONS: list[Generation] = [CHECK]
-
-
 def retry_pending_invalidation() -> bool:
     """Move on every generation an earlier attempt failed to (the worker's heartbeat calls this every minute);
     True when nothing is pending any more."""
-    return all([generation.retry_pending() for generation in GENERATIONS])
+    return all([generation.retry_pending() for generation in _GENERATIONS])  # a list: every one is tried

@@ -141,10 +141,10 @@ def test_a_check_answer_computed_just_after_a_write_reads_the_primary_even_when_
     just_moved = f"{'a' * 32}@{time.time():.3f}"
     long_ago = f"{'b' * 32}@{time.time() - 600:.3f}"
     with db_router.reads_from(REPLICA):
-        answers._computed_after(just_moved, compute)
-        answers._computed_after(long_ago, compute)
-        answers._computed_after("c" * 32, compute)  # a generation from before replicas: no time in it
-    answers._computed_after(just_moved, compute)  # no replica: nothing to avoid
+        answers.CHECK.computed_after(just_moved, compute)
+        answers.CHECK.computed_after(long_ago, compute)
+        answers.CHECK.computed_after("c" * 32, compute)  # a generation from before replicas: no time in it
+    answers.CHECK.computed_after(just_moved, compute)  # no replica: nothing to avoid
     assert seen == [(DEFAULT_DB_ALIAS, True), (REPLICA, False), (REPLICA, False), (DEFAULT_DB_ALIAS, False)]
 
 
