@@ -21,7 +21,7 @@ from catalog.transitions import StateConflict
 from .choices import ContractState as S
 from .choices import PaymentState
 from .models import Contract, ContractAmendment, FundingSnapshot, Instalment, Payment
-from .selectors import unfunded_obligations
+from .selectors import instalments_visible_to, unfunded_obligations
 from .states import AMENDABLE, CONTRACT, PAYABLE, PAYMENT
 
 FEN = Decimal("0.01")
@@ -330,6 +330,10 @@ def _reversed_answer(payment: Payment) -> str:
     }
 
 
+class InstalmentNotFound(LookupError):
+    """An instalment id that names none the actor may see: told as one that names nothing (the API's 404)."""
+
+
 class PaymentReversed(FundingConflict):
     """The voucher belongs to a payment that was reversed: a replay must not look paid (409)."""
 
@@ -347,7 +351,7 @@ def _voucher_errors(voucher: str) -> tuple[str, list[str]]:
 
 def payment_record(
     *,
-    instalment: Instalment,
+    instalment: Instalment | int,
     actor: User,
     amount: Decimal,
     paid_on: date,
@@ -358,9 +362,13 @@ def payment_record(
     """Record a payment against an instalment. A voucher is one voucher however it is typed (case, full-width,
     spaces, invisible characters: catalog.text.comparison_key): submitted again, the first payment comes back
     with created=False; if that payment was reversed, the answer says so. Never more than the instalment's
-    outstanding amount; paid within the contract period and not in the future."""
-    contract = instalment.contract
-    _require(can_pay_for(actor, contract), _("Only the paying unit records its payments."))
+    outstanding amount; paid within the contract period and not in the future.
+
+    `instalment` is an Instalment, or the id of one the actor may see (selectors.instalments_visible_to): an id
+    is looked up in that scope by the query that locks it, one read instead of two (an API payment), and an id
+    outside it raises InstalmentNotFound."""
+    if isinstance(instalment, Instalment):
+        _require(can_pay_for(actor, instalment.contract), _("Only the paying unit records its payments."))
     today = today or timezone.localdate()
     voucher = voucher.strip()
     key, voucher_problems = _voucher_errors(voucher)
@@ -374,18 +382,25 @@ def payment_record(
     with transaction.atomic():
         # The instalment and its contract are locked (a termination locks the contract); the community is read
         # with them, unlocked, for the answer.
+        scope = Instalment.objects if isinstance(instalment, Instalment) else instalments_visible_to(actor)
         locked = (
-            Instalment.objects.select_for_update(of=("self", "contract"))
+            scope.select_for_update(of=("self", "contract"))
+            .select_related(None)
             .select_related("contract", "community")
-            .get(pk=instalment.pk)
+            .filter(pk=getattr(instalment, "pk", instalment))
+            .order_by("pk")
+            .first()
         )
+        if locked is None:
+            raise InstalmentNotFound(_("No such instalment in your scope."))
+        _require(can_pay_for(actor, locked.contract), _("Only the paying unit records its payments."))
         # Checked under the lock, so that a retry racing the first submission finds it and is answered with it.
         # Almost always none: the other side of a reversal is read only when the answer needs it.
         existing = Payment.objects.filter(payer_id=locked.contract.payer_id, voucher_key=key).first()
         if existing:
             if existing.state != PaymentState.RECORDED:
                 raise PaymentReversed(_reversed_answer(existing))
-            if (existing.instalment_id, existing.amount, existing.paid_on) == (instalment.pk, amount, paid_on):
+            if (existing.instalment_id, existing.amount, existing.paid_on) == (locked.pk, amount, paid_on):
                 return existing, False
             raise ValidationError(
                 {

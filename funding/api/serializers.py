@@ -1,8 +1,9 @@
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
-from catalog.api.fields import InScopeRelatedField
+from catalog.api.fields import InScopeIdField
 from catalog.models import CatalogueItem, Unit
 
 from ..models import Contract, ContractAmendment, Instalment, Payment
@@ -91,8 +92,9 @@ class SignSerializer(serializers.Serializer):
 class PaymentSerializer(serializers.ModelSerializer):
     community_name = serializers.CharField(source="instalment.community.name", read_only=True)
     contract = serializers.IntegerField(source="instalment.contract_id", read_only=True)
-    # The view narrows it to the caller's scope; an id that names nothing answers the same 404
-    instalment = InScopeRelatedField(queryset=Instalment.objects.all(), not_found="No such instalment in your scope.")
+    # Looked up in the caller's scope by the payment's own locking read (services.payment_record); an id that
+    # names nothing answers the same 404 as one out of scope.
+    instalment = InScopeIdField(source="instalment_id", not_found=gettext_lazy("No such instalment in your scope."))
 
     class Meta:
         model = Payment

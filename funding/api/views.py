@@ -162,22 +162,21 @@ class PaymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     )
     def create(self, request, *args, **kwargs):
         params = PaymentSerializer(data=request.data)
-        # The instalment is looked up once, in the caller's scope (404 for one out of scope or naming nothing).
-        # payment_record reads only the instalment's contract before it locks both (with the community).
-        params.fields["instalment"].queryset = (
-            selectors.instalments_visible_to(request.user).select_related(None).select_related("contract")
-        )
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        payment, created = _run(
-            services.payment_record,
-            instalment=data["instalment"],
-            actor=request.user,
-            amount=data["amount"],
-            paid_on=data["paid_on"],
-            voucher=data["voucher"],
-            note=data.get("note", ""),
-        )
+        try:
+            # The instalment is read once, in the caller's scope, by the query that locks it.
+            payment, created = _run(
+                services.payment_record,
+                instalment=data["instalment_id"],
+                actor=request.user,
+                amount=data["amount"],
+                paid_on=data["paid_on"],
+                voucher=data["voucher"],
+                note=data.get("note", ""),
+            )
+        except services.InstalmentNotFound as missing:
+            raise exceptions.NotFound(str(missing)) from missing
         params.instance = payment  # the answer through the same fields, not a second set built for it
         return Response(params.data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 

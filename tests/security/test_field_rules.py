@@ -313,3 +313,59 @@ def test_a_payer_neither_pays_nor_contracts_for_another_districts_communities(as
 
     assert (Contract.objects.count(), Payment.objects.count()) == counts
     assert not changes_since(before)
+
+
+def test_a_payment_finds_its_instalment_only_in_the_callers_scope_and_tells_nothing_else(security_world, db):
+    """The instalment is read once, by the payment's locking query, in the caller's scope: for every user of the
+    demo and the first instalment of every contract, one out of scope is answered exactly as an id that names
+    nothing and as one that is not an id (404, the same words); one in scope that the caller may not pay, 403;
+    only the paying unit (or an administrator) records. Nothing is written but the payments answered 201."""
+    from datetime import date
+
+    from rest_framework.test import APIClient
+
+    from catalog.models import User
+    from funding.models import Instalment, Payment
+    from funding.selectors import instalments_visible_to
+    from funding.services import can_pay_for
+
+    api_client = APIClient()
+    first_of_each: dict = {}
+    for instalment in Instalment.objects.select_related("contract").order_by("contract_id", "sequence"):
+        first_of_each.setdefault(instalment.contract_id, instalment)
+    missing = (Instalment.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1000
+    users = list(User.objects.filter(is_active=True).select_related("unit").order_by("pk"))
+    assert len(users) >= 6 and len(first_of_each) >= 3
+    answered = {"404": 0, "403": 0, "201": 0}
+    for user in users:
+        api_client.force_authenticate(user)
+
+        def pay(instalment_id, starts_on=date(2026, 4, 2), user=user):
+            before = Payment.objects.count()
+            response = api_client.post(
+                "/api/v1/payments/",
+                {
+                    "instalment": instalment_id,
+                    "paid_on": str(starts_on),
+                    "amount": "0.01",
+                    "voucher": f"范围-{user.pk}-{instalment_id}",
+                },
+                format="json",
+            )
+            assert Payment.objects.count() == before + (response.status_code == 201), response.content
+            return response
+
+        nothing = pay(missing)
+        assert nothing.status_code == 404
+        assert pay("abc").json() == pay("+1").json() == nothing.json()
+        visible = set(instalments_visible_to(user).values_list("pk", flat=True))
+        for instalment in first_of_each.values():
+            response = pay(instalment.pk, instalment.contract.starts_on)
+            if instalment.pk not in visible:
+                assert (response.status_code, response.json()) == (404, nothing.json()), (user.username, instalment.pk)
+            elif not can_pay_for(user, instalment.contract):
+                assert response.status_code == 403, (user.username, instalment.pk, response.content)
+            else:
+                assert response.status_code in (201, 400, 409), (user.username, instalment.pk, response.content)
+            answered[str(response.status_code)] = answered.get(str(response.status_code), 0) + 1
+    assert answered["404"] and answered["403"] and answered["201"], answered
