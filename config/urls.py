@@ -29,6 +29,9 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # The API first: its prefix turns a page's address away in one match, and an API request (most of the
+    # load: the check, the queues, payments) is not tried against every page pattern before its own.
+    path("api/v1/", include((api_v1, "api"))),  # a namespace of its own: API names never shadow pages
     path("", include("catalog.urls")),
     path("", include("approvals.urls")),
     path("", include("funding.urls")),
@@ -39,7 +42,6 @@ urlpatterns = [
     path("accounts/api-tokens/", two_factor.api_tokens, name="api-tokens"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/v1/", include((api_v1, "api"))),  # a namespace of its own: API names never shadow pages
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

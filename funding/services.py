@@ -394,60 +394,68 @@ def payment_record(
         if locked is None:
             raise InstalmentNotFound(_("No such instalment in your scope."))
         _require(can_pay_for(actor, locked.contract), _("Only the paying unit records its payments."))
-        # Checked under the lock, so that a retry racing the first submission finds it and is answered with it.
-        # Almost always none: the other side of a reversal is read only when the answer needs it.
-        existing = Payment.objects.filter(payer_id=locked.contract.payer_id, voucher_key=key).first()
-        if existing:
-            if existing.state != PaymentState.RECORDED:
-                raise PaymentReversed(_reversed_answer(existing))
-            if (existing.instalment_id, existing.amount, existing.paid_on) == (locked.pk, amount, paid_on):
-                return existing, False
-            raise ValidationError(
-                {
-                    "voucher": _("Voucher %(voucher)s was already used for another payment (recorded as %(first)s).")
-                    % {"voucher": voucher, "first": existing.voucher}
-                }
-            )
-        if locked.contract.state not in PAYABLE:
-            raise FundingConflict(_("Payments are recorded on signed contracts that have not ended."))
-        if not locked.contract.starts_on <= paid_on <= locked.contract.ends_on:
-            raise ValidationError(
-                {
-                    "paid_on": _("A payment under this contract is made within its period, %(start)s to %(end)s.")
-                    % {"start": locked.contract.starts_on, "end": locked.contract.ends_on}
-                }
-            )
-        if paid_on > today:
-            raise ValidationError(
-                {"paid_on": _("%(date)s is in the future: record a payment once it is made.") % {"date": paid_on}}
-            )
-        if amount > locked.amount - locked.paid:
-            raise ValidationError(
-                {
-                    "amount": _(
-                        "Only %(outstanding)s yuan is still due on this instalment; "
-                        "paying more needs an amendment first."
+        refusal = _payment_refusal(locked, amount=amount, paid_on=paid_on, today=today)
+        if refusal is None:
+            try:
+                with transaction.atomic():
+                    payment = Payment.objects.create(
+                        instalment=locked,
+                        payer_id=locked.contract.payer_id,
+                        paid_on=paid_on,
+                        amount=amount,
+                        voucher=voucher,
+                        note=note,
+                        recorded_by=actor,
                     )
-                    % {"outstanding": locked.amount - locked.paid}
-                }
-            )
-        try:
-            with transaction.atomic():
-                payment = Payment.objects.create(
-                    instalment=locked,
-                    payer_id=locked.contract.payer_id,
-                    paid_on=paid_on,
-                    amount=amount,
-                    voucher=voucher,
-                    note=note,
-                    recorded_by=actor,
+            except IntegrityError as clash:
+                refusal = clash  # the voucher is the payer's already (recorded before, or by a request just now)
+            else:
+                Instalment.objects.filter(pk=locked.pk).update(paid=F("paid") + amount)
+                return payment, True
+        # A voucher recorded before is answered with its payment, whatever has changed since (the instalment paid
+        # in full by it, the contract ended): a retry is told what the first submission did, never refused for
+        # what it did. Read only when the payment was not recorded, under the lock, after any racing commit.
+        existing = Payment.objects.filter(payer_id=locked.contract.payer_id, voucher_key=key).first()
+        if existing is None:
+            raise refusal
+        if existing.state != PaymentState.RECORDED:
+            raise PaymentReversed(_reversed_answer(existing))
+        if (existing.instalment_id, existing.amount, existing.paid_on) == (locked.pk, amount, paid_on):
+            return existing, False
+        raise ValidationError(
+            {
+                "voucher": _("Voucher %(voucher)s was already used for another payment (recorded as %(first)s).")
+                % {"voucher": voucher, "first": existing.voucher}
+            }
+        )
+
+
+def _payment_refusal(locked: Instalment, *, amount: Decimal, paid_on: date, today: date) -> Exception | None:
+    """Why a new payment may not be recorded against the locked instalment, or None."""
+    contract = locked.contract
+    if contract.state not in PAYABLE:
+        return FundingConflict(_("Payments are recorded on signed contracts that have not ended."))
+    if not contract.starts_on <= paid_on <= contract.ends_on:
+        return ValidationError(
+            {
+                "paid_on": _("A payment under this contract is made within its period, %(start)s to %(end)s.")
+                % {"start": contract.starts_on, "end": contract.ends_on}
+            }
+        )
+    if paid_on > today:
+        return ValidationError(
+            {"paid_on": _("%(date)s is in the future: record a payment once it is made.") % {"date": paid_on}}
+        )
+    if amount > locked.amount - locked.paid:
+        return ValidationError(
+            {
+                "amount": _(
+                    "Only %(outstanding)s yuan is still due on this instalment; paying more needs an amendment first."
                 )
-        except IntegrityError:
-            # The same voucher arrived at the same moment from another request: that one was recorded.
-            payment = Payment.objects.get(payer_id=locked.contract.payer_id, voucher_key=key)
-            return payment, False
-        Instalment.objects.filter(pk=locked.pk).update(paid=F("paid") + amount)
-    return payment, True
+                % {"outstanding": locked.amount - locked.paid}
+            }
+        )
+    return None
 
 
 def payment_reverse(*, payment: Payment, actor: User, voucher: str, reason: str, on: date | None = None) -> Payment:
