@@ -17,7 +17,8 @@ local payer = {
   ["Content-Type"] = "application/json",
 }
 local instalment = os.getenv("BENCH_INSTALMENT")
-local run = os.getenv("BENCH_RUN") or "0"
+-- The start time follows the run's id: each slice of a run (bench/run.py, paired) writes vouchers of its own.
+local run = (os.getenv("BENCH_RUN") or "0") .. "-" .. tostring(os.time())
 local counter = 0
 
 request = function()
