@@ -180,19 +180,41 @@ def run(ids: list[int], *, duration: float, trail_on: bool) -> dict:
 def measure(*, clients: int, duration: float) -> dict:
     ids = rows(clients)
     run(ids, duration=1, trail_on=True)  # warms the connections, the plans and the table
-    off = run(ids, duration=duration, trail_on=False)
-    on = run(ids, duration=duration, trail_on=True)
+    # Off and on in alternating slices of about a second: this machine's speed drifts within a run, and a drift
+    # between one whole run off and one whole run on read as the trail's cost.
+    slices = max(1, round(duration))
+    offs, ons = [], []
+    for _ in range(slices):
+        offs.append(run(ids, duration=duration / slices, trail_on=False))
+        ons.append(run(ids, duration=duration / slices, trail_on=True))
+    off, on = _combined(offs), _combined(ons)
     from django.conf import settings
 
     return {
         "clients": clients,
         "duration": duration,
+        "slices": slices,
         "sealer": has_sealer(),
         "seal_delay": getattr(settings, "AUDIT_SEAL_DELAY_SECONDS", 0),
         "off": off,
         "on": on,
         "ratio": round(on["per_second"] / off["per_second"], 3) if off["per_second"] else 0.0,
     }
+
+
+def _combined(runs: list[dict]) -> dict:
+    writes, seconds = sum(r["writes"] for r in runs), sum(r["seconds"] for r in runs)
+    combined = {
+        "writes": writes,
+        "seconds": round(seconds, 2),
+        "per_second": round(writes / seconds, 1) if seconds else 0.0,
+        "advisory_wait_share": round(sum(r["advisory_wait_share"] for r in runs) / len(runs), 3),
+    }
+    if "entries" in runs[0]:
+        combined["entries"] = sum(r["entries"] for r in runs)
+    if "unsealed_at_stop" in runs[0]:
+        combined["unsealed_at_stop"] = max(r["unsealed_at_stop"] for r in runs)
+    return combined
 
 
 def table(result: dict) -> str:
@@ -205,7 +227,8 @@ def table(result: dict) -> str:
     else:
         design = "sealed by the writer after its commit (no global lock)"
     lines = [
-        f"Audited writes, {result['clients']} clients × {result['duration']} s, the trail {design}:",
+        f"Audited writes, {result['clients']} clients × {result['duration']} s (off and on in "
+        f"{result.get('slices', 1)} alternating slices), the trail {design}:",
         "",
         "| trail | writes/s | share of the clients' time waiting on an advisory lock |",
         "|---|---|---|",
