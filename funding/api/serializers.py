@@ -3,7 +3,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
-from catalog.api.fields import InScopeIdField
+from catalog.api.fields import FieldsBuiltOnce, InScopeIdField
 from catalog.models import CatalogueItem, Unit
 
 from ..models import Contract, ContractAmendment, Instalment, Payment
@@ -89,7 +89,7 @@ class SignSerializer(serializers.Serializer):
     document = serializers.FileField()
 
 
-class PaymentSerializer(serializers.ModelSerializer):
+class PaymentSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     community_name = serializers.CharField(source="instalment.community.name", read_only=True)
     contract = serializers.IntegerField(source="instalment.contract_id", read_only=True)
     # Looked up in the caller's scope by the payment's own locking read (services.payment_record); an id that

@@ -5,8 +5,11 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from funding import services
+from funding.api.serializers import PaymentSerializer
 from funding.models import Payment, PaymentImport
 from funding.payment_batches import due_rows
 
@@ -141,3 +144,39 @@ def test_a_payment_with_a_token_authenticates_once_and_an_ended_token_keeps_its_
     assert refused.status_code in (401, 403), refused.content
     assert "Invalid token" not in refused.content.decode() and refused.json()["detail"]
     assert not Payment.objects.filter(voucher="记-令牌-2").exists()
+
+
+class _BuiltEveryTime(PaymentSerializer):
+    def get_fields(self):  # DRF's own: the fields built from the model for this instance
+        from rest_framework import serializers
+
+        return serializers.ModelSerializer.get_fields(self)
+
+
+_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.text(max_size=70),
+    st.sampled_from(["2026-04-02", "2026-02-30", "0.01", "1e3", "12345678901234567.01", "-1", "记-1", " "]),
+    st.lists(st.integers(), max_size=2),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.dictionaries(st.sampled_from(["instalment", "paid_on", "amount", "voucher", "note", "id"]), _values))
+def test_a_payment_body_is_read_the_same_by_fields_built_once_as_by_fields_built_every_time(body):
+    """PaymentSerializer builds its fields once per process (catalog.api.fields.FieldsBuiltOnce): for any body,
+    the same fields, the same errors (words and codes) or the same values as DRF building them for each request,
+    asked twice (a first use leaves nothing behind for the next)."""
+    from rest_framework import exceptions
+
+    def read(serializer_class):
+        serializer = serializer_class(data=body)
+        try:
+            valid = serializer.is_valid()
+        except exceptions.NotFound as missing:
+            return repr(serializer.fields), "404", str(missing.detail)
+        return repr(serializer.fields), valid, serializer.errors if not valid else serializer.validated_data
+
+    assert read(PaymentSerializer) == read(_BuiltEveryTime) == read(PaymentSerializer)
