@@ -68,13 +68,15 @@ def period_errors(starts_on: date, ends_on: date) -> list[str]:
     return errors
 
 
+def pays_for_some(user: User) -> bool:
+    """Whether `user`'s role records payments at all (for some paying unit): administrators, and the staff of a
+    department or a street office, for their own unit's contracts."""
+    return user.is_authenticated and user.role in (Role.ADMIN, Role.DEPARTMENT_STAFF, Role.STREET_STAFF)
+
+
 def can_pay_for(user: User, contract: Contract) -> bool:
     """The paying unit's own staff keep its contracts and payments; administrators may too."""
-    if not user.is_authenticated:
-        return False
-    return user.role == Role.ADMIN or (
-        user.role in (Role.DEPARTMENT_STAFF, Role.STREET_STAFF) and user.unit_id == contract.payer_id
-    )
+    return pays_for_some(user) and (user.role == Role.ADMIN or user.unit_id == contract.payer_id)
 
 
 def _require(condition: bool, message: str) -> None:
@@ -351,7 +353,7 @@ def _voucher_errors(voucher: str) -> tuple[str, list[str]]:
 
 def payment_record(
     *,
-    instalment: Instalment | int,
+    instalment: Instalment | int | None,
     actor: User,
     amount: Decimal,
     paid_on: date,
@@ -366,9 +368,12 @@ def payment_record(
 
     `instalment` is an Instalment, or the id of one the actor may see (selectors.instalments_visible_to): an id
     is looked up in that scope by the query that locks it, one read instead of two (an API payment), and an id
-    outside it raises InstalmentNotFound."""
+    outside it, or None (a value that is not an id), raises InstalmentNotFound. A role that pays for nobody is
+    refused before anything is read or locked, whatever the id."""
     if isinstance(instalment, Instalment):
         _require(can_pay_for(actor, instalment.contract), _("Only the paying unit records its payments."))
+    else:
+        _require(pays_for_some(actor), _("Only the paying unit records its payments."))
     today = today or timezone.localdate()
     voucher = voucher.strip()
     key, voucher_problems = _voucher_errors(voucher)
@@ -383,13 +388,16 @@ def payment_record(
         # The instalment and its contract are locked (a termination locks the contract); the community is read
         # with them, unlocked, for the answer.
         scope = Instalment.objects if isinstance(instalment, Instalment) else instalments_visible_to(actor)
+        pk = getattr(instalment, "pk", instalment)
         locked = (
             scope.select_for_update(of=("self", "contract"))
             .select_related(None)
             .select_related("contract", "community")
-            .filter(pk=getattr(instalment, "pk", instalment))
+            .filter(pk=pk)
             .order_by("pk")
             .first()
+            if pk is not None
+            else None
         )
         if locked is None:
             raise InstalmentNotFound(_("No such instalment in your scope."))
@@ -421,6 +429,7 @@ def payment_record(
         if existing.state != PaymentState.RECORDED:
             raise PaymentReversed(_reversed_answer(existing))
         if (existing.instalment_id, existing.amount, existing.paid_on) == (locked.pk, amount, paid_on):
+            existing.instalment = locked  # the answer names its community: the row read under the lock has it
             return existing, False
         raise ValidationError(
             {

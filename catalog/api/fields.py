@@ -28,18 +28,12 @@ class InScopeRelatedField(serializers.PrimaryKeyRelatedField):
 
 class InScopeIdField(serializers.IntegerField):
     """The id of an object in the caller's scope that the service it is given to looks up itself, in the query
-    that locks it (funding.services.payment_record): one that is not written as an id answers 404 with the same
-    words as one out of scope, as InScopeRelatedField does."""
-
-    def __init__(self, *, not_found: str, **kwargs):
-        self.not_found = not_found
-        super().__init__(**kwargs)
+    that locks it (funding.services.payment_record). A value that is not written as an id is read as None, which
+    the service answers as it answers an id out of scope (404, the same words, at the same point: after the
+    other fields' errors), so that no answer tells which ids exist."""
 
     def to_internal_value(self, data):
-        number = parse_id(data if isinstance(data, int | str) else None)
-        if not number:
-            raise exceptions.NotFound(self.not_found)
-        return number
+        return parse_id(data if isinstance(data, int | str) else None) or None
 
 
 class FieldsBuiltOnce:

@@ -1,6 +1,5 @@
 from decimal import Decimal
 
-from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from catalog.api.fields import FieldsBuiltOnce, InScopeIdField
@@ -93,8 +92,8 @@ class PaymentSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     community_name = serializers.CharField(source="instalment.community.name", read_only=True)
     contract = serializers.IntegerField(source="instalment.contract_id", read_only=True)
     # Looked up in the caller's scope by the payment's own locking read (services.payment_record); an id that
-    # names nothing answers the same 404 as one out of scope.
-    instalment = InScopeIdField(source="instalment_id", not_found=gettext_lazy("No such instalment in your scope."))
+    # names nothing, or a value that is not an id, answers the same 404 as one out of scope.
+    instalment = InScopeIdField(source="instalment_id")
 
     class Meta:
         model = Payment

@@ -317,9 +317,11 @@ def test_a_payer_neither_pays_nor_contracts_for_another_districts_communities(as
 
 def test_a_payment_finds_its_instalment_only_in_the_callers_scope_and_tells_nothing_else(security_world, db):
     """The instalment is read once, by the payment's locking query, in the caller's scope: for every user of the
-    demo and the first instalment of every contract, one out of scope is answered exactly as an id that names
-    nothing and as one that is not an id (404, the same words); one in scope that the caller may not pay, 403;
-    only the paying unit (or an administrator) records. Nothing is written but the payments answered 201."""
+    security world and the first instalment of every contract, one out of scope is answered exactly as an id that
+    names nothing and as one that is not an id (404, the same words), with another field wrong as well (that
+    field's 400); one in scope that the caller may not pay, 403; a role that pays for nobody, 403 for every id
+    (refused before anything is locked); only the paying unit (or an administrator) records. Nothing is written
+    but the payments answered 201."""
     from datetime import date
 
     from rest_framework.test import APIClient
@@ -327,7 +329,7 @@ def test_a_payment_finds_its_instalment_only_in_the_callers_scope_and_tells_noth
     from catalog.models import User
     from funding.models import Instalment, Payment
     from funding.selectors import instalments_visible_to
-    from funding.services import can_pay_for
+    from funding.services import can_pay_for, pays_for_some
 
     api_client = APIClient()
     first_of_each: dict = {}
@@ -340,28 +342,34 @@ def test_a_payment_finds_its_instalment_only_in_the_callers_scope_and_tells_noth
     for user in users:
         api_client.force_authenticate(user)
 
-        def pay(instalment_id, starts_on=date(2026, 4, 2), user=user):
+        def pay_with(instalment_id, changes, starts_on=date(2026, 4, 2), user=user):
             before = Payment.objects.count()
-            response = api_client.post(
-                "/api/v1/payments/",
-                {
-                    "instalment": instalment_id,
-                    "paid_on": str(starts_on),
-                    "amount": "0.01",
-                    "voucher": f"范围-{user.pk}-{instalment_id}",
-                },
-                format="json",
-            )
+            body = {
+                "instalment": instalment_id,
+                "paid_on": str(starts_on),
+                "amount": "0.01",
+                "voucher": f"范围-{user.pk}-{instalment_id}",
+            }
+            response = api_client.post("/api/v1/payments/", body | changes, format="json")
             assert Payment.objects.count() == before + (response.status_code == 201), response.content
             return response
 
+        def pay(instalment_id, starts_on=date(2026, 4, 2)):
+            return pay_with(instalment_id, {}, starts_on)
+
         nothing = pay(missing)
-        assert nothing.status_code == 404
+        assert nothing.status_code == (404 if pays_for_some(user) else 403), (user.username, nothing.content)
         assert pay("abc").json() == pay("+1").json() == nothing.json()
+        # With another field wrong, every id is answered alike too: that field's error, at the same point.
+        wrong_amount = {"amount": "x"}
+        assert pay_with(missing, wrong_amount).json() == pay_with("abc", wrong_amount).json()
         visible = set(instalments_visible_to(user).values_list("pk", flat=True))
         for instalment in first_of_each.values():
+            assert pay_with(instalment.pk, wrong_amount).json() == pay_with(missing, wrong_amount).json()
             response = pay(instalment.pk, instalment.contract.starts_on)
-            if instalment.pk not in visible:
+            if not pays_for_some(user):  # refused before anything is read or locked, whatever the id
+                assert (response.status_code, response.json()) == (403, nothing.json()), (user.username, instalment.pk)
+            elif instalment.pk not in visible:
                 assert (response.status_code, response.json()) == (404, nothing.json()), (user.username, instalment.pk)
             elif not can_pay_for(user, instalment.contract):
                 assert response.status_code == 403, (user.username, instalment.pk, response.content)
