@@ -370,10 +370,9 @@ def payment_record(
     is looked up in that scope by the query that locks it, one read instead of two (an API payment), and an id
     outside it, or None (a value that is not an id), raises InstalmentNotFound. A role that pays for nobody is
     refused before anything is read or locked, whatever the id."""
-    if isinstance(instalment, Instalment):
-        _require(can_pay_for(actor, instalment.contract), _("Only the paying unit records its payments."))
-    else:
-        _require(pays_for_some(actor), _("Only the paying unit records its payments."))
+    given = isinstance(instalment, Instalment)
+    paying_unit_only = _("Only the paying unit records its payments.")
+    _require(can_pay_for(actor, instalment.contract) if given else pays_for_some(actor), paying_unit_only)
     today = today or timezone.localdate()
     voucher = voucher.strip()
     key, voucher_problems = _voucher_errors(voucher)
@@ -387,21 +386,17 @@ def payment_record(
     with transaction.atomic():
         # The instalment and its contract are locked (a termination locks the contract); the community is read
         # with them, unlocked, for the answer.
-        scope = Instalment.objects if isinstance(instalment, Instalment) else instalments_visible_to(actor)
-        pk = getattr(instalment, "pk", instalment)
-        locked = (
-            scope.select_for_update(of=("self", "contract"))
-            .select_related(None)
-            .select_related("contract", "community")
-            .filter(pk=pk)
-            .order_by("pk")
-            .first()
-            if pk is not None
-            else None
-        )
-        if locked is None:
-            raise InstalmentNotFound(_("No such instalment in your scope."))
-        _require(can_pay_for(actor, locked.contract), _("Only the paying unit records its payments."))
+        scope = Instalment.objects if given else instalments_visible_to(actor)
+        try:
+            locked = (
+                scope.select_for_update(of=("self", "contract"))
+                .select_related(None)
+                .select_related("contract", "community")
+                .get(pk=instalment.pk if given else instalment)  # None, not an id: no row
+            )
+        except Instalment.DoesNotExist:
+            raise InstalmentNotFound(_("No such instalment in your scope.")) from None
+        _require(can_pay_for(actor, locked.contract), paying_unit_only)
         refusal = _payment_refusal(locked, amount=amount, paid_on=paid_on, today=today)
         if refusal is None:
             try:

@@ -23,15 +23,19 @@ def call_service(
     *args,
     domain_errors: tuple[type[Exception], ...] = (),
     conflicts: tuple[type[Exception], ...] = (),
+    not_found: tuple[type[Exception], ...] = (),
     **kwargs,
 ):
-    """Run a service: a refused permission answers 403; a conflict with the object's current state 409 with
-    what happened; a domain error or invalid input 400 with what is wrong, per field where the service said so,
-    else under `non_field_errors` (always an object, as the schema says)."""
+    """Run a service: a refused permission answers 403; an object the caller may not reach (`not_found`) 404 with
+    the service's words; a conflict with the object's current state 409 with what happened; a domain error or
+    invalid input 400 with what is wrong, per field where the service said so, else under `non_field_errors`
+    (always an object, as the schema says)."""
     try:
         return func(*args, **kwargs)
     except DjangoPermissionDenied as exc:
         raise exceptions.PermissionDenied(str(exc)) from exc
+    except not_found as exc:
+        raise exceptions.NotFound(str(exc)) from exc
     except (StateConflict, *conflicts) as exc:
         raise Conflict(str(exc)) from exc
     except domain_errors as exc:

@@ -2,35 +2,17 @@
 
 import copy
 
-from rest_framework import exceptions, serializers
+from rest_framework import serializers
 
 from ..ids import parse_id
-
-
-class InScopeRelatedField(serializers.PrimaryKeyRelatedField):
-    """An id that must name an object the caller may reach. One that names nothing answers as one out of scope
-    does, 404 with the same words, so that the answer does not tell which ids exist (it used to be 400 “object
-    does not exist” against 404: an existence oracle)."""
-
-    def __init__(self, *, not_found: str, **kwargs):
-        self.not_found = not_found
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        number = parse_id(data if isinstance(data, int | str) else None)
-        # By pk, not the model's ordering: the id names one row at most, and that ordering's joins cost more to
-        # plan than the row.
-        obj = self.get_queryset().filter(pk=number).order_by("pk").first() if number else None
-        if obj is None:
-            raise exceptions.NotFound(self.not_found)
-        return obj
 
 
 class InScopeIdField(serializers.IntegerField):
     """The id of an object in the caller's scope that the service it is given to looks up itself, in the query
     that locks it (funding.services.payment_record). A value that is not written as an id is read as None, which
     the service answers as it answers an id out of scope (404, the same words, at the same point: after the
-    other fields' errors), so that no answer tells which ids exist."""
+    other fields' errors): no answer tells which ids exist (a 400 "object does not exist" against a 404 was an
+    existence oracle once)."""
 
     def to_internal_value(self, data):
         return parse_id(data if isinstance(data, int | str) else None) or None

@@ -31,7 +31,9 @@ from .serializers import (
 
 
 def _run(func, **kwargs):
-    return call_service(func, domain_errors=(services.FundingError,), **kwargs)
+    return call_service(
+        func, domain_errors=(services.FundingError,), not_found=(services.InstalmentNotFound,), **kwargs
+    )
 
 
 class NewestFirst(CursorPagination):
@@ -164,19 +166,16 @@ class PaymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         params = PaymentSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        try:
-            # The instalment is read once, in the caller's scope, by the query that locks it.
-            payment, created = _run(
-                services.payment_record,
-                instalment=data["instalment_id"],
-                actor=request.user,
-                amount=data["amount"],
-                paid_on=data["paid_on"],
-                voucher=data["voucher"],
-                note=data.get("note", ""),
-            )
-        except services.InstalmentNotFound as missing:
-            raise exceptions.NotFound(str(missing)) from missing
+        # The instalment is read once, in the caller's scope, by the query that locks it.
+        payment, created = _run(
+            services.payment_record,
+            instalment=data["instalment_id"],
+            actor=request.user,
+            amount=data["amount"],
+            paid_on=data["paid_on"],
+            voucher=data["voucher"],
+            note=data.get("note", ""),
+        )
         params.instance = payment  # the answer through the same fields, not a second set built for it
         return Response(params.data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
