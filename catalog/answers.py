@@ -8,9 +8,10 @@ generation that every committed write to those models moves on (each app names i
 a reader that computed an answer from the old data can only store it under the old generation.
 
 What a district has in force on a date (which version, its district's name, the version that follows) is read
-from the organisation tree and the published versions, which move the same generation: the search API's answers
-for `?district=&date=` and the whole catalogue page shown to visitors who are not signed in are kept under it
-too (`district_answer`), so a repeated search costs one round trip and no query.
+from the organisation tree and the published versions only: the search API's answers for `?district=&date=`,
+the whole catalogue page shown to visitors who are not signed in and an item as published are kept under a
+generation of their own that only those writes move on (`district_answer`, CATALOGUE), so a repeated search
+costs one round trip and no query, and a contract signed or an assessment held anywhere does not retire it.
 
 With read replicas (config/db_router.py) a replica may not yet have the write that moved the generation on: an
 answer computed there within the replicas' lag bound of a move is computed on the primary instead (in a
@@ -35,6 +36,7 @@ from django.db import DEFAULT_DB_ALIAS, router, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.translation import get_language
 
+from .background import ProcessThread
 from .search import DOMAIN_WORDS
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,55 @@ def _cache(operation: str, *args, default=None):
     except Exception as exc:  # any backend's connection error: the answer is computed instead
         log.warning("cache unavailable (%s): %s", operation, exc)
         return default
+
+
+def keep_answer(key: str, answer, ttl: int) -> None:
+    """Store a computed answer for the next asker. The request does not wait for it: its process's AnswerKeeper
+    stores the answers of each moment (KEPT_ANSWERS_DELAY_SECONDS) in one round trip; with 0 (the tests) it is
+    stored here. Late is never wrong: the key names the generation (or the published version) the answer was
+    computed under, and a generation that moved on meanwhile is simply not asked for it any more."""
+    delay = settings.KEPT_ANSWERS_DELAY_SECONDS
+    if delay <= 0:
+        _cache("set", key, answer, ttl)
+    else:
+        AnswerKeeper.of_this_process().keep(key, answer, ttl, delay)
+
+
+class AnswerKeeper(ProcessThread):
+    """The process's thread that stores computed answers a moment after their requests (catalog.background):
+    one pipeline (MSET and the keys' expiries) for each moment's answers of one lifetime. At most MAX_PENDING
+    wait; past that the oldest are not stored (each is only saved work: its next asker computes it). What waits
+    when the process ends is stored first; a process killed outright loses it, which costs a computation."""
+
+    name = "kept-answers"
+    MAX_PENDING = 2_000
+    BATCH = 200
+
+    def __init__(self, key: str):
+        self.pending: OrderedDict = OrderedDict()  # key → (answer, ttl); an answer asked twice is stored once
+        self.lock = threading.Lock()
+        super().__init__(key)
+
+    def keep(self, key: str, answer, ttl: int, delay: float) -> None:
+        if self.stopped.is_set():  # handed over as the process stops: nobody would read what waits any more
+            _cache("set", key, answer, ttl)
+            return
+        with self.lock:
+            self.pending[key] = (answer, ttl)
+            while len(self.pending) > self.MAX_PENDING:
+                self.pending.popitem(last=False)
+        self.wake(delay)
+
+    def work(self) -> bool:
+        by_ttl: dict[int, dict] = {}
+        with self.lock:
+            for _n in range(min(self.BATCH, len(self.pending))):
+                key, (answer, ttl) = self.pending.popitem(last=False)
+                by_ttl.setdefault(ttl, {})[key] = answer
+            more = bool(self.pending)
+        for ttl, answers in by_ttl.items():
+            _cache("set_many", answers, ttl)  # the cache out of reach: logged, and the answers are computed again
+        return more
 
 
 _GENERATIONS: list["Generation"] = []
@@ -106,7 +157,7 @@ class Generation:
             finally:
                 if token is not None:
                     _computing.reset(token)
-            _cache("set", key, answer, ttl)
+            keep_answer(key, answer, ttl)
         return answer
 
     def computed_after(self, generation: str, compute):
@@ -170,9 +221,12 @@ def _new_generation() -> str:
     return f"{uuid4().hex}@{time.time():.3f}"  # when it moved, for computed_after
 
 
-# The check's answers and the district's searches: the organisation tree, published versions, contracts in
-# force, assessments held and approved urgent items move it on (each app names its own models).
+# The check's answers: the organisation tree, published versions, contracts in force, assessments held and
+# approved urgent items move it on (each app names its own models).
 CHECK = Generation(GENERATION, primary_model="catalog.CatalogueVersion", keeps_reads=True)
+# The district's searches and pages, and an item as published: the organisation tree and the versions only
+# (catalog.apps), so that the writes the check alone reads do not retire them.
+CATALOGUE = Generation("catalogue:generation", primary_model="catalog.CatalogueVersion")
 
 
 def check_answer(*, community_id: int, on, q: str, item_id: int | None, compute):
@@ -226,7 +280,7 @@ def search_answer(*, kind: str, version, params, known: set, extra: str = "", co
     answer = _cache("get", key)
     if answer is None:
         answer = compute()
-        _cache("set", key, answer, SEARCH_TTL)
+        keep_answer(key, answer, SEARCH_TTL)
     return answer
 
 
@@ -239,7 +293,8 @@ def params_digest(params, extra: str = "") -> str:
 
 def district_answer(*, kind: str, district_id: int, on, params, known: set, extra: str = "", compute):
     """What a district has in force on a date, searched (the search API's `?district=&date=`, the catalogue
-    page), cached under the check's generation, which publishing a version, or changing the district, moves on.
+    page), or an item as published, kept under the catalogue's generation, which publishing a version or changing
+    the organisation tree moves on (and nothing else: a contract or an assessment is not in these answers).
 
     A hit is one cache round trip and no query: not even which version is in force. `extra` is what else the
     answer is made of (the API's host, in its page links; the page's full path, in its language switch). Only a
@@ -248,7 +303,7 @@ def district_answer(*, kind: str, district_id: int, on, params, known: set, extr
     if not set(params) <= known:
         return compute()
     parts = f"{_SEARCH_REVISION}:{get_language()}:{district_id}:{on}:{params_digest(params, extra)}"
-    return CHECK.answer(f"district-{kind}", parts, compute, SEARCH_TTL)
+    return CATALOGUE.answer(f"district-{kind}", parts, compute, SEARCH_TTL)
 
 
 def invalidate_check_answers() -> None:

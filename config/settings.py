@@ -154,6 +154,10 @@ CHECK_RECORDS_DURABLE_COMMIT = env_bool("CHECK_RECORDS_DURABLE_COMMIT", False)
 # The check's page and API hand the record to a thread of their process, which writes the records of each such
 # moment in one INSERT (catalog.demands.RecordWriter); 0 writes it in the request, as the tests do.
 CHECK_RECORDS_DELAY_SECONDS = float(os.environ.get("CHECK_RECORDS_DELAY_SECONDS", "0" if TESTING else "0.2"))
+# A computed answer (the check, a search, the reviewer's queue) is stored for the next asker by a thread of its
+# process a moment later, the answers of each moment in one round trip (catalog.answers.AnswerKeeper); 0 stores
+# it in the request, as the tests do.
+KEPT_ANSWERS_DELAY_SECONDS = float(os.environ.get("KEPT_ANSWERS_DELAY_SECONDS", "0" if TESTING else "0.1"))
 DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
 DATABASE_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("DATABASE_REPLICA_MAX_LAG_SECONDS", "2"))
 # Raised to at least the lag bound plus the lag check's period: after that a replica has the writer's writes.

@@ -7,6 +7,8 @@ Writes run under `django_capture_on_commit_callbacks(execute=True)` because the 
 
 import re
 from datetime import date, timedelta
+from decimal import Decimal
+from uuid import uuid4
 
 import pytest
 from django.conf import settings as django_settings
@@ -239,7 +241,7 @@ def test_a_search_kept_just_after_the_generation_moved_is_computed_on_the_primar
     for moved_at, expected in ((time.time(), "default"), (time.time() - 600, replica_1)):
         for ask in (page, api):
             cache.clear()
-            cache.set(answers.GENERATION, f"{ask.__name__}{moved_at}@{moved_at:.3f}")
+            cache.set(answers.CATALOGUE.key, f"{ask.__name__}{moved_at}@{moved_at:.3f}")
             seen.clear()
             with db_router.reads_from(replica_1):
                 ask(Client(), district, "低保", LATER)
@@ -306,3 +308,86 @@ def test_a_kept_item_answer_is_always_the_answer_its_own_path_computes(world, as
         assert kept.status_code == computed.status_code, path
         if computed.status_code == 200:
             assert kept.json() == computed.json(), path
+
+
+WRITES_THE_CHECK_ALONE_READS = ("contract", "assessment")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    steps=st.lists(
+        st.one_of(
+            st.tuples(st.sampled_from(["api", "page"]), st.sampled_from(["低保", "养老", "证明"])),
+            st.tuples(st.sampled_from([*WRITES_THE_CHECK_ALONE_READS, "rename"]), st.integers(0, 9)),
+        ),
+        min_size=1,
+        max_size=10,
+    )
+)
+def test_a_districts_kept_search_outlives_the_writes_only_the_check_reads_and_never_a_write_it_reads(
+    world, django_capture_on_commit_callbacks, steps
+):
+    """The district's searches (API and page) are kept under the catalogue's generation (catalog.answers
+    .CATALOGUE): a contract changed or an assessment held retires the check's answers and not these, a district
+    renamed retires both; whatever the order, every answer is what its request computes at that moment, and a
+    search asked again with only the check's writes between costs no query."""
+    from django.core.cache import cache
+
+    from audits.models import AssessmentHeld
+    from catalog import answers
+    from funding.models import Contract
+
+    district, visitor = world.unit("锦江区"), Client()
+    contract = Contract.objects.filter(district=district).order_by("pk").first() or Contract.objects.create(
+        district=district,
+        payer=world.user("bumen").unit,
+        created_by=world.user("bumen"),
+        number="锦民协",
+        item_key=uuid4(),
+        item_title="协助开展爱国卫生运动和健康教育",
+        amount_per_community=Decimal("1000.00"),
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2026, 12, 31),
+    )
+    community = world.unit("牛沙路社区")
+    asked_since_write: set = set()
+    try:
+        for kind, value in steps:
+            if kind in ("api", "page"):
+                ask = api if kind == "api" else page
+                with CaptureQueriesContext(connection) as context:
+                    kept = ask(visitor, district, value, LATER)
+                queries = list(context.captured_queries)  # read now: the next request empties Django's log
+                with override_settings(CACHES=NO_CACHE):
+                    computed = ask(Client(), district, value, LATER)
+                if kind == "page":
+                    kept, computed = without_tokens(kept), without_tokens(computed)
+                assert kept == computed, (kind, value)
+                if (kind, value) in asked_since_write:
+                    assert queries == [], (kind, value)
+                asked_since_write.add((kind, value))
+                continue
+            check_generation = cache.get(answers.GENERATION)
+            with django_capture_on_commit_callbacks(execute=True):
+                if kind == "contract":
+                    contract.number = f"锦民协-{value}"
+                    contract.save()
+                elif kind == "assessment":
+                    AssessmentHeld.objects.create(
+                        community=community,
+                        district=district,
+                        unit=district,
+                        title=f"考核{value}",
+                        held_on=date(2026, 11, 2),
+                        entered_by=world.user("minzheng"),
+                    )
+                else:
+                    district.name = f"锦江区{value}"
+                    district.save()
+                    asked_since_write.clear()  # the district's answers are retired: computed again
+            if check_generation is not None:
+                assert cache.get(answers.GENERATION) != check_generation  # the check's answers are retired
+    finally:
+        with django_capture_on_commit_callbacks(execute=True):
+            district.name = "锦江区"
+            district.save()

@@ -2,6 +2,7 @@
 
 import copy
 
+from django.utils.translation import get_language
 from rest_framework import serializers
 
 from ..ids import parse_id
@@ -30,3 +31,25 @@ class FieldsBuiltOnce:
             built = super().get_fields()
             type(self)._fields_built_once = built
         return copy.deepcopy(built)
+
+
+class FieldsBoundOnce:
+    """For a plain Serializer that only validates a request's parameters (no instance, no context, never
+    partial): its fields are built and bound once per class and language, and shared by every instance. DRF copies
+    and binds every declared field for each serializer it makes (a tenth of the check's own work); a bound field
+    keeps no state of a validation, and what it asks of its parent (`partial`, `context`) is the same for every
+    instance of such a serializer. Per language: a bound-checking validator writes its message once (DRF's
+    `lazy_format`), in the language of its first error."""
+
+    @property
+    def fields(self):
+        cls = type(self)
+        if "_fields_bound_once" not in cls.__dict__:
+            cls._fields_bound_once = {}
+        language = get_language()
+        bound = cls._fields_bound_once.get(language)
+        if bound is None:
+            prototype = serializers.Serializer.__new__(cls)
+            serializers.Serializer.__init__(prototype)
+            bound = cls._fields_bound_once[language] = serializers.Serializer.fields.func(prototype)  # DRF's own
+        return bound

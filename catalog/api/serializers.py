@@ -4,6 +4,7 @@ from rest_framework import serializers
 from ..aliases import clean_aliases
 from ..models import CatalogueItem, CatalogueVersion, DistrictPolicy, Unit, User
 from ..notice import NOTICE_CHARS, PLACEMENT_TOKEN_CHARS
+from .fields import FieldsBoundOnce
 
 
 class UnitSerializer(serializers.ModelSerializer):
@@ -218,7 +219,7 @@ def _item_data(item) -> dict:
     return dict(kept[language])  # its own dict; what it holds is only read
 
 
-class CheckQuerySerializer(serializers.Serializer):
+class CheckQuerySerializer(FieldsBoundOnce, serializers.Serializer):
     # An id, looked up only when the answer is not cached (catalog.answers).
     community = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     q = serializers.CharField(required=False, allow_blank=True, max_length=500)

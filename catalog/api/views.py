@@ -349,7 +349,7 @@ class CatalogueItemViewSet(viewsets.ModelViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         """A caller who is not signed in sees only published versions' items, which never change: their answer
-        is kept under the check's generation (one round trip, no query); a 404 is never kept."""
+        is kept under the catalogue's generation (one round trip, no query); a 404 is never kept."""
         item_id = parse_id(kwargs.get("pk"))
         if request.user.is_authenticated or request.query_params or item_id is None:
             # Not an id as ids are written (`+12`, ` 12`): the lookup may still find one, but never keep it under
@@ -408,6 +408,11 @@ def _district_of_request(request) -> Unit:
     return district
 
 
+def _community(community_id: int) -> Unit | None:
+    # Built only when read: a check that finds its community kept builds no queryset either.
+    return Unit.objects.communities().select_related("parent__parent__parent").filter(pk=community_id).first()
+
+
 class CheckView(APIView):
     """The check: may this demand be put on this community? Ranked candidates, each with a verdict."""
 
@@ -421,10 +426,7 @@ class CheckView(APIView):
         on, q = data.get("date") or timezone.localdate(), data.get("q", "")
 
         def compute():
-            communities = Unit.objects.communities().select_related("parent__parent__parent")
-            community = answers.kept_read(
-                ("community", data["community"]), lambda: communities.filter(pk=data["community"]).first()
-            )
+            community = answers.kept_read(("community", data["community"]), lambda: _community(data["community"]))
             if community is None:
                 raise exceptions.ValidationError({"community": f"No community has the id {data['community']}."})
             item = None
@@ -444,7 +446,7 @@ class CheckView(APIView):
 
 
 def _notice_community(community_id: int) -> Unit:
-    community = Unit.objects.communities().select_related("parent__parent__parent").filter(pk=community_id).first()
+    community = _community(community_id)
     if community is None:
         raise exceptions.ValidationError({"community": f"No community has the id {community_id}."})
     return community

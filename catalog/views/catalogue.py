@@ -78,7 +78,7 @@ def district_catalogue(request, district_id: int):
 
 def _kept_for_visitors(request, *, kind: str, district_id: int, on, known: set, render_page):
     """A public page for a visitor who is not signed in and has no message waiting: rendered once under the
-    check's generation (catalog.answers.district_answer) with a stand-in for the CSRF token of its language
+    catalogue's generation (catalog.answers.district_answer) with a stand-in for the CSRF token of its language
     switch, which each visitor's own replaces. Anyone else gets it rendered for them (`render_page(None)`)."""
     if request.user.is_authenticated or len(messages.get_messages(request)):
         return render_page(None)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from rest_framework.renderers import JSONRenderer
 
 from catalog import check, selectors
-from catalog.api.serializers import CheckResultSerializer, check_result_data
+from catalog.api.serializers import CheckQuerySerializer, CheckResultSerializer, check_result_data
 from catalog.choices import Verdict
 from catalog.models import Unit
 
@@ -64,3 +64,50 @@ def test_every_field_that_can_be_empty_or_not(world):
         _same(variant)
     city = Unit.objects.filter(parent=None).first()  # a unit without a parent
     _same(replace(result, community=city))
+
+
+class _BoundEveryTime(CheckQuerySerializer):
+    @property
+    def fields(self):  # DRF's own: built and bound for this instance
+        from rest_framework import serializers
+
+        return serializers.Serializer.fields.func(self)
+
+
+_param = st.one_of(
+    st.text(max_size=12),
+    st.integers(min_value=-(2**40), max_value=2**40).map(str),
+    st.sampled_from(["", " ", "2026-11-02", "2026-02-30", "1.5", "0", "2147483648", "１２", "协税护税"]),
+    st.text(min_size=495, max_size=510),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    params=st.lists(st.tuples(st.sampled_from(["community", "q", "item", "date", "other"]), _param), max_size=6),
+    language=st.sampled_from(["zh-hans", "en"]),
+)
+def test_the_checks_parameters_are_read_the_same_by_fields_bound_once_as_by_fields_bound_every_time(params, language):
+    """CheckQuerySerializer's fields are bound once per class (catalog.api.fields.FieldsBoundOnce): for any query
+    string (a parameter repeated, missing, too long, not a number), in either language, the same errors (words and
+    codes) or the same values as DRF binding them for each request, asked twice."""
+    from django.http import QueryDict
+
+    query = QueryDict(mutable=True)
+    for name, value in params:
+        query.appendlist(name, value)
+
+    def read(serializer_class):
+        serializer = serializer_class(data=query)
+        valid = serializer.is_valid()
+        if valid:
+            return repr(serializer.fields), True, dict(serializer.validated_data)
+        return (
+            repr(serializer.fields),
+            False,
+            serializer.errors,
+            {k: [e.code for e in v] for k, v in serializer.errors.items()},
+        )
+
+    with translation.override(language):
+        assert read(CheckQuerySerializer) == read(_BoundEveryTime) == read(CheckQuerySerializer)
