@@ -20,6 +20,7 @@ transaction, which always reads the primary), so the new generation never holds 
 The cache only saves work: when it cannot be reached (Redis down), every answer is computed, and the log says so.
 """
 
+import functools
 import hashlib
 import json
 import logging
@@ -27,6 +28,7 @@ import threading
 import time
 from collections import OrderedDict
 from contextvars import ContextVar
+from pathlib import Path
 from uuid import uuid4
 
 from django.apps import apps
@@ -46,6 +48,35 @@ CHECK_TTL = 3600  # bounds memory only: correctness comes from the generation
 SEARCH_TTL = 24 * 3600
 # A new segmentation dictionary ranks differently: answers cached under the old one must not be served.
 _SEARCH_REVISION = hashlib.sha1("|".join(DOMAIN_WORDS).encode()).hexdigest()[:8]
+# What renders a kept answer besides the data: the project's code, templates and translations, the packages it
+# runs on and the static files' hashed names a page links to. A deploy that changes any of them is a new code
+# revision, and no answer kept before it is served after it (no generation moves on a deploy, and the cache
+# outlives a restart).
+_CODE_PARTS = (
+    ("catalog", "*.py"),
+    ("approvals", "*.py"),
+    ("funding", "*.py"),
+    ("audits", "*.py"),
+    ("config", "*.py"),
+    ("templates", "*.html"),
+    ("locale", "*.mo"),
+    ("requirements", "*.lock"),
+)
+
+
+@functools.cache
+def code_revision() -> str:
+    """A digest of what this process renders answers with (_CODE_PARTS and the static files' manifest), read
+    once per process: the same on every server of one deployment, another after a deploy that changes any."""
+    digest = hashlib.sha1()
+    base = Path(settings.BASE_DIR)
+    files = sorted(path for folder, pattern in _CODE_PARTS for path in (base / folder).rglob(pattern))
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    for path in [*files, manifest]:
+        if path.is_file():
+            digest.update(str(path.relative_to(base) if path.is_relative_to(base) else path.name).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def _digest(text: str) -> str:
@@ -136,9 +167,10 @@ class Generation:
             return compute()  # a write this process committed has not retired the kept answers yet
         seen = self.seen
         if seen is not None:
-            found = _cache("get_many", [self.key, f"{kind}:{seen}:{parts}"], default={})
+            kept = f"{kind}:{seen}:{code_revision()}:{parts}"
+            found = _cache("get_many", [self.key, kept], default={})
             generation = found.get(self.key)
-            if generation == seen and (answer := found.get(f"{kind}:{seen}:{parts}")) is not None:
+            if generation == seen and (answer := found.get(kept)) is not None:
                 return answer
         else:
             generation = _cache("get", self.key)
@@ -147,7 +179,7 @@ class Generation:
             generation = _cache("get", self.key)
             if generation is None:  # no cache to keep answers in
                 return compute()
-        key = f"{kind}:{generation}:{parts}"
+        key = f"{kind}:{generation}:{code_revision()}:{parts}"
         answer = _cache("get", key) if generation != seen else None
         self.seen = generation
         if answer is None:
@@ -276,7 +308,8 @@ def search_answer(*, kind: str, version, params, known: set, extra: str = "", co
     """
     if version is None or version.state != "published" or not set(params) <= known:
         return compute()
-    key = f"search:{kind}:{_SEARCH_REVISION}:{get_language()}:{version.pk}:{params_digest(params, extra)}"
+    revision = f"{_SEARCH_REVISION}:{code_revision()}"
+    key = f"search:{kind}:{revision}:{get_language()}:{version.pk}:{params_digest(params, extra)}"
     answer = _cache("get", key)
     if answer is None:
         answer = compute()

@@ -391,3 +391,29 @@ def test_a_districts_kept_search_outlives_the_writes_only_the_check_reads_and_ne
         with django_capture_on_commit_callbacks(execute=True):
             district.name = "锦江区"
             district.save()
+
+
+def test_no_answer_kept_before_a_deploy_is_served_after_it(client, world, settings, tmp_path, monkeypatch):
+    """A deploy moves no generation and the cache outlives it: a page kept before links the old static files'
+    hashed names. The keys name the code revision (catalog.answers.code_revision), which a change of the code, a
+    template, a translation, a locked package or the static files' manifest moves on. (Found by a review.)"""
+    from catalog import answers
+
+    district = world.unit("锦江区")
+    settings.STATIC_ROOT = str(tmp_path)
+    (tmp_path / "staticfiles.json").write_text('{"paths": {"app.css": "app.1111.css"}}')
+    answers.code_revision.cache_clear()
+    before = answers.code_revision()
+    kept = page(client, district, "低保", LATER)
+    (tmp_path / "staticfiles.json").write_text('{"paths": {"app.css": "app.2222.css"}}')
+    answers.code_revision.cache_clear()  # a new process of the new deploy
+    try:
+        assert answers.code_revision() != before
+        settings.STATIC_URL = "/static-v2/"  # what the new deploy's pages link to
+        with CaptureQueriesContext(connection) as context:
+            fresh = page(client, district, "低保", LATER)
+        assert context.captured_queries  # computed by the new code, not the kept page
+        assert "/static-v2/" in fresh and "/static-v2/" not in kept
+        assert api(client, district, "低保", LATER)["results"]
+    finally:
+        answers.code_revision.cache_clear()
