@@ -39,19 +39,16 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.translation import get_language
 
 from .background import ProcessThread
-from .search import DOMAIN_WORDS
 
 log = logging.getLogger(__name__)
 
 GENERATION = "check:generation"
 CHECK_TTL = 3600  # bounds memory only: correctness comes from the generation
 SEARCH_TTL = 24 * 3600
-# A new segmentation dictionary ranks differently: answers cached under the old one must not be served.
-_SEARCH_REVISION = hashlib.sha1("|".join(DOMAIN_WORDS).encode()).hexdigest()[:8]
-# What renders a kept answer besides the data: the project's code, templates and translations, the packages it
-# runs on and the static files' hashed names a page links to. A deploy that changes any of them is a new code
-# revision, and no answer kept before it is served after it (no generation moves on a deploy, and the cache
-# outlives a restart).
+# What renders a kept answer besides the data: the project's code (the segmentation's domain words in
+# catalog/search.py among it), templates and translations, the packages it runs on (the thesaurus among them) and
+# the static files' hashed names a page links to. A deploy that changes any of them is a new code revision, and
+# no answer kept before it is served after it (no generation moves on a deploy, and the cache outlives a restart).
 _CODE_PARTS = (
     ("catalog", "*.py"),
     ("approvals", "*.py"),
@@ -166,8 +163,9 @@ class Generation:
         if self.pending and not self.retry_pending():
             return compute()  # a write this process committed has not retired the kept answers yet
         seen = self.seen
+        revision = code_revision()
         if seen is not None:
-            kept = f"{kind}:{seen}:{code_revision()}:{parts}"
+            kept = f"{kind}:{seen}:{revision}:{parts}"
             found = _cache("get_many", [self.key, kept], default={})
             generation = found.get(self.key)
             if generation == seen and (answer := found.get(kept)) is not None:
@@ -179,7 +177,7 @@ class Generation:
             generation = _cache("get", self.key)
             if generation is None:  # no cache to keep answers in
                 return compute()
-        key = f"{kind}:{generation}:{code_revision()}:{parts}"
+        key = f"{kind}:{generation}:{revision}:{parts}"
         answer = _cache("get", key) if generation != seen else None
         self.seen = generation
         if answer is None:
@@ -263,7 +261,7 @@ CATALOGUE = Generation("catalogue:generation", primary_model="catalog.CatalogueV
 
 def check_answer(*, community_id: int, on, q: str, item_id: int | None, compute):
     """The cached answer to a check, or `compute()`'s (cached for the next asker) if there is none."""
-    parts = f"{_SEARCH_REVISION}:{get_language()}:{community_id}:{on}:{item_id or ''}:{_digest(q)}"
+    parts = f"{get_language()}:{community_id}:{on}:{item_id or ''}:{_digest(q)}"
     return CHECK.answer("check", parts, compute, CHECK_TTL)
 
 
@@ -308,8 +306,7 @@ def search_answer(*, kind: str, version, params, known: set, extra: str = "", co
     """
     if version is None or version.state != "published" or not set(params) <= known:
         return compute()
-    revision = f"{_SEARCH_REVISION}:{code_revision()}"
-    key = f"search:{kind}:{revision}:{get_language()}:{version.pk}:{params_digest(params, extra)}"
+    key = f"search:{kind}:{code_revision()}:{get_language()}:{version.pk}:{params_digest(params, extra)}"
     answer = _cache("get", key)
     if answer is None:
         answer = compute()
@@ -335,7 +332,7 @@ def district_answer(*, kind: str, district_id: int, on, params, known: set, extr
     """
     if not set(params) <= known:
         return compute()
-    parts = f"{_SEARCH_REVISION}:{get_language()}:{district_id}:{on}:{params_digest(params, extra)}"
+    parts = f"{get_language()}:{district_id}:{on}:{params_digest(params, extra)}"
     return CATALOGUE.answer(f"district-{kind}", parts, compute, SEARCH_TTL)
 
 

@@ -60,12 +60,12 @@ def token_with_user(token_model, key: str):
     objects select_related("user__unit", "use") would give (the ORM's own from_db builds them)."""
     db = router.db_for_read(token_model)
     sql, layout = _token_select(token_model, db)
-    with connections[db].cursor() as cursor:
+    connection = connections[db]
+    with connection.cursor() as cursor:
         cursor.execute(sql, [key])
         row = cursor.fetchone()
     if row is None:
         return None
-    connection = connections[db]
     built, start = [], 0
     for model, names, pk_at, converting in layout:
         values = list(row[start : start + len(names)])

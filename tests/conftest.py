@@ -147,10 +147,10 @@ def _no_session_left_on_the_test_database(django_db_setup, django_db_blocker):
         warnings.warn(f"sessions left on the test database, ended: {left}", stacklevel=1)
 
 
-def trail_queries(per_write: int = 1, writes: int = 1) -> int:
-    """The queries an audited write adds in the request where the trail is written from Django's signals (SQLite:
-    the entry's district read from its object's parents, the chain's head and the entry); none on PostgreSQL,
-    whose trigger writes the entry inside the statement. For query budgets that hold on both."""
+def trail_queries(queries: int) -> int:
+    """`queries`, the ones the audited writes of a request add where the trail is written from Django's signals
+    (SQLite: each entry's district read from its object's parents, the chain's head and the entry); none on
+    PostgreSQL, whose trigger writes the entry inside the statement. For query budgets that hold on both."""
     from django.db import connection
 
-    return 0 if connection.vendor == "postgresql" else per_write * writes
+    return 0 if connection.vendor == "postgresql" else queries

@@ -417,3 +417,62 @@ def test_no_answer_kept_before_a_deploy_is_served_after_it(client, world, settin
         assert api(client, district, "低保", LATER)["results"]
     finally:
         answers.code_revision.cache_clear()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    changed=st.sampled_from(
+        [
+            "catalog/search.py",
+            "catalog/api/serializers.py",
+            "funding/selectors.py",
+            "config/settings.py",
+            "templates/catalog/item_detail.html",
+            "locale/zh_Hans/LC_MESSAGES/django.mo",
+            "requirements/prod.lock",
+            "static/staticfiles.json",
+            "catalog/new_module.py",
+        ]
+    ),
+    content=st.binary(min_size=1, max_size=20),
+)
+def test_the_code_revision_moves_with_any_file_an_answer_is_rendered_by_and_no_other(changed, content):
+    """Whatever the deploy changes among the code, templates, translations, locked packages and the static
+    manifest (a file edited or added), the revision moves on; a change elsewhere (the docs, the tests) leaves it."""
+    import tempfile
+    from pathlib import Path
+
+    from catalog import answers
+
+    files = [
+        "catalog/search.py",
+        "catalog/api/serializers.py",
+        "funding/selectors.py",
+        "config/settings.py",
+        "templates/catalog/item_detail.html",
+        "locale/zh_Hans/LC_MESSAGES/django.mo",
+        "requirements/prod.lock",
+        "static/staticfiles.json",
+        "docs/performance.md",
+        "tests/test_x.py",
+    ]
+    with tempfile.TemporaryDirectory() as base, override_settings(BASE_DIR=base, STATIC_ROOT=f"{base}/static"):
+        for name in files:
+            (Path(base) / name).parent.mkdir(parents=True, exist_ok=True)
+            (Path(base) / name).write_bytes(b"first " + name.encode())
+
+        def revision():
+            answers.code_revision.cache_clear()
+            return answers.code_revision()
+
+        try:
+            before = revision()
+            for unrelated in ("docs/performance.md", "tests/test_x.py"):
+                (Path(base) / unrelated).write_bytes(content)
+            assert revision() == before
+            path = Path(base) / changed
+            old = path.read_bytes() if path.exists() else None
+            path.write_bytes(content if content != old else content + b"!")
+            assert revision() != before, changed
+        finally:
+            answers.code_revision.cache_clear()
