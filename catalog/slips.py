@@ -46,7 +46,7 @@ def slip_from_token(token: str) -> ReplySlip:
     """The slip a token names, as issued; SlipRefused if the token was altered or names no slip."""
     try:
         serial = _signer().unsign(token)
-    except signing.BadSignature:
+    except (signing.BadSignature, UnicodeEncodeError):  # a character no text can hold (a lone surrogate) too
         raise SlipRefused(
             _(
                 "This reply slip cannot be verified: its serial number or security code has been altered, or it "
