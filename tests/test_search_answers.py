@@ -419,21 +419,23 @@ def test_no_answer_kept_before_a_deploy_is_served_after_it(client, world, settin
         answers.code_revision.cache_clear()
 
 
+# Files a kept answer is rendered by (the static manifest under STATIC_ROOT), and files it is not.
+RENDERED_BY = [
+    "catalog/search.py",
+    "catalog/api/serializers.py",
+    "funding/selectors.py",
+    "config/settings.py",
+    "templates/catalog/item_detail.html",
+    "locale/zh_Hans/LC_MESSAGES/django.mo",
+    "requirements/prod.lock",
+    "static/staticfiles.json",
+]
+NOT_RENDERED_BY = ["docs/performance.md", "tests/test_x.py"]
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
-    changed=st.sampled_from(
-        [
-            "catalog/search.py",
-            "catalog/api/serializers.py",
-            "funding/selectors.py",
-            "config/settings.py",
-            "templates/catalog/item_detail.html",
-            "locale/zh_Hans/LC_MESSAGES/django.mo",
-            "requirements/prod.lock",
-            "static/staticfiles.json",
-            "catalog/new_module.py",
-        ]
-    ),
+    changed=st.sampled_from([*RENDERED_BY, "catalog/new_module.py"]),
     content=st.binary(min_size=1, max_size=20),
 )
 def test_the_code_revision_moves_with_any_file_an_answer_is_rendered_by_and_no_other(changed, content):
@@ -444,20 +446,8 @@ def test_the_code_revision_moves_with_any_file_an_answer_is_rendered_by_and_no_o
 
     from catalog import answers
 
-    files = [
-        "catalog/search.py",
-        "catalog/api/serializers.py",
-        "funding/selectors.py",
-        "config/settings.py",
-        "templates/catalog/item_detail.html",
-        "locale/zh_Hans/LC_MESSAGES/django.mo",
-        "requirements/prod.lock",
-        "static/staticfiles.json",
-        "docs/performance.md",
-        "tests/test_x.py",
-    ]
     with tempfile.TemporaryDirectory() as base, override_settings(BASE_DIR=base, STATIC_ROOT=f"{base}/static"):
-        for name in files:
+        for name in RENDERED_BY + NOT_RENDERED_BY:
             (Path(base) / name).parent.mkdir(parents=True, exist_ok=True)
             (Path(base) / name).write_bytes(b"first " + name.encode())
 
@@ -467,7 +457,7 @@ def test_the_code_revision_moves_with_any_file_an_answer_is_rendered_by_and_no_o
 
         try:
             before = revision()
-            for unrelated in ("docs/performance.md", "tests/test_x.py"):
+            for unrelated in NOT_RENDERED_BY:
                 (Path(base) / unrelated).write_bytes(content)
             assert revision() == before
             path = Path(base) / changed
